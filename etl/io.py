@@ -1,0 +1,144 @@
+"""Reading source files: local paths or http(s) URLs, plain or gzipped, with line numbers."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from kg.errors import KGError, SourceFormatError
+
+
+class FetchError(KGError):
+    """A source could not be read or downloaded."""
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A source file on disk, with where it came from and its checksum."""
+
+    path: Path
+    origin: str
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        """File name (as published, for URLs)."""
+        return Path(urlparse(self.origin).path).name if "://" in self.origin else self.path.name
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the file is one of the shipped synthetic samples (flagged in its name)."""
+        return "synthetic" in self.name.lower()
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex SHA-256 of a file (or of a folder's files, sorted by name)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode())
+        with file.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch(location: str, cache_dir: Path, timeout_s: float = 60.0) -> LocalFile:
+    """Return a local copy of ``location`` (a path or an http(s) URL), downloading once.
+
+    Downloads go to ``cache_dir/<hash of URL>/<file name>`` with a ``.meta.json`` that
+    records the URL and checksum; a later call reuses the cached copy.
+    """
+    parsed = urlparse(location)
+    if parsed.scheme in ("http", "https"):
+        key = hashlib.sha256(location.encode()).hexdigest()[:16]
+        target = cache_dir / key / (Path(parsed.path).name or "download")
+        meta = target.with_name(target.name + ".meta.json")
+        if target.is_file() and meta.is_file():
+            return LocalFile(target, location, json.loads(meta.read_text())["sha256"])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        try:
+            with httpx.stream("GET", location, timeout=timeout_s, follow_redirects=True) as resp:
+                if resp.status_code != 200:
+                    raise FetchError(f"download of {location} failed: HTTP {resp.status_code}")
+                with partial.open("wb") as fh:
+                    for chunk in resp.iter_bytes(1 << 20):
+                        fh.write(chunk)
+        except httpx.HTTPError as exc:
+            raise FetchError(f"download of {location} failed: {exc}") from exc
+        shutil.move(partial, target)
+        digest = sha256_of(target)
+        meta.write_text(json.dumps({"url": location, "sha256": digest}, indent=1))
+        return LocalFile(target, location, digest)
+    path = Path(parsed.path if parsed.scheme == "file" else location).expanduser()
+    if not path.exists():
+        raise FetchError(f"source file not found: {path}")
+    return LocalFile(path, str(path), sha256_of(path))
+
+
+def is_gzip(path: Path) -> bool:
+    """Whether ``path`` starts with the gzip magic bytes."""
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def numbered_lines(path: Path, label: str | None = None) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` without the newline, for plain or gzipped text.
+
+    Raises:
+        SourceFormatError: on a truncated or corrupt gzip stream, or undecodable bytes.
+    """
+    name = label or str(path)
+    opener = gzip.open if is_gzip(path) else open
+    lineno = 0
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
+            for lineno, line in enumerate(fh, start=1):  # noqa: B007
+                yield lineno, line.rstrip("\r\n")
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise SourceFormatError(name, lineno + 1, None, f"truncated or corrupt gzip stream ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(name, lineno + 1, None, f"not UTF-8 text ({exc.reason})") from exc
+
+
+def data_lines(path: Path, label: str | None = None, comment: str = "#") -> Iterator[tuple[int, str]]:
+    """Like :func:`numbered_lines` but skipping blank lines and ``comment`` lines."""
+    for lineno, line in numbered_lines(path, label):
+        if line and not line.startswith(comment):
+            yield lineno, line
+
+
+def parse_float(value: str, file: str, line: int, column: str) -> float:
+    """Parse a float or raise :class:`SourceFormatError` naming file, line and column."""
+    try:
+        return float(value)
+    except ValueError:
+        raise SourceFormatError(file, line, column, f"not a number: {value!r}") from None
+
+
+def parse_int(value: str, file: str, line: int, column: str) -> int:
+    """Parse an integer or raise :class:`SourceFormatError` naming file, line and column."""
+    try:
+        return int(value)
+    except ValueError:
+        raise SourceFormatError(file, line, column, f"not an integer: {value!r}") from None
+
+
+def is_number(value: str) -> bool:
+    """Whether ``value`` parses as a float."""
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True

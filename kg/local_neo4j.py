@@ -1,0 +1,200 @@
+"""Run the real Neo4j 5.26 Community server in a local JVM, no Docker needed.
+
+The jars are resolved by Maven from ``kg/neo4j_server/pom.xml`` into a cache folder;
+``Launcher.java`` starts the embedded database with the Bolt connector on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from neo4j import GraphDatabase
+from neo4j.exceptions import DriverError, Neo4jError
+
+from kg.errors import Neo4jRunnerError
+
+NEO4J_VERSION = "5.26.30"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Where and how the local server runs.
+
+    Args:
+        home: Data directory (database files, PID file and log live here).
+        host: Address the Bolt connector listens on.
+        port: Bolt port.
+        heap_mb: JVM heap.
+        pagecache_mb: Neo4j page cache.
+        lib_dir: Folder holding the Neo4j jars.
+    """
+
+    home: Path
+    host: str = "127.0.0.1"
+    port: int = 7687
+    heap_mb: int = 2048
+    pagecache_mb: int = 1024
+    lib_dir: Path | None = None
+
+    @property
+    def jars(self) -> Path:
+        """Folder of the jars (a per-user cache unless set)."""
+        if self.lib_dir is not None:
+            return self.lib_dir
+        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        return cache / "kg" / f"neo4j-{NEO4J_VERSION}" / "lib"
+
+    @property
+    def pid_file(self) -> Path:
+        """PID file of the running server."""
+        return self.home / "neo4j.pid"
+
+    @property
+    def log_file(self) -> Path:
+        """Log of the running server."""
+        return self.home / "neo4j.log"
+
+    @property
+    def uri(self) -> str:
+        """Bolt URI of the server."""
+        return f"bolt://{self.host}:{self.port}"
+
+
+def _asset(name: str) -> Path:
+    return Path(str(resources.files("kg.neo4j_server").joinpath(name)))
+
+
+def install(config: ServerConfig) -> Path:
+    """Resolve the Neo4j jars with Maven (once) and return their folder."""
+    lib = config.jars
+    if lib.is_dir() and any(lib.glob("neo4j-kernel-*.jar")):
+        return lib
+    if shutil.which("mvn") is None:
+        raise Neo4jRunnerError("Maven (mvn) is needed to fetch the Neo4j jars; install it first")
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        "mvn", "-q", "-B", "-f", str(_asset("pom.xml")),
+        f"-Dneo4j.version={NEO4J_VERSION}",
+        "dependency:copy-dependencies", f"-DoutputDirectory={lib}",
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise Neo4jRunnerError(f"mvn failed to fetch Neo4j jars:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return lib
+
+
+def read_pid(config: ServerConfig) -> int | None:
+    """Return the PID of a running server started from ``config.home``, else ``None``."""
+    try:
+        pid = int(config.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def ping(uri: str, timeout_s: float = 2.0) -> bool:
+    """Whether a real Cypher query answers at ``uri``."""
+    try:
+        with (
+            GraphDatabase.driver(uri, auth=("neo4j", "neo4j"), connection_timeout=timeout_s) as drv,
+            drv.session() as session,
+        ):
+            record = session.run("RETURN 1 AS ok").single()  # a session.run is not retried
+            return bool(record and record["ok"] == 1)
+    except (DriverError, Neo4jError, OSError):
+        return False
+
+
+def start(config: ServerConfig, timeout_s: float = 180.0) -> str:
+    """Start the server (if not already running) and wait until Cypher answers.
+
+    Returns:
+        The Bolt URI.
+
+    Raises:
+        Neo4jRunnerError: if Java is missing, the port is taken or the server never answers.
+    """
+    if read_pid(config) is not None and ping(config.uri):
+        return config.uri
+    if ping(config.uri):
+        raise Neo4jRunnerError(f"another server already answers on {config.uri}; choose --port")
+    java = shutil.which("java")
+    if java is None:
+        raise Neo4jRunnerError("a Java 17 runtime (java) is needed to run Neo4j")
+    lib = install(config)
+    config.home.mkdir(parents=True, exist_ok=True)
+    log = config.log_file.open("ab")
+    cmd = [
+        java, f"-Xmx{config.heap_mb}m", f"-Xms{min(config.heap_mb, 512)}m",
+        "-XX:+UseG1GC", "-cp", f"{lib}/*", str(_asset("Launcher.java")),
+        str(config.home / "data"), config.host, str(config.port), str(config.pagecache_mb),
+    ]
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    config.pid_file.write_text(str(proc.pid))
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            config.pid_file.unlink(missing_ok=True)
+            tail = config.log_file.read_text(errors="replace")[-3000:]
+            raise Neo4jRunnerError(f"Neo4j exited with code {proc.returncode}; log tail:\n{tail}")
+        if ping(config.uri, timeout_s=1.0):
+            return config.uri
+        time.sleep(0.5)
+    stop(config)
+    raise Neo4jRunnerError(f"Neo4j did not answer on {config.uri} within {timeout_s:.0f}s; see {config.log_file}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)  # reap our own child if it exited
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop(config: ServerConfig, timeout_s: float = 60.0, kill: bool = False) -> bool:
+    """Stop the server; ``kill=True`` sends SIGKILL (used to test crash recovery).
+
+    Returns:
+        Whether a running server was stopped.
+    """
+    pid = read_pid(config)
+    if pid is None:
+        config.pid_file.unlink(missing_ok=True)
+        return False
+    os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+        time.sleep(0.2)
+    config.pid_file.unlink(missing_ok=True)
+    return True
+
+
+def status(config: ServerConfig) -> dict[str, object]:
+    """Return the runner's view: PID, URI, whether Cypher answers, log path."""
+    pid = read_pid(config)
+    return {
+        "running": pid is not None,
+        "pid": pid,
+        "uri": config.uri,
+        "answers": ping(config.uri) if pid is not None else False,
+        "home": str(config.home),
+        "log": str(config.log_file),
+        "neo4j_version": NEO4J_VERSION,
+    }

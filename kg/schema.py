@@ -1,0 +1,128 @@
+"""Graph schema v1: node labels, relationship types and the records adapters yield.
+
+The schema is a public contract for Cypher users (see ``docs/schema.md``). Labels and
+relationship types are Enum members because they end up inside Cypher strings, where
+parameters are not allowed: everything interpolated is checked against these Enums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from kg.typing import EdgeType, Properties
+
+
+class NodeLabel(str, Enum):
+    """Node labels of schema v1."""
+
+    GENE = "Gene"
+    DISEASE = "Disease"
+    PHENOTYPE = "Phenotype"
+    TISSUE = "Tissue"
+
+
+class RelType(str, Enum):
+    """Relationship types of schema v1."""
+
+    ASSOCIATED_WITH = "ASSOCIATED_WITH"
+    MUTATED_IN = "MUTATED_IN"
+    UPREGULATED_IN = "UPREGULATED_IN"
+    DOWNREGULATED_IN = "DOWNREGULATED_IN"
+    EXPRESSED_IN = "EXPRESSED_IN"
+    HAS_PHENOTYPE = "HAS_PHENOTYPE"
+    IS_A = "IS_A"
+    LOCALIZES_TO = "LOCALIZES_TO"
+
+
+#: (start label, end label) of every relationship type.
+ENDPOINTS: dict[RelType, tuple[NodeLabel, NodeLabel]] = {
+    RelType.ASSOCIATED_WITH: (NodeLabel.GENE, NodeLabel.DISEASE),
+    RelType.MUTATED_IN: (NodeLabel.GENE, NodeLabel.DISEASE),
+    RelType.UPREGULATED_IN: (NodeLabel.GENE, NodeLabel.DISEASE),
+    RelType.DOWNREGULATED_IN: (NodeLabel.GENE, NodeLabel.DISEASE),
+    RelType.EXPRESSED_IN: (NodeLabel.GENE, NodeLabel.TISSUE),
+    RelType.HAS_PHENOTYPE: (NodeLabel.DISEASE, NodeLabel.PHENOTYPE),
+    RelType.IS_A: (NodeLabel.PHENOTYPE, NodeLabel.PHENOTYPE),
+    RelType.LOCALIZES_TO: (NodeLabel.DISEASE, NodeLabel.TISSUE),
+}
+
+#: Properties that, with the two endpoints and the type, identify one relationship.
+#: ``source`` is always part of the key so that each source owns its own edges.
+EDGE_KEY: dict[RelType, tuple[str, ...]] = {
+    rel: ("source", "normal_source") if rel in (RelType.UPREGULATED_IN, RelType.DOWNREGULATED_IN)
+    else ("source",)
+    for rel in RelType
+}
+
+#: Properties every relationship must carry (provenance).
+PROVENANCE = ("source", "source_version", "release")
+
+#: Properties each relationship type must carry beyond provenance.
+REQUIRED_EDGE_PROPERTIES: dict[RelType, tuple[str, ...]] = {
+    RelType.ASSOCIATED_WITH: (),
+    RelType.MUTATED_IN: ("n_mutated", "n_samples", "frequency"),
+    RelType.UPREGULATED_IN: ("log2fc", "padj", "n_tumor", "n_normal", "normal_source"),
+    RelType.DOWNREGULATED_IN: ("log2fc", "padj", "n_tumor", "n_normal", "normal_source"),
+    RelType.EXPRESSED_IN: ("tpm_median", "specificity"),
+    RelType.HAS_PHENOTYPE: (),
+    RelType.IS_A: (),
+    RelType.LOCALIZES_TO: (),
+}
+
+#: Labels of bookkeeping nodes that are not part of the biological graph.
+META_LABEL = "KGSourceLoad"
+
+
+def edge_type(rel: RelType) -> EdgeType:
+    """Return the PyG-style ``(src, rel, dst)`` triple of a relationship type."""
+    start, end = ENDPOINTS[rel]
+    return (start.value, rel.value, end.value)
+
+
+def _clean(props: Properties) -> Properties:
+    return {k: v for k, v in props.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node record as adapters yield it.
+
+    Args:
+        label: The node label.
+        id: The CURIE that uniquely identifies the node.
+        props: Further properties; ``None`` values are dropped.
+    """
+
+    label: NodeLabel
+    id: str
+    props: Properties = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        """Return the row written to the release table and Neo4j."""
+        return {"id": self.id, **_clean(self.props)}
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A relationship record as adapters yield it (provenance is added by the pipeline).
+
+    Args:
+        type: The relationship type.
+        start: CURIE of the start node.
+        end: CURIE of the end node.
+        props: Properties of the relationship; ``None`` values are dropped.
+    """
+
+    type: RelType
+    start: str
+    end: str
+    props: Properties = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        """Return the row written to the release table and Neo4j."""
+        return {"start": self.start, "end": self.end, **_clean(self.props)}
+
+
+Record = Node | Edge

@@ -1,0 +1,109 @@
+"""One settings object, read once at the edge (CLI, server) and passed inward.
+
+Values come, highest priority first, from keyword arguments, ``KG_*`` environment
+variables (nested with ``__``, e.g. ``KG_ETL__MAX_REJECT_FRACTION``), a TOML config file
+(``--config FILE`` or ``KG_CONFIG``) and the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from kg.errors import ConfigError
+
+
+class EtlSettings(BaseModel):
+    """Thresholds of the ETL; every default is documented in ``docs/etl.md``."""
+
+    max_reject_fraction: float = Field(0.01, ge=0.0, le=1.0)
+    max_rejects: int = Field(1000, ge=0)
+    batch_size: int = Field(10_000, ge=1)
+    gtex_min_tpm: float = Field(1.0, ge=0.0)
+    de_padj: float = Field(0.05, gt=0.0, le=1.0)
+    de_min_abs_log2fc: float = Field(1.0, ge=0.0)
+    de_min_samples: int = Field(3, ge=2)
+    de_normal: Literal["pooled", "tcga", "gtex"] = "pooled"
+    mutation_min_patients: int = Field(1, ge=1)
+    maf_project: str | None = None
+    sources: dict[str, str] = Field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    """Connection and run settings of kg."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KG_", env_nested_delimiter="__", extra="ignore", toml_file=None
+    )
+
+    environment: Literal["local", "production"] = "local"
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str = "neo4j"
+    home: Path = Path(".kg")
+    neo4j_heap_mb: int = Field(2048, ge=256)
+    neo4j_pagecache_mb: int = Field(1024, ge=64)
+    etl: EtlSettings = Field(default_factory=EtlSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Priority: init kwargs, environment, TOML file, defaults."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.environment != "local":
+            password = self.neo4j_password.get_secret_value()
+            if not password or password in {"changeme", "neo4j", "password"}:
+                raise ValueError("KG_NEO4J_PASSWORD must be set to a real secret outside local")
+        parsed = urlparse(self.neo4j_uri)
+        if parsed.scheme not in {"bolt", "neo4j", "bolt+s", "neo4j+s", "bolt+ssc", "neo4j+ssc"}:
+            raise ValueError(f"KG_NEO4J_URI has unsupported scheme: {self.neo4j_uri!r}")
+        return self
+
+    @property
+    def bolt_host(self) -> str:
+        """Host part of the Bolt URI."""
+        return urlparse(self.neo4j_uri).hostname or "127.0.0.1"
+
+    @property
+    def bolt_port(self) -> int:
+        """Port part of the Bolt URI (7687 when absent)."""
+        return urlparse(self.neo4j_uri).port or 7687
+
+
+def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
+    """Build the settings from ``config_file`` (or ``KG_CONFIG``), the environment and overrides.
+
+    Raises:
+        ConfigError: if the file is missing or a value is invalid.
+    """
+    path = config_file or (Path(os.environ["KG_CONFIG"]) if os.environ.get("KG_CONFIG") else None)
+    if path is not None and not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+
+    class _FileSettings(Settings):
+        model_config = SettingsConfigDict(**{**Settings.model_config, "toml_file": path})
+
+    try:
+        return _FileSettings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc

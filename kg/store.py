@@ -1,0 +1,244 @@
+"""The Neo4j store: the only place that talks to Neo4j.
+
+Writes are batched ``UNWIND $rows`` statements run in managed transactions
+(``execute_write``, which may retry, so every statement is idempotent: ``MERGE``
+on node ids and on relationship keys). Labels and types are checked against the
+schema Enums before they are put into a Cypher string.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any, TypeVar
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from kg.errors import StoreUnavailable
+from kg.schema import EDGE_KEY, ENDPOINTS, META_LABEL, NodeLabel, RelType
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Yield lists of at most ``size`` items."""
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _node_query(label: NodeLabel) -> str:
+    label = NodeLabel(label)
+    return f"UNWIND $rows AS row MERGE (n:{label.value} {{id: row.id}}) SET n += row"
+
+
+def _edge_query(rel: RelType) -> str:
+    rel = RelType(rel)
+    start, end = ENDPOINTS[rel]
+    key = ", ".join(f"{k}: row.props.{k}" for k in EDGE_KEY[rel])
+    return (
+        "UNWIND $rows AS row "
+        f"MATCH (a:{start.value} {{id: row.start}}) "
+        f"MATCH (b:{end.value} {{id: row.end}}) "
+        f"MERGE (a)-[r:{rel.value} {{{key}}}]->(b) "
+        "SET r += row.props "
+        "RETURN count(r) AS n"
+    )
+
+
+class Neo4jStore:
+    """A connection to the graph, with typed read and write operations.
+
+    Args:
+        uri: Bolt URI.
+        user: User name.
+        password: Password (ignored by the local runner, which has auth disabled).
+        database: Database name.
+        retry_s: How long managed transactions retry on transient failures.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        user: str = "neo4j",
+        password: str = "",
+        database: str = "neo4j",
+        retry_s: float = 15.0,
+    ) -> None:
+        """Create the driver (no connection is made until the first query)."""
+        self.uri = uri
+        self.database = database
+        try:
+            self._driver: Driver = GraphDatabase.driver(
+                uri,
+                auth=(user, password),
+                connection_timeout=5.0,
+                max_transaction_retry_time=retry_s,
+                notifications_min_severity="OFF",
+            )
+        except (DriverError, ValueError) as exc:
+            raise StoreUnavailable(f"cannot create a driver for {uri}: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the driver."""
+        self._driver.close()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _mapped(self) -> Iterator[None]:
+        try:
+            yield
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
+        except DriverError as exc:
+            raise StoreUnavailable(f"Neo4j driver error at {self.uri}: {exc}") from exc
+
+    def _write(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._mapped(), self._driver.session(database=self.database) as session:
+            return session.execute_write(fn, *args)
+
+    def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._mapped(), self._driver.session(database=self.database) as session:
+            return session.execute_read(fn, *args)
+
+    def verify(self) -> None:
+        """Raise :class:`StoreUnavailable` unless a real query answers."""
+        self._read(lambda tx: tx.run("RETURN 1").consume())
+
+    # -- schema -----------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create the uniqueness constraints and relationship indexes (idempotent)."""
+        statements = [
+            f"CREATE CONSTRAINT {label.value.lower()}_id IF NOT EXISTS "
+            f"FOR (n:{label.value}) REQUIRE n.id IS UNIQUE"
+            for label in NodeLabel
+        ]
+        statements += [
+            f"CREATE INDEX rel_{rel.value.lower()}_source IF NOT EXISTS "
+            f"FOR ()-[r:{rel.value}]-() ON (r.source)"
+            for rel in RelType
+        ]
+        statements.append(
+            f"CREATE CONSTRAINT meta_source IF NOT EXISTS FOR (m:{META_LABEL}) REQUIRE m.source IS UNIQUE"
+        )
+        with self._mapped(), self._driver.session(database=self.database) as session:
+            for stmt in statements:
+                session.run(stmt).consume()
+            session.run("CALL db.awaitIndexes(300)").consume()
+
+    # -- writes -----------------------------------------------------------------
+    def merge_nodes(self, label: NodeLabel, rows: Sequence[Row]) -> int:
+        """MERGE one batch of nodes by ``id`` and set their properties."""
+        query = _node_query(label)
+
+        def work(tx: ManagedTransaction) -> int:
+            return tx.run(query, rows=list(rows)).consume().counters.nodes_created
+
+        return self._write(work)
+
+    def merge_edges(self, rel: RelType, rows: Sequence[Row]) -> int:
+        """MERGE one batch of relationships; rows are ``{start, end, props}``.
+
+        Returns:
+            The number of rows whose two endpoints were found (and so were written).
+        """
+        query = _edge_query(rel)
+
+        def work(tx: ManagedTransaction) -> int:
+            record = tx.run(query, rows=list(rows)).single()
+            return int(record["n"]) if record else 0
+
+        return self._write(work)
+
+    def delete_stale_edges(self, source: str, release: str, batch: int = 10_000) -> int:
+        """Delete the edges of ``source`` that do not belong to ``release``."""
+        deleted = 0
+        for rel in RelType:
+            query = (
+                f"MATCH ()-[r:{rel.value}]->() WHERE r.source = $source AND r.release <> $release "
+                "WITH r LIMIT $batch DELETE r RETURN count(*) AS n"
+            )
+
+            def work(tx: ManagedTransaction, q: str = query) -> int:
+                record = tx.run(q, source=source, release=release, batch=batch).single()
+                return int(record["n"]) if record else 0
+
+            while (n := self._write(work)) > 0:
+                deleted += n
+        return deleted
+
+    def mark_source(self, source: str, state: str, info: dict[str, Any]) -> None:
+        """Record the load state of one source (``loading`` or ``loaded``)."""
+        props = {
+            "state": state,
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            **{k: (json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v) for k, v in info.items()},
+        }
+
+        def work(tx: ManagedTransaction) -> None:
+            tx.run(f"MERGE (m:{META_LABEL} {{source: $source}}) SET m += $props", source=source, props=props).consume()
+
+        self._write(work)
+
+    # -- reads ------------------------------------------------------------------
+    def source_loads(self) -> list[Row]:
+        """Return the recorded state of every source, sorted by name."""
+
+        def work(tx: ManagedTransaction) -> list[Row]:
+            result = tx.run(f"MATCH (m:{META_LABEL}) RETURN m ORDER BY m.source")
+            return [dict(record["m"]) for record in result]
+
+        return self._read(work)
+
+    def count_nodes(self) -> dict[str, int]:
+        """Count nodes per schema label."""
+
+        def work(tx: ManagedTransaction) -> dict[str, int]:
+            return {
+                label.value: int(tx.run(f"MATCH (n:{label.value}) RETURN count(n) AS n").single()["n"])  # type: ignore[index]
+                for label in NodeLabel
+            }
+
+        return self._read(work)
+
+    def count_edges(self, by_source: bool = False) -> dict[str, int]:
+        """Count relationships per type (or per ``TYPE/source`` when ``by_source``)."""
+
+        def work(tx: ManagedTransaction) -> dict[str, int]:
+            counts: dict[str, int] = {}
+            for rel in RelType:
+                if by_source:
+                    q = f"MATCH ()-[r:{rel.value}]->() RETURN r.source AS s, count(r) AS n"
+                    for record in tx.run(q):
+                        counts[f"{rel.value}/{record['s']}"] = int(record["n"])
+                else:
+                    q = f"MATCH ()-[r:{rel.value}]->() RETURN count(r) AS n"
+                    counts[rel.value] = int(tx.run(q).single()["n"])  # type: ignore[index]
+            return counts
+
+        return self._read(work)
+
+    def clear(self) -> None:
+        """Delete every node and relationship (tests and benchmarks only)."""
+
+        def work(tx: ManagedTransaction) -> int:
+            record = tx.run("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n").single()
+            return int(record["n"]) if record else 0
+
+        while self._write(work) > 0:
+            pass
+
+    @property
+    def driver(self) -> Driver:
+        """The underlying driver (for :mod:`kg.cypher` only)."""
+        return self._driver
