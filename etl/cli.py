@@ -1,0 +1,111 @@
+"""``kg etl``: build a graph release from the sources and load it into Neo4j."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from etl.load import load_results
+from etl.pipeline import RunReport, build_release
+from etl.sources import REGISTRY
+from kg.cli.output import OutputFormat, console, emit, emit_json, progress
+from kg.settings import Settings, load_settings
+from kg.store import Neo4jStore
+
+app = typer.Typer(help="Extract, validate and load the gene–disease sources into Neo4j.", no_args_is_help=True)
+
+
+def _store(settings: Settings) -> Neo4jStore:
+    return Neo4jStore(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value(),
+                      settings.neo4j_database)
+
+
+def _parse_sources(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, loc = pair.partition("=")
+        if not sep or not loc:
+            raise typer.BadParameter(f"expected NAME=PATH_OR_URL, got {pair!r}", param_hint="--source")
+        out[name.strip()] = loc.strip()
+    return out
+
+
+@app.command()
+def run(
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", "-s", help="NAME=PATH_OR_URL (repeatable; several files comma-separated). "
+        f"NAME: {', '.join(REGISTRY)}. Unset sources use the shipped defaults.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML settings file (see docs/etl.md).")] = None,
+    no_load: Annotated[bool, typer.Option("--no-load", help="Write the release files but do not load Neo4j.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Extract and validate only; write nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Reload sources even if unchanged.")] = False,
+    maf_project: Annotated[str | None, typer.Option(help="TCGA project of MAFs whose name does not say it.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Summary as table or json.")] = OutputFormat.table,
+) -> None:
+    """Run the ETL: extract → validate → write a versioned release → load Neo4j idempotently."""
+    settings = load_settings(config)
+    etl = settings.etl.model_copy(update={"maf_project": maf_project} if maf_project else {})
+    overrides = {**etl.sources, **_parse_sources(source or [])}
+    with progress() as bar:
+        def start(description: str, total: int | None):  # noqa: ANN202
+            task = bar.add_task(description, total=total)
+            return lambda n: bar.advance(task, n)
+
+        report = build_release(overrides, etl, settings.home, write=not dry_run, start=start)
+        if not (dry_run or no_load):
+            with _store(settings) as store:
+                report.load = load_results(store, report.release, report.results, etl, force=force, start=start)
+    _summary(report, fmt, dry_run)
+
+
+def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
+    rows = []
+    for r in report.results:
+        counts = r.counts()
+        rows.append([
+            r.name, r.version, "yes" if r.synthetic else "no",
+            sum(v for k, v in counts.items() if k.startswith("nodes:")),
+            sum(v for k, v in counts.items() if k.startswith("edges:")),
+            r.rejects, r.unresolved, report.load.get(r.name, "dry-run" if dry_run else "not loaded"),
+        ])
+    columns = ["source", "version", "synthetic", "nodes", "edges", "rejects", "unresolved ids", "load"]
+    if fmt is OutputFormat.json:
+        emit_json({"release": report.release, "release_dir": str(report.release_dir) if report.release_dir else None,
+                   "seconds": round(report.seconds, 2),
+                   "sources": [dict(zip(columns, r, strict=True)) for r in rows]})
+        return
+    table = Table(title=f"release {report.release} ({report.seconds:.1f}s to build)")
+    for c in columns:
+        table.add_column(c, justify="right" if c in ("nodes", "edges", "rejects", "unresolved ids") else "left")
+    for r in rows:
+        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in r])
+    console.print(table)
+    if report.release_dir:
+        console.print(f"release files: {report.release_dir}")
+
+
+@app.command()
+def status(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table) -> None:
+    """Show what is loaded: each source's version, release and state, and counts per type."""
+    settings = load_settings()
+    with _store(settings) as store:
+        loads = store.source_loads()
+        nodes = store.count_nodes()
+        edges = store.count_edges()
+    cols = ["source", "state", "version", "release", "synthetic", "updated_at"]
+    if fmt is OutputFormat.json:
+        emit_json({"sources": [{c: row.get(c) for c in cols} for row in loads], "nodes": nodes, "edges": edges})
+        return
+    emit(cols, [[row.get(c, "") for c in cols] for row in loads], fmt, title="sources")
+    emit(["label/type", "count"], [[k, v] for k, v in {**nodes, **edges}.items()], fmt, title="graph")
+
+
+@app.command()
+def sources() -> None:
+    """List the registered sources and their shipped defaults."""
+    emit(["name", "description", "default"],
+         [[s.name, s.description, (s.default_location() or "-")[:80]] for s in REGISTRY.values()],
+         OutputFormat.table)

@@ -1,0 +1,53 @@
+"""The ``kg`` command line: the edge where settings are read and the layers are wired.
+
+This subpackage is the only part of ``kg`` that imports the upper layers (``etl`` and,
+later, ``gnn``/``api``); library code in ``kg`` never does.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from kg.cli import cypher as cypher_cmd
+from kg.cli import neo4j as neo4j_cmd
+from kg.cli.output import err_console
+from kg.errors import KGError
+
+app = typer.Typer(
+    name="kg",
+    help="Gene–disease knowledge graph: load TCGA/GTEx/HPO into Neo4j and query it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(neo4j_cmd.app, name="neo4j")
+app.command(name="cypher")(cypher_cmd.cypher)
+
+
+def _register_etl() -> None:
+    from etl.cli import app as etl_app
+
+    app.add_typer(etl_app, name="etl")
+
+
+_register_etl()
+
+
+def main() -> None:
+    """Console entry point: expected errors become one red line and exit code 1."""
+    try:
+        code = app(standalone_mode=False)
+        if isinstance(code, int):
+            sys.exit(code)
+    except KGError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
