@@ -103,13 +103,13 @@ def numbered_lines(path: Path, label: str | None = None) -> Iterator[tuple[int, 
     opener = gzip.open if is_gzip(path) else open
     lineno = 0
     try:
-        with opener(path, "rt", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
-            for lineno, line in enumerate(fh, start=1):  # noqa: B007
-                yield lineno, line.rstrip("\r\n")
+        with opener(path, "rb") as fh:  # type: ignore[operator]
+            for lineno, raw in enumerate(fh, start=1):  # noqa: B007
+                yield lineno, raw.decode("utf-8").rstrip("\r\n")
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise SourceFormatError(name, lineno + 1, None, f"truncated or corrupt gzip stream ({exc})") from exc
     except UnicodeDecodeError as exc:
-        raise SourceFormatError(name, lineno + 1, None, f"not UTF-8 text ({exc.reason})") from exc
+        raise SourceFormatError(name, lineno, None, f"not UTF-8 text ({exc.reason})") from exc
 
 
 def data_lines(path: Path, label: str | None = None, comment: str = "#") -> Iterator[tuple[int, str]]:

@@ -1,0 +1,87 @@
+from pathlib import Path
+
+import pytest
+
+from etl.genemap import GeneResolver
+from etl.sources.hpo import HpoSource, frequency_value
+from kg.errors import SourceFormatError
+from kg.schema import Edge, Node, NodeLabel, RelType
+from tests.conftest import FIXTURES, make_ctx
+
+RELEASES = sorted(p.name for p in (FIXTURES / "hpo").iterdir() if p.is_dir())
+
+
+def _read(paths: list[Path], genes: GeneResolver):
+    ctx = make_ctx("hpo", paths, genes)
+    records = list(HpoSource().read(ctx))
+    return ctx, records
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_reads_every_release_header_variant(release: str, genes: GeneResolver) -> None:
+    d = FIXTURES / "hpo" / release
+    gene_file = d / "genes_to_phenotype.txt" if release >= "2025" else d / "phenotype_to_genes.txt"
+    ctx, records = _read([d / "hp.obo", d / "phenotype.hpoa", gene_file], genes)
+    phenos = [r for r in records if isinstance(r, Node) and r.label is NodeLabel.PHENOTYPE]
+    has = [r for r in records if isinstance(r, Edge) and r.type is RelType.HAS_PHENOTYPE]
+    assoc = [r for r in records if isinstance(r, Edge) and r.type is RelType.ASSOCIATED_WITH]
+    isa = [r for r in records if isinstance(r, Edge) and r.type is RelType.IS_A]
+    assert 25 <= len(phenos) <= 30 and phenos[0].id == "HP:0000001" and phenos[0].props["name"] == "All"
+    assert isa and all(e.end.startswith("HP:") for e in isa)
+    assert len(has) >= 20 and all(e.start.split(":")[0] in ("OMIM", "ORPHA", "DECIPHER") for e in has)
+    assert assoc and all(e.start.startswith("NCBIGene:") for e in assoc)
+    assert not ctx.rejects.rows
+    assert HpoSource().version([make_ctx("hpo", [d / "hp.obo"]).files[0]]) == release
+
+
+def test_negated_annotations_are_not_edges(genes: GeneResolver) -> None:
+    d = FIXTURES / "hpo" / "2021-10-10"
+    ctx, records = _read([d / "hp.obo", d / "phenotype.hpoa"], genes)
+    pairs = {(e.start, e.end) for e in records if isinstance(e, Edge) and e.type is RelType.HAS_PHENOTYPE}
+    assert ("OMIM:614856", "HP:0000365") not in pairs  # the NOT row of this release
+    assert ("OMIM:614856", "HP:0004325") in pairs
+    assert ctx.stats["negated_annotations"] >= 1
+
+
+def test_frequency_values() -> None:
+    assert frequency_value("HP:0040283") == pytest.approx(0.17)
+    assert frequency_value("3/4") == 0.75
+    assert frequency_value("45%") == 0.45
+    assert frequency_value("") is None and frequency_value("weird") is None
+
+
+def test_bad_hp_id_is_rejected_with_line(tmp_path: Path, genes: GeneResolver) -> None:
+    d = FIXTURES / "hpo" / "2025-01-16"
+    lines = (d / "phenotype.hpoa").read_text().splitlines()
+    bad_line = len(lines)  # replace the last row's hpo_id
+    fields = lines[-1].split("\t")
+    fields[3] = "HP:12AB"
+    lines[-1] = "\t".join(fields)
+    (tmp_path / "phenotype.hpoa").write_text("\n".join(lines) + "\n")
+    ctx, _ = _read([d / "hp.obo", tmp_path / "phenotype.hpoa"], genes)
+    assert ctx.rejects.rows == [(str(tmp_path / "phenotype.hpoa"), bad_line, "hpo_id", "bad HPO id 'HP:12AB'")]
+
+
+def test_missing_column_names_file_line_and_column(tmp_path: Path, genes: GeneResolver) -> None:
+    d = FIXTURES / "hpo" / "2025-01-16"
+    text = (d / "phenotype.hpoa").read_text().replace("hpo_id", "hpo_identifier")
+    (tmp_path / "phenotype.hpoa").write_text(text)
+    with pytest.raises(SourceFormatError) as err:
+        _read([d / "hp.obo", tmp_path / "phenotype.hpoa"], genes)
+    assert err.value.line == 5 and err.value.column == "hpo_id"
+    assert "phenotype.hpoa:5 [hpo_id]" in str(err.value)
+
+
+def test_gene_file_without_disease_column_is_refused(tmp_path: Path, genes: GeneResolver) -> None:
+    d = FIXTURES / "hpo" / "2025-01-16"
+    (tmp_path / "genes_to_phenotype.txt").write_text(
+        "#Format: entrez-gene-id<tab>entrez-gene-symbol<tab>HPO-Term-Name<tab>HPO-Term-ID\n"
+        "8192\tCLPP\tSeizures\tHP:0001250\n")
+    with pytest.raises(SourceFormatError, match="no disease column"):
+        _read([d / "hp.obo", d / "phenotype.hpoa", tmp_path / "genes_to_phenotype.txt"], genes)
+
+
+def test_empty_obo_is_an_error(tmp_path: Path, genes: GeneResolver) -> None:
+    (tmp_path / "hp.obo").write_text("")
+    with pytest.raises(SourceFormatError, match="no \\[Term\\]"):
+        _read([tmp_path / "hp.obo", FIXTURES / "hpo" / "2025-01-16" / "phenotype.hpoa"], genes)

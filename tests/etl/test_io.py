@@ -1,0 +1,76 @@
+import gzip
+import hashlib
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from etl.io import FetchError, fetch, numbered_lines
+from etl.pipeline import expand
+from kg.errors import SourceFormatError
+
+
+@pytest.fixture()
+def http_root(tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
+    """A loopback HTTP server over a folder, recording requested paths."""
+    root = tmp_path / "www"
+    root.mkdir()
+    seen: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            seen.append(self.path)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root, seen
+    server.shutdown()
+
+
+def test_download_once_with_checksum(http_root, tmp_path: Path) -> None:
+    url, root, seen = http_root
+    data = gzip.compress(b"#1.2\n0\t0\nName\tDescription\n")
+    (root / "GTEx_Analysis_v10_gene_median_tpm.gct.gz").write_bytes(data)
+    first = fetch(f"{url}/GTEx_Analysis_v10_gene_median_tpm.gct.gz", tmp_path / "cache")
+    assert first.sha256 == hashlib.sha256(data).hexdigest() and first.path.read_bytes() == data
+    assert first.name == "GTEx_Analysis_v10_gene_median_tpm.gct.gz" and first.origin.startswith("http://127.0.0.1")
+    again = fetch(f"{url}/GTEx_Analysis_v10_gene_median_tpm.gct.gz", tmp_path / "cache")
+    assert again == first and len(seen) == 1  # served from the cache the second time
+    meta = (first.path.parent / (first.path.name + ".meta.json")).read_text()
+    assert first.sha256 in meta
+
+
+def test_download_errors(http_root, tmp_path: Path) -> None:
+    url, _, _ = http_root
+    with pytest.raises(FetchError, match="HTTP 404"):
+        fetch(f"{url}/missing.maf.gz", tmp_path / "cache")
+    with pytest.raises(FetchError, match="not found"):
+        fetch(str(tmp_path / "nope.txt"), tmp_path / "cache")
+    assert not list((tmp_path / "cache").rglob("*.maf.gz"))  # no half-written file left behind
+
+
+def test_expand_lists_and_folders(tmp_path: Path) -> None:
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    (tmp_path / "d" / "a.tsv").write_text("x\n")
+    (tmp_path / "d" / "sub" / "b.tsv").write_text("y\n")
+    (tmp_path / "c.tsv").write_text("z\n")
+    files = expand(f"{tmp_path / 'd'},{tmp_path / 'c.tsv'}", tmp_path / "cache")
+    assert [f.name for f in files] == ["a.tsv", "b.tsv", "c.tsv"]
+
+
+def test_truncated_gzip_names_the_line(tmp_path: Path) -> None:
+    payload = gzip.compress("\n".join(f"row{i}\t{i}" for i in range(50_000)).encode())
+    (tmp_path / "t.gz").write_bytes(payload[: len(payload) // 2])
+    with pytest.raises(SourceFormatError, match=r"t.gz:\d+: truncated or corrupt gzip") as err:
+        list(numbered_lines(tmp_path / "t.gz"))
+    assert err.value.line and err.value.line > 1
+
+
+def test_non_utf8(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_bytes(b"ok\n\xff\xfe bad\n")
+    with pytest.raises(SourceFormatError, match="x.txt:2: not UTF-8"):
+        list(numbered_lines(tmp_path / "x.txt"))
