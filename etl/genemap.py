@@ -70,11 +70,9 @@ class GeneResolver:
             hit = self.symbol.get(key) or self.alias.get(key)
             if hit:
                 return hit
-        kind, value = next(
-            ((k, v) for k, v in (("ensembl", ensembl), ("symbol", symbol), ("entrez", entrez)) if v),
-            ("none", ""),
-        )
-        self.unresolved[(source, kind, value)] += 1
+        given = [(k, v) for k, v in (("ensembl", ensembl), ("symbol", symbol), ("entrez", entrez)) if v]
+        kind = given[0][0] if given else "none"
+        self.unresolved[(source, kind, "|".join(v for _, v in given))] += 1
         return None
 
     def unresolved_count(self, source: str) -> int:

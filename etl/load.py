@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from etl.pipeline import Advance, StartTask, _no_progress, settings_fingerprint
 from etl.release import SourceResult, source_fingerprint
 from kg.errors import KGError
@@ -46,7 +48,9 @@ def load_results(
         for label, rows in r.nodes.items():
             _load_nodes(store, label, rows, settings.batch_size, start(f"{r.name}: {label.value} nodes", len(rows)))
         for rel, rows in r.edges.items():
-            _load_edges(store, rel, rows, settings.batch_size, start(f"{r.name}: {rel.value}", len(rows)))
+            fresh = store.count_source_edges(rel, r.name) == 0
+            advance = start(f"{r.name}: {rel.value}", len(rows))
+            write_edges(store, rel, rows, settings.batch_size, settings.load_workers, fresh, advance)
         deleted = store.delete_stale_edges(r.name, rid)
         store.mark_source(r.name, "loaded", {
             "release": rid, "version": r.version, "fingerprint": fingerprint, "synthetic": r.synthetic,
@@ -62,9 +66,34 @@ def _load_nodes(store: Neo4jStore, label: NodeLabel, rows: list[dict], size: int
         advance(len(chunk))
 
 
-def _load_edges(store: Neo4jStore, rel: RelType, rows: list[dict], size: int, advance: Advance) -> None:
-    for chunk in batched(rows, size):
-        written = store.merge_edges(rel, chunk)
+def write_edges(
+    store: Neo4jStore,
+    rel: RelType,
+    rows: list[dict],
+    size: int,
+    workers: int,
+    fresh: bool,
+    advance: Advance = lambda n: None,
+) -> int:
+    """Write edges in batches, ``workers`` transactions at a time.
+
+    Rows are sorted by start node so that concurrent batches rarely lock the same nodes
+    (a deadlock is a transient error the driver retries). ``fresh`` (no edge of this type
+    and source exists yet) uses CREATE; otherwise MERGE on the key keeps re-runs idempotent.
+
+    Raises:
+        LoadError: if some rows' endpoints were missing.
+    """
+    ordered = sorted(rows, key=lambda row: row["start"])
+
+    def one(chunk: list[dict]) -> int:
+        written = store.merge_edges(rel, chunk, create=fresh)
         if written != len(chunk):
             raise LoadError(f"{rel.value}: {len(chunk) - written} of {len(chunk)} rows had no endpoint nodes")
         advance(len(chunk))
+        return written
+
+    if workers <= 1:
+        return sum(one(chunk) for chunk in batched(ordered, size))
+    with ThreadPoolExecutor(workers) as pool:
+        return sum(pool.map(one, batched(ordered, size)))

@@ -76,7 +76,7 @@ def locations(overrides: dict[str, str]) -> dict[str, str]:
 
 def settings_fingerprint(settings: EtlSettings) -> str:
     """The thresholds that change derived edges, as canonical JSON."""
-    return json.dumps(settings.model_dump(exclude={"batch_size", "max_rejects", "max_reject_fraction", "sources"}),
+    return json.dumps(settings.model_dump(exclude={"batch_size", "load_workers", "max_rejects", "max_reject_fraction", "sources"}),
                       sort_keys=True)
 
 

@@ -82,11 +82,13 @@ def install(config: ServerConfig) -> Path:
     cmd = [
         "mvn", "-q", "-B", "-f", str(_asset("pom.xml")),
         f"-Dneo4j.version={NEO4J_VERSION}",
-        "dependency:copy-dependencies", f"-DoutputDirectory={lib}",
+        "dependency:copy-dependencies", f"-Dkg.lib.dir={lib}",
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise Neo4jRunnerError(f"mvn failed to fetch Neo4j jars:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    if not any(lib.glob("neo4j-kernel-*.jar")):
+        raise Neo4jRunnerError(f"mvn ran but no Neo4j jars are in {lib}")
     return lib
 
 

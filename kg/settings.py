@@ -29,6 +29,7 @@ class EtlSettings(BaseModel):
     max_reject_fraction: float = Field(0.01, ge=0.0, le=1.0)
     max_rejects: int = Field(1000, ge=0)
     batch_size: int = Field(10_000, ge=1)
+    load_workers: int = Field(2, ge=1, le=16)
     gtex_min_tpm: float = Field(1.0, ge=0.0)
     de_padj: float = Field(0.05, gt=0.0, le=1.0)
     de_min_abs_log2fc: float = Field(1.0, ge=0.0)

@@ -9,6 +9,7 @@ schema Enums before they are put into a Cypher string.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,23 +33,44 @@ def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def _node_query(label: NodeLabel) -> str:
+_PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def property_keys(rows: Sequence[Row], field: str | None = None) -> list[str]:
+    """Sorted union of the property names in ``rows`` (or in ``row[field]``), each checked.
+
+    Property names end up in the Cypher text (``SET r.name = row.props.name``, which lets the
+    planner avoid an Eager barrier that ``SET r += map`` forces), so only plain identifiers pass.
+    """
+    keys: set[str] = set()
+    for row in rows:
+        keys.update(row[field] if field else row)
+    bad = [k for k in keys if not _PROPERTY.match(k)]
+    if bad:
+        raise ValueError(f"invalid property name {bad[0]!r}")
+    return sorted(keys)
+
+
+def _node_query(label: NodeLabel, keys: Sequence[str]) -> str:
     label = NodeLabel(label)
-    return f"UNWIND $rows AS row MERGE (n:{label.value} {{id: row.id}}) SET n += row"
+    sets = ", ".join(f"n.{k} = coalesce(row.{k}, n.{k})" for k in keys if k != "id")
+    return f"UNWIND $rows AS row MERGE (n:{label.value} {{id: row.id}})" + (f" SET {sets}" if sets else "")
 
 
-def _edge_query(rel: RelType) -> str:
+def _edge_query(rel: RelType, keys: Sequence[str], create: bool = False) -> str:
     rel = RelType(rel)
     start, end = ENDPOINTS[rel]
-    key = ", ".join(f"{k}: row.props.{k}" for k in EDGE_KEY[rel])
-    return (
+    match = (
         "UNWIND $rows AS row "
         f"MATCH (a:{start.value} {{id: row.start}}) "
         f"MATCH (b:{end.value} {{id: row.end}}) "
-        f"MERGE (a)-[r:{rel.value} {{{key}}}]->(b) "
-        "SET r += row.props "
-        "RETURN count(r) AS n"
     )
+    if create:
+        props = ", ".join(f"{k}: row.props.{k}" for k in keys)
+        return match + f"CREATE (a)-[r:{rel.value} {{{props}}}]->(b) RETURN count(r) AS n"
+    key = ", ".join(f"{k}: row.props.{k}" for k in EDGE_KEY[rel])
+    sets = ", ".join(f"r.{k} = row.props.{k}" for k in keys if k not in EDGE_KEY[rel])
+    return match + f"MERGE (a)-[r:{rel.value} {{{key}}}]->(b)" + (f" SET {sets}" if sets else "") + " RETURN count(r) AS n"
 
 
 class Neo4jStore:
@@ -137,21 +159,27 @@ class Neo4jStore:
 
     # -- writes -----------------------------------------------------------------
     def merge_nodes(self, label: NodeLabel, rows: Sequence[Row]) -> int:
-        """MERGE one batch of nodes by ``id`` and set their properties."""
-        query = _node_query(label)
+        """MERGE one batch of nodes by ``id`` and set their (non-null) properties."""
+        query = _node_query(label, property_keys(rows))
 
         def work(tx: ManagedTransaction) -> int:
             return tx.run(query, rows=list(rows)).consume().counters.nodes_created
 
         return self._write(work)
 
-    def merge_edges(self, rel: RelType, rows: Sequence[Row]) -> int:
-        """MERGE one batch of relationships; rows are ``{start, end, props}``.
+    def merge_edges(self, rel: RelType, rows: Sequence[Row], create: bool = False) -> int:
+        """Write one batch of relationships; rows are ``{start, end, props}``.
+
+        Args:
+            rel: Relationship type.
+            rows: The batch.
+            create: ``CREATE`` instead of ``MERGE`` on the key (``source`` …): only correct
+                when no relationship of this type and source exists yet (a fresh load).
 
         Returns:
             The number of rows whose two endpoints were found (and so were written).
         """
-        query = _edge_query(rel)
+        query = _edge_query(rel, property_keys(rows, "props"), create=create)
 
         def work(tx: ManagedTransaction) -> int:
             record = tx.run(query, rows=list(rows)).single()
@@ -175,6 +203,16 @@ class Neo4jStore:
             while (n := self._write(work)) > 0:
                 deleted += n
         return deleted
+
+    def count_source_edges(self, rel: RelType, source: str) -> int:
+        """Number of ``rel`` relationships that ``source`` owns."""
+        query = f"MATCH ()-[r:{RelType(rel).value}]->() WHERE r.source = $source RETURN count(r) AS n"
+
+        def work(tx: ManagedTransaction) -> int:
+            record = tx.run(query, source=source).single()
+            return int(record["n"]) if record else 0
+
+        return self._read(work)
 
     def mark_source(self, source: str, state: str, info: dict[str, Any]) -> None:
         """Record the load state of one source (``loading`` or ``loaded``)."""
@@ -229,13 +267,9 @@ class Neo4jStore:
 
     def clear(self) -> None:
         """Delete every node and relationship (tests and benchmarks only)."""
-
-        def work(tx: ManagedTransaction) -> int:
-            record = tx.run("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n").single()
-            return int(record["n"]) if record else 0
-
-        while self._write(work) > 0:
-            pass
+        with self._mapped(), self._driver.session(database=self.database) as session:
+            session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS").consume()
+            session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS").consume()
 
     @property
     def driver(self) -> Driver:

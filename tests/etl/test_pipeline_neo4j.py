@@ -1,0 +1,140 @@
+"""The ETL against the real Neo4j: idempotency, per-source replacement, faults."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from etl.load import load_results
+from etl.pipeline import build_release
+from etl.release import SourceResult, read_manifest
+from etl.sources import REGISTRY
+from kg import local_neo4j
+from kg.errors import SourceFormatError, StoreUnavailable
+from kg.schema import NodeLabel
+from kg.settings import EtlSettings
+from kg.store import Neo4jStore
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
+SETTINGS = EtlSettings()
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory):
+    """The default release (real HPO + gene reference, synthetic TCGA/GTEx), built once."""
+    home = tmp_path_factory.mktemp("kghome")
+    return home, build_release({}, SETTINGS, home)
+
+
+def expected_counts(results: list[SourceResult]) -> tuple[dict[str, int], dict[str, int]]:
+    """Node counts (ids merged across sources) and edge counts per type, from the release."""
+    ids: dict[str, set[str]] = {label.value: set() for label in NodeLabel}
+    edges: dict[str, int] = {}
+    for r in results:
+        for label, rows in r.nodes.items():
+            ids[label.value].update(row["id"] for row in rows)
+        for rel, rows in r.edges.items():
+            edges[rel.value] = edges.get(rel.value, 0) + len(rows)
+    return {k: len(v) for k, v in ids.items()}, edges
+
+
+def db_counts(store: Neo4jStore) -> tuple[dict[str, int], dict[str, int]]:
+    return store.count_nodes(), {k: v for k, v in store.count_edges().items() if v}
+
+
+def test_release_files_and_provenance(release) -> None:
+    _, report = release
+    manifest = read_manifest(report.release_dir)
+    assert manifest["release"] == report.release and set(manifest["sources"]) == set(REGISTRY)
+    hpo = manifest["sources"]["hpo"]
+    assert hpo["version"] == "2025-01-16" and not hpo["synthetic"] and hpo["rows"]["edges:HAS_PHENOTYPE"] > 200_000
+    assert manifest["sources"]["gtex"]["synthetic"] is True
+    assert all(len(s) == 64 for src in manifest["sources"].values() for s in src["sha256"].values())
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(report.release_dir / "edges" / "EXPRESSED_IN.gtex.parquet")
+    assert table.num_rows == manifest["sources"]["gtex"]["rows"]["edges:EXPRESSED_IN"]
+    assert set(table.column("synthetic").to_pylist()) == {True}
+    assert set(table.column("release").to_pylist()) == {report.release}
+    assert (report.release_dir / "unresolved" / "gtex.tsv").read_text().count("SYNTHETIC_UNKNOWN") == 1
+
+
+def test_load_is_idempotent(store: Neo4jStore, release) -> None:
+    _, report = release
+    nodes, edges = expected_counts(report.results)
+    assert load_results(store, report.release, report.results, SETTINGS) == {n: "loaded" for n in REGISTRY}
+    assert db_counts(store) == (nodes, edges)
+    assert set(load_results(store, report.release, report.results, SETTINGS).values()) == {"unchanged"}
+    load_results(store, report.release, report.results, SETTINGS, force=True)
+    assert db_counts(store) == (nodes, edges)
+    records, _, _ = store.driver.execute_query(
+        "MATCH ()-[r]->() WHERE r.source IS NULL OR r.source_version IS NULL OR r.release IS NULL RETURN count(r) AS n")
+    assert records[0]["n"] == 0
+    records, _, _ = store.driver.execute_query(
+        "MATCH ()-[r]->() WHERE r.source IN ['gtex', 'tcga-maf', 'xena', 'gdc-counts'] "
+        "RETURN count(r) AS n, count(CASE WHEN r.synthetic THEN 1 END) AS s")
+    assert records[0]["n"] == records[0]["s"] > 0
+    status = {row["source"]: row for row in store.source_loads()}
+    assert status["hpo"]["state"] == "loaded" and status["hpo"]["version"] == "2025-01-16"
+
+
+def test_new_version_of_one_source_replaces_only_its_edges(store: Neo4jStore, release, tmp_path: Path) -> None:
+    home, report = release
+    load_results(store, report.release, report.results, SETTINGS)
+    before = store.count_edges(by_source=True)
+    gct = Path(str(REGISTRY["gtex"].default_location()))
+    lines = gzip.decompress(gct.read_bytes()).decode().splitlines()
+    kept = lines[3:503]  # a "new GTEx release" with 500 of the genes
+    new = tmp_path / "GTEx_Analysis_v10_gene_median_tpm.gct.gz"
+    new.write_bytes(gzip.compress("\n".join(["#1.2", f"{len(kept)}\t{lines[1].split()[1]}", lines[2], *kept]).encode()))
+    report2 = build_release({"gtex": str(new)}, SETTINGS, home)
+    outcome = load_results(store, report2.release, report2.results, SETTINGS)
+    assert outcome["gtex"] == "loaded" and {v for k, v in outcome.items() if k != "gtex"} == {"unchanged"}
+    after = store.count_edges(by_source=True)
+    gtex_rows = sum(len(v) for v in next(r for r in report2.results if r.name == "gtex").edges.values())
+    assert after["EXPRESSED_IN/gtex"] == gtex_rows < before["EXPRESSED_IN/gtex"]
+    assert {k: v for k, v in after.items() if "/gtex" not in k} == {k: v for k, v in before.items() if "/gtex" not in k}
+    records, _, _ = store.driver.execute_query(
+        "MATCH ()-[r:EXPRESSED_IN]->() RETURN collect(DISTINCT r.release) AS rel, collect(DISTINCT r.source_version) AS v")
+    assert records[0]["rel"] == [report2.release] and records[0]["v"][0].startswith("v10+")
+    records, _, _ = store.driver.execute_query("MATCH ()-[r:HAS_PHENOTYPE]->() RETURN collect(DISTINCT r.release) AS rel")
+    assert records[0]["rel"] == [report.release]  # left alone
+
+
+def test_bad_input_leaves_the_database_as_it_was(store: Neo4jStore, release, tmp_path: Path) -> None:
+    home, report = release
+    load_results(store, report.release, report.results, SETTINGS)
+    before = db_counts(store)
+    gct = Path(str(REGISTRY["gtex"].default_location()))
+    broken = tmp_path / "GTEx_broken.gct.gz"
+    broken.write_bytes(gct.read_bytes()[: gct.stat().st_size // 2])
+    with pytest.raises(SourceFormatError, match="GTEx_broken.gct.gz:\\d+: truncated or corrupt gzip"):
+        build_release({"gtex": str(broken)}, SETTINGS, home)
+    assert db_counts(store) == before
+
+
+def test_killed_mid_load_then_rerun_matches_a_clean_load(
+    store: Neo4jStore, release, neo4j_server: local_neo4j.ServerConfig
+) -> None:
+    _, report = release
+    nodes, edges = expected_counts(report.results)
+    killed = []
+
+    def start(description: str, total: int | None):
+        def advance(n: int) -> None:
+            if "HAS_PHENOTYPE" in description and not killed:
+                killed.append(local_neo4j.stop(neo4j_server, kill=True))
+        return advance
+
+    with pytest.raises(StoreUnavailable):
+        load_results(store, report.release, report.results, SETTINGS, start=start)
+    assert killed == [True]
+    local_neo4j.start(neo4j_server)
+    with Neo4jStore(neo4j_server.uri) as fresh:
+        partial = {row["source"]: row["state"] for row in fresh.source_loads()}
+        assert partial["hpo"] == "loading" and partial["genes"] == "loaded"
+        outcome = load_results(fresh, report.release, report.results, SETTINGS)
+        assert outcome["hpo"] == "loaded" and outcome["genes"] == "unchanged"
+        assert db_counts(fresh) == (nodes, edges)

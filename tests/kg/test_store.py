@@ -1,0 +1,51 @@
+import pytest
+
+from kg.errors import StoreUnavailable
+from kg.schema import NodeLabel, RelType
+from kg.store import Neo4jStore
+
+pytestmark = pytest.mark.neo4j
+
+
+def _edge(start: str, end: str, source: str, release: str, **props: object) -> dict:
+    return {"start": start, "end": end, "props": {"source": source, "release": release, "source_version": "v", **props}}
+
+
+def test_merge_is_idempotent_and_keyed_by_source(store: Neo4jStore) -> None:
+    store.merge_nodes(NodeLabel.GENE, [{"id": "NCBIGene:7157", "symbol": "TP53"}, {"id": "NCBIGene:5290"}])
+    store.merge_nodes(NodeLabel.DISEASE, [{"id": "MONDO:0006256", "name": "breast"}])
+    rows = [_edge("NCBIGene:7157", "MONDO:0006256", "tcga-maf", "r1", n_mutated=3, n_samples=10, frequency=0.3)]
+    assert store.merge_edges(RelType.MUTATED_IN, rows) == 1
+    assert store.merge_edges(RelType.MUTATED_IN, rows) == 1
+    store.merge_edges(RelType.MUTATED_IN, [_edge("NCBIGene:7157", "MONDO:0006256", "other", "r1")])
+    assert store.count_edges(by_source=True)["MUTATED_IN/tcga-maf"] == 1
+    assert store.count_edges()["MUTATED_IN"] == 2
+    # a second MERGE of a node updates properties without duplicating it
+    assert store.merge_nodes(NodeLabel.GENE, [{"id": "NCBIGene:7157", "name": "tumor protein p53"}]) == 0
+    assert store.count_nodes()["Gene"] == 2
+
+
+def test_unknown_endpoint_is_not_silently_written(store: Neo4jStore) -> None:
+    store.merge_nodes(NodeLabel.GENE, [{"id": "NCBIGene:1"}])
+    assert store.merge_edges(RelType.MUTATED_IN, [_edge("NCBIGene:1", "MONDO:0000001", "s", "r")]) == 0
+
+
+def test_uniqueness_constraints_exist(store: Neo4jStore) -> None:
+    records, _, _ = store.driver.execute_query("SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type")
+    unique = {(r["labelsOrTypes"][0], r["properties"][0]) for r in records if r["type"] == "UNIQUENESS"}
+    assert {(label.value, "id") for label in NodeLabel} <= unique
+
+
+def test_delete_stale_edges_of_one_source(store: Neo4jStore) -> None:
+    store.merge_nodes(NodeLabel.GENE, [{"id": f"NCBIGene:{i}"} for i in (1, 2)])
+    store.merge_nodes(NodeLabel.TISSUE, [{"id": "UBERON:0001114"}])
+    store.merge_edges(RelType.EXPRESSED_IN, [_edge("NCBIGene:1", "UBERON:0001114", "gtex", "old"),
+                                             _edge("NCBIGene:2", "UBERON:0001114", "gtex", "new"),
+                                             _edge("NCBIGene:1", "UBERON:0001114", "other", "old")])
+    assert store.delete_stale_edges("gtex", "new") == 1
+    assert store.count_edges(by_source=True) == {"EXPRESSED_IN/gtex": 1, "EXPRESSED_IN/other": 1}
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    with Neo4jStore("bolt://127.0.0.1:1", retry_s=0.5) as s, pytest.raises(StoreUnavailable, match="127.0.0.1:1"):
+        s.verify()
