@@ -1,0 +1,1 @@
+"""GraphQL API over the graph and the model (see issue 4)."""

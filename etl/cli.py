@@ -19,8 +19,9 @@ app = typer.Typer(help="Extract, validate and load the gene–disease sources in
 
 
 def _store(settings: Settings) -> Neo4jStore:
-    return Neo4jStore(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value(),
-                      settings.neo4j_database)
+    return Neo4jStore(
+        settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value(), settings.neo4j_database
+    )
 
 
 def _parse_sources(pairs: list[str]) -> dict[str, str]:
@@ -35,9 +36,15 @@ def _parse_sources(pairs: list[str]) -> dict[str, str]:
 
 @app.command()
 def run(
-    source: Annotated[list[str] | None, typer.Option(
-        "--source", "-s", help="NAME=PATH_OR_URL (repeatable; several files comma-separated). "
-        f"NAME: {', '.join(REGISTRY)}. Unset sources use the shipped defaults.")] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            "-s",
+            help="NAME=PATH_OR_URL (repeatable; several files comma-separated). "
+            f"NAME: {', '.join(REGISTRY)}. Unset sources use the shipped defaults.",
+        ),
+    ] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file (see docs/etl.md).")] = None,
     no_load: Annotated[bool, typer.Option("--no-load", help="Write the release files but do not load Neo4j.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Extract and validate only; write nothing.")] = False,
@@ -50,6 +57,7 @@ def run(
     etl = settings.etl.model_copy(update={"maf_project": maf_project} if maf_project else {})
     overrides = {**etl.sources, **_parse_sources(source or [])}
     with progress() as bar:
+
         def start(description: str, total: int | None):  # noqa: ANN202
             task = bar.add_task(description, total=total)
             return lambda n: bar.advance(task, n)
@@ -65,23 +73,34 @@ def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
     rows = []
     for r in report.results:
         counts = r.counts()
-        rows.append([
-            r.name, r.version, "yes" if r.synthetic else "no",
-            sum(v for k, v in counts.items() if k.startswith("nodes:")),
-            sum(v for k, v in counts.items() if k.startswith("edges:")),
-            r.rejects, r.unresolved, report.load.get(r.name, "dry-run" if dry_run else "not loaded"),
-        ])
+        rows.append(
+            [
+                r.name,
+                r.version,
+                "yes" if r.synthetic else "no",
+                sum(v for k, v in counts.items() if k.startswith("nodes:")),
+                sum(v for k, v in counts.items() if k.startswith("edges:")),
+                r.rejects,
+                r.unresolved,
+                report.load.get(r.name, "dry-run" if dry_run else "not loaded"),
+            ]
+        )
     columns = ["source", "version", "synthetic", "nodes", "edges", "rejects", "unresolved ids", "load"]
     if fmt is OutputFormat.json:
-        emit_json({"release": report.release, "release_dir": str(report.release_dir) if report.release_dir else None,
-                   "seconds": round(report.seconds, 2),
-                   "sources": [dict(zip(columns, r, strict=True)) for r in rows]})
+        emit_json(
+            {
+                "release": report.release,
+                "release_dir": str(report.release_dir) if report.release_dir else None,
+                "seconds": round(report.seconds, 2),
+                "sources": [dict(zip(columns, r, strict=True)) for r in rows],
+            }
+        )
         return
     table = Table(title=f"release {report.release} ({report.seconds:.1f}s to build)")
     for c in columns:
         table.add_column(c, justify="right" if c in ("nodes", "edges", "rejects", "unresolved ids") else "left")
-    for r in rows:
-        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in r])
+    for row in rows:
+        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
     console.print(table)
     if report.release_dir:
         console.print(f"release files: {report.release_dir}")
@@ -106,6 +125,8 @@ def status(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat
 @app.command()
 def sources() -> None:
     """List the registered sources and their shipped defaults."""
-    emit(["name", "description", "default"],
-         [[s.name, s.description, (s.default_location() or "-")[:80]] for s in REGISTRY.values()],
-         OutputFormat.table)
+    emit(
+        ["name", "description", "default"],
+        [[s.name, s.description, (s.default_location() or "-")[:80]] for s in REGISTRY.values()],
+        OutputFormat.table,
+    )

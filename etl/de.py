@@ -32,7 +32,9 @@ class DEResult:
     n_normal: int
 
 
-def welch(tumour: NDArray[np.floating], normal: NDArray[np.floating]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def welch(
+    tumour: NDArray[np.floating], normal: NDArray[np.floating]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Vectorised Welch t-test over genes.
 
     Args:
@@ -111,12 +113,17 @@ class CohortDE:
         padj = benjamini_hochberg(p)
         for i in np.flatnonzero((padj < padj_max) & (np.abs(lfc) >= min_abs_log2fc)):
             rel = RelType.UPREGULATED_IN if lfc[i] > 0 else RelType.DOWNREGULATED_IN
-            yield Edge(rel, self.genes[i], self.disease_id, {
-                "log2fc": round(float(lfc[i]), 6),
-                "pvalue": float(p[i]),
-                "padj": float(padj[i]),
-                "n_tumor": self.n_tumor,
-                "n_normal": self.n_normal,
-                "normal_source": self.normal_source,
-                "test": "welch_t_log2tpm1_bh",
-            })
+            yield Edge(
+                rel,
+                self.genes[i],
+                self.disease_id,
+                {
+                    "log2fc": round(float(lfc[i]), 6),
+                    "pvalue": float(p[i]),
+                    "padj": float(padj[i]),
+                    "n_tumor": self.n_tumor,
+                    "n_normal": self.n_normal,
+                    "normal_source": self.normal_source,
+                    "test": "welch_t_log2tpm1_bh",
+                },
+            )

@@ -52,10 +52,18 @@ def load_results(
             advance = start(f"{r.name}: {rel.value}", len(rows))
             write_edges(store, rel, rows, settings.batch_size, settings.load_workers, fresh, advance)
         deleted = store.delete_stale_edges(r.name, rid)
-        store.mark_source(r.name, "loaded", {
-            "release": rid, "version": r.version, "fingerprint": fingerprint, "synthetic": r.synthetic,
-            "counts": r.counts(), "stale_deleted": deleted,
-        })
+        store.mark_source(
+            r.name,
+            "loaded",
+            {
+                "release": rid,
+                "version": r.version,
+                "fingerprint": fingerprint,
+                "synthetic": r.synthetic,
+                "counts": r.counts(),
+                "stale_deleted": deleted,
+            },
+        )
         outcome[r.name] = "loaded"
     return outcome
 

@@ -76,8 +76,10 @@ def locations(overrides: dict[str, str]) -> dict[str, str]:
 
 def settings_fingerprint(settings: EtlSettings) -> str:
     """The thresholds that change derived edges, as canonical JSON."""
-    return json.dumps(settings.model_dump(exclude={"batch_size", "load_workers", "max_rejects", "max_reject_fraction", "sources"}),
-                      sort_keys=True)
+    return json.dumps(
+        settings.model_dump(exclude={"batch_size", "load_workers", "max_rejects", "max_reject_fraction", "sources"}),
+        sort_keys=True,
+    )
 
 
 def extract(
@@ -112,8 +114,9 @@ def extract(
         else:
             assert isinstance(record, Edge)
             key = (record.start, record.end, *(record.props.get(k) for k in EDGE_KEY[record.type] if k != "source"))
-            edges.setdefault(record.type, {}).setdefault(key, {"start": record.start, "end": record.end,
-                                                              "props": dict(record.props)})
+            edges.setdefault(record.type, {}).setdefault(
+                key, {"start": record.start, "end": record.end, "props": dict(record.props)}
+            )
     advance(n % 10_000)
     rejects.check(n + len(rejects.rows))
     synthetic = any(f.synthetic for f in files)

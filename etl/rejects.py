@@ -29,9 +29,7 @@ class Rejects:
         """Record one rejected row; abort at once past ``max_count``."""
         self.rows.append((error.file, error.line, error.column, error.reason))
         if len(self.rows) > self.max_count:
-            raise TooManyRejects(
-                f"{self.source}: more than {self.max_count} rejected rows; first: {self.first()}"
-            )
+            raise TooManyRejects(f"{self.source}: more than {self.max_count} rejected rows; first: {self.first()}")
 
     def first(self) -> str:
         """The first rejection, formatted as an error line."""

@@ -1,0 +1,1 @@
+"""Graph neural network over exports of the graph (see issue 3)."""

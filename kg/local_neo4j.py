@@ -80,9 +80,14 @@ def install(config: ServerConfig) -> Path:
         raise Neo4jRunnerError("Maven (mvn) is needed to fetch the Neo4j jars; install it first")
     lib.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
-        "mvn", "-q", "-B", "-f", str(_asset("pom.xml")),
+        "mvn",
+        "-q",
+        "-B",
+        "-f",
+        str(_asset("pom.xml")),
         f"-Dneo4j.version={NEO4J_VERSION}",
-        "dependency:copy-dependencies", f"-Dkg.lib.dir={lib}",
+        "dependency:copy-dependencies",
+        f"-Dkg.lib.dir={lib}",
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -134,9 +139,17 @@ def start(config: ServerConfig, timeout_s: float = 180.0) -> str:
     config.home.mkdir(parents=True, exist_ok=True)
     log = config.log_file.open("ab")
     cmd = [
-        java, f"-Xmx{config.heap_mb}m", f"-Xms{min(config.heap_mb, 512)}m",
-        "-XX:+UseG1GC", "-cp", f"{lib}/*", str(_asset("Launcher.java")),
-        str(config.home / "data"), config.host, str(config.port), str(config.pagecache_mb),
+        java,
+        f"-Xmx{config.heap_mb}m",
+        f"-Xms{min(config.heap_mb, 512)}m",
+        "-XX:+UseG1GC",
+        "-cp",
+        f"{lib}/*",
+        str(_asset("Launcher.java")),
+        str(config.home / "data"),
+        config.host,
+        str(config.port),
+        str(config.pagecache_mb),
     ]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     config.pid_file.write_text(str(proc.pid))

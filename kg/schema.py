@@ -8,13 +8,13 @@ parameters are not allowed: everything interpolated is checked against these Enu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from kg.typing import EdgeType, Properties
 
 
-class NodeLabel(str, Enum):
+class NodeLabel(StrEnum):
     """Node labels of schema v1."""
 
     GENE = "Gene"
@@ -23,7 +23,7 @@ class NodeLabel(str, Enum):
     TISSUE = "Tissue"
 
 
-class RelType(str, Enum):
+class RelType(StrEnum):
     """Relationship types of schema v1."""
 
     ASSOCIATED_WITH = "ASSOCIATED_WITH"
@@ -51,8 +51,7 @@ ENDPOINTS: dict[RelType, tuple[NodeLabel, NodeLabel]] = {
 #: Properties that, with the two endpoints and the type, identify one relationship.
 #: ``source`` is always part of the key so that each source owns its own edges.
 EDGE_KEY: dict[RelType, tuple[str, ...]] = {
-    rel: ("source", "normal_source") if rel in (RelType.UPREGULATED_IN, RelType.DOWNREGULATED_IN)
-    else ("source",)
+    rel: ("source", "normal_source") if rel in (RelType.UPREGULATED_IN, RelType.DOWNREGULATED_IN) else ("source",)
     for rel in RelType
 }
 

@@ -43,9 +43,7 @@ class EtlSettings(BaseModel):
 class Settings(BaseSettings):
     """Connection and run settings of kg."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="KG_", env_nested_delimiter="__", extra="ignore", toml_file=None
-    )
+    model_config = SettingsConfigDict(env_prefix="KG_", env_nested_delimiter="__", extra="ignore", toml_file=None)
 
     environment: Literal["local", "production"] = "local"
     neo4j_uri: str = "bolt://127.0.0.1:7687"

@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
-from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import DriverError, ServiceUnavailable, SessionExpired
 
 from kg.errors import StoreUnavailable
 from kg.schema import EDGE_KEY, ENDPOINTS, META_LABEL, NodeLabel, RelType
@@ -60,17 +60,15 @@ def _node_query(label: NodeLabel, keys: Sequence[str]) -> str:
 def _edge_query(rel: RelType, keys: Sequence[str], create: bool = False) -> str:
     rel = RelType(rel)
     start, end = ENDPOINTS[rel]
-    match = (
-        "UNWIND $rows AS row "
-        f"MATCH (a:{start.value} {{id: row.start}}) "
-        f"MATCH (b:{end.value} {{id: row.end}}) "
-    )
+    match = f"UNWIND $rows AS row MATCH (a:{start.value} {{id: row.start}}) MATCH (b:{end.value} {{id: row.end}}) "
     if create:
         props = ", ".join(f"{k}: row.props.{k}" for k in keys)
         return match + f"CREATE (a)-[r:{rel.value} {{{props}}}]->(b) RETURN count(r) AS n"
     key = ", ".join(f"{k}: row.props.{k}" for k in EDGE_KEY[rel])
     sets = ", ".join(f"r.{k} = row.props.{k}" for k in keys if k not in EDGE_KEY[rel])
-    return match + f"MERGE (a)-[r:{rel.value} {{{key}}}]->(b)" + (f" SET {sets}" if sets else "") + " RETURN count(r) AS n"
+    return (
+        match + f"MERGE (a)-[r:{rel.value} {{{key}}}]->(b)" + (f" SET {sets}" if sets else "") + " RETURN count(r) AS n"
+    )
 
 
 class Neo4jStore:
@@ -141,8 +139,7 @@ class Neo4jStore:
     def ensure_schema(self) -> None:
         """Create the uniqueness constraints and relationship indexes (idempotent)."""
         statements = [
-            f"CREATE CONSTRAINT {label.value.lower()}_id IF NOT EXISTS "
-            f"FOR (n:{label.value}) REQUIRE n.id IS UNIQUE"
+            f"CREATE CONSTRAINT {label.value.lower()}_id IF NOT EXISTS FOR (n:{label.value}) REQUIRE n.id IS UNIQUE"
             for label in NodeLabel
         ]
         # No relationship-property index on r.source: with one, the planner (planning on an

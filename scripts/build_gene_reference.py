@@ -71,10 +71,22 @@ def build(sqlite_path: Path, out: Path) -> int:
             synonyms = [a for a in alias.get(_id, []) if a != symbol]
             xrefs = [f"MIM:{m}" for m in omim.get(_id, [])] + [f"Ensembl:{e}" for e in ensembl.get(_id, [])]
             fields = [
-                "9606", gene_id, symbol, "-", "|".join(synonyms) or "-", "|".join(xrefs) or "-",
-                "|".join(chrom.get(_id, [])) or "-", "|".join(band.get(_id, [])) or "-", name,
-                gtype.get(_id, "unknown"), symbol, name, "O", "-",
-                meta.get("EGSOURCEDATE", "-").replace("-", ""), "-",
+                "9606",
+                gene_id,
+                symbol,
+                "-",
+                "|".join(synonyms) or "-",
+                "|".join(xrefs) or "-",
+                "|".join(chrom.get(_id, [])) or "-",
+                "|".join(band.get(_id, [])) or "-",
+                name,
+                gtype.get(_id, "unknown"),
+                symbol,
+                name,
+                "O",
+                "-",
+                meta.get("EGSOURCEDATE", "-").replace("-", ""),
+                "-",
             ]
             fh.write("\t".join(fields) + "\n")
     version = f"org.Hs.eg.db Entrez {meta.get('EGSOURCEDATE')} / Ensembl {meta.get('ENSOURCEDATE')}"

@@ -35,9 +35,23 @@ MC3_TSS = {"TCGA-GBM": ["02", "06"], "TCGA-COAD": ["AA", "A6"], "TCGA-KIRC": ["C
 NON_SILENT = ["Missense_Mutation"] * 6 + ["Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site"]
 OTHER = ["Silent", "Silent", "Intron", "3'UTR"]
 MAF_COLUMNS = [
-    "Hugo_Symbol", "Entrez_Gene_Id", "Center", "NCBI_Build", "Chromosome", "Start_Position", "End_Position",
-    "Strand", "Variant_Classification", "Variant_Type", "Reference_Allele", "Tumor_Seq_Allele1",
-    "Tumor_Seq_Allele2", "dbSNP_RS", "Tumor_Sample_Barcode", "Matched_Norm_Sample_Barcode", "HGVSp_Short",
+    "Hugo_Symbol",
+    "Entrez_Gene_Id",
+    "Center",
+    "NCBI_Build",
+    "Chromosome",
+    "Start_Position",
+    "End_Position",
+    "Strand",
+    "Variant_Classification",
+    "Variant_Type",
+    "Reference_Allele",
+    "Tumor_Seq_Allele1",
+    "Tumor_Seq_Allele2",
+    "dbSNP_RS",
+    "Tumor_Sample_Barcode",
+    "Matched_Norm_Sample_Barcode",
+    "HGVSp_Short",
     "Gene",
 ]
 XENA_COHORTS = {  # project: (Xena 'primary disease or tissue', GTEx tissue)
@@ -91,16 +105,39 @@ def maf_rows(rng, genes, by_symbol, project, barcodes) -> list[str]:
         pos = int(rng.integers(1_000_000, 200_000_000))
         ref, alt = rng.choice(list("ACGT"), 2, replace=False)
         normal = bc[:13] + "10A-01D-A00X-09"
-        lines.append("\t".join([
-            sym, entrez, "WUGSC", "GRCh38", "chr1", str(pos), str(pos), "+", vclass, "SNP", str(ref), str(ref),
-            str(alt), "novel", bc, normal, "p.X1X", ens,
-        ]))
+        lines.append(
+            "\t".join(
+                [
+                    sym,
+                    entrez,
+                    "WUGSC",
+                    "GRCh38",
+                    "chr1",
+                    str(pos),
+                    str(pos),
+                    "+",
+                    vclass,
+                    "SNP",
+                    str(ref),
+                    str(ref),
+                    str(alt),
+                    "novel",
+                    bc,
+                    normal,
+                    "p.X1X",
+                    ens,
+                ]
+            )
+        )
     return lines
 
 
 def write_mafs(out: Path, rng, genes, by_symbol) -> None:
     """GDC per-project MAFs (with #version headers) and one MC3-style pan-cancer MAF."""
-    head = "#version gdc-1.0.0\n#filedate 20240101\n#annotation.spec gdc-1.0.1-public\n#SYNTHETIC sample: values are made up\n"
+    head = (
+        "#version gdc-1.0.0\n#filedate 20240101\n#annotation.spec gdc-1.0.1-public\n"
+        "#SYNTHETIC sample: values are made up\n"
+    )
     for project, tss in (("TCGA-BRCA", "BH"), ("TCGA-LUAD", "05")):
         bcs = [barcode(rng, tss) for _ in range(40)]
         body = "\n".join(maf_rows(rng, genes, by_symbol, project, bcs))
@@ -111,7 +148,8 @@ def write_mafs(out: Path, rng, genes, by_symbol) -> None:
         bcs = [barcode(rng, str(rng.choice(codes))) for _ in range(30)]
         lines += maf_rows(rng, genes, by_symbol, project, bcs)
     (out / "SYNTHETIC_mc3.v0.2.8.PUBLIC.maf.gz").write_bytes(
-        gz_bytes("\t".join(MAF_COLUMNS) + "\n" + "\n".join(lines) + "\n"))
+        gz_bytes("\t".join(MAF_COLUMNS) + "\n" + "\n".join(lines) + "\n")
+    )
 
 
 def write_gtex(out: Path, rng, genes, tissues: list[str]) -> None:
@@ -151,7 +189,7 @@ def write_xena(out: Path, rng, genes) -> None:
             group_of.append((project, "N"))
     base = rng.lognormal(1.5, 1.5, size=len(chosen))
     expr = base[:, None] * rng.lognormal(0, 0.35, size=(len(chosen), len(samples)))
-    for c, project in enumerate(XENA_COHORTS):
+    for project in XENA_COHORTS:
         t_cols = [j for j, g in enumerate(group_of) if g == (project, "T")]
         up = rng.choice(len(chosen), 25, replace=False)
         down = rng.choice(len(chosen), 25, replace=False)
@@ -180,25 +218,31 @@ def write_gdc_counts(out: Path, rng, genes) -> None:
         for kind, n, stype, code in (("T", 10, "Primary Tumor", "01"), ("N", 5, "Solid Tissue Normal", "11")):
             for _ in range(n):
                 fid = str(uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63))))
-                fname = f"{uuid.UUID(int=int(rng.integers(0, 2**63))) }.rna_seq.augmented_star_gene_counts.tsv"
+                fname = f"{uuid.UUID(int=int(rng.integers(0, 2**63)))}.rna_seq.augmented_star_gene_counts.tsv"
                 tpm = base * rng.lognormal(0, 0.3, size=len(chosen))
                 if kind == "T":
                     tpm[planted[:10]] *= 10
                     tpm[planted[10:]] /= 10
                 counts = np.round(tpm * 20).astype(int)
-                rows = ["# gene-model: GENCODE v36",
-                        "gene_id\tgene_name\tgene_type\tunstranded\tstranded_first\tstranded_second\t"
-                        "tpm_unstranded\tfpkm_unstranded\tfpkm_uq_unstranded"]
+                rows = [
+                    "# gene-model: GENCODE v36",
+                    "gene_id\tgene_name\tgene_type\tunstranded\tstranded_first\tstranded_second\t"
+                    "tpm_unstranded\tfpkm_unstranded\tfpkm_uq_unstranded",
+                ]
                 for label in ("N_unmapped", "N_multimapping", "N_noFeature", "N_ambiguous"):
                     rows.append(f"{label}\t\t\t{rng.integers(10**5, 10**6)}\t0\t0\t\t\t")
                 for (_, sym, ens), ver, cnt, t in zip(chosen, versions, counts, tpm, strict=True):
-                    rows.append(f"{ens}.{ver}\t{sym}\tprotein_coding\t{cnt}\t{cnt // 2}\t{cnt - cnt // 2}\t"
-                                f"{t:.4f}\t{t / 3:.4f}\t{t / 2.5:.4f}")
+                    rows.append(
+                        f"{ens}.{ver}\t{sym}\tprotein_coding\t{cnt}\t{cnt // 2}\t{cnt - cnt // 2}\t"
+                        f"{t:.4f}\t{t / 3:.4f}\t{t / 2.5:.4f}"
+                    )
                 (folder / fid).mkdir()
                 (folder / fid / fname).write_text("\n".join(rows) + "\n")
                 bc = barcode(rng, tss, code)
-                sheet.append(f"{fid}\t{fname}\tTranscriptome Profiling\tGene Expression Quantification\t"
-                             f"{project}\t{bc[:12]}\t{bc[:16]}\t{stype}")
+                sheet.append(
+                    f"{fid}\t{fname}\tTranscriptome Profiling\tGene Expression Quantification\t"
+                    f"{project}\t{bc[:12]}\t{bc[:16]}\t{stype}"
+                )
     (folder / "gdc_sample_sheet.SYNTHETIC.tsv").write_text("\n".join(sheet) + "\n")
 
 
@@ -216,8 +260,11 @@ def main() -> None:
     for drivers in DRIVERS.values():
         missing = [d for d in drivers if d not in by_symbol]
         assert not missing, f"driver genes missing from the reference: {missing}"
-    tissues = [ln.split("\t")[0] for ln in (ROOT / "etl/data/gtex_tissues.tsv").read_text().splitlines()
-               if ln and not ln.startswith("#")][1:]
+    tissues = [
+        ln.split("\t")[0]
+        for ln in (ROOT / "etl/data/gtex_tissues.tsv").read_text().splitlines()
+        if ln and not ln.startswith("#")
+    ][1:]
     write_mafs(args.out, rng, genes, by_symbol)
     write_gtex(args.out, rng, genes, tissues)
     write_xena(args.out, rng, genes)
@@ -225,7 +272,8 @@ def main() -> None:
     (args.out / "README.md").write_text(
         "# SYNTHETIC sample files\n\nEvery file here is SYNTHETIC: generated by `scripts/make_synthetic.py` "
         "(fixed seed) in the exact published formats of GTEx, GDC/MC3 MAF, UCSC Xena Toil and GDC STAR counts. "
-        "No value is real data. Edges derived from them carry `synthetic: true`.\n")
+        "No value is real data. Edges derived from them carry `synthetic: true`.\n"
+    )
     print(f"wrote synthetic samples to {args.out}")
 
 

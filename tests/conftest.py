@@ -44,8 +44,9 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_neo
         local_neo4j.start(config)
         yield config
         return
-    config = local_neo4j.ServerConfig(home=tmp_path_factory.mktemp("neo4j"), port=_free_port(),
-                                      heap_mb=1024, pagecache_mb=512)
+    config = local_neo4j.ServerConfig(
+        home=tmp_path_factory.mktemp("neo4j"), port=_free_port(), heap_mb=1024, pagecache_mb=512
+    )
     local_neo4j.start(config)
     yield config
     local_neo4j.stop(config)
@@ -91,5 +92,11 @@ def make_ctx(
 ) -> SourceContext:
     """A SourceContext over test files."""
     etl = EtlSettings(**settings)  # type: ignore[arg-type]
-    return SourceContext(name, [local(p) for p in paths], etl, Rejects(name, etl.max_reject_fraction, etl.max_rejects),
-                         genes, cohorts or CohortTable())
+    return SourceContext(
+        name,
+        [local(p) for p in paths],
+        etl,
+        Rejects(name, etl.max_reject_fraction, etl.max_rejects),
+        genes,
+        cohorts or CohortTable(),
+    )

@@ -32,8 +32,12 @@ def test_imports_point_downward(package: str) -> None:
 
 
 def test_neo4j_driver_only_inside_kg() -> None:
-    users = [p.relative_to(ROOT) for pkg in ("etl", "gnn", "api") for p in (ROOT / pkg).rglob("*.py")
-             if "neo4j" in {n.split(".")[0] for n in _raw_imports(p)}]
+    users = [
+        p.relative_to(ROOT)
+        for pkg in ("etl", "gnn", "api")
+        for p in (ROOT / pkg).rglob("*.py")
+        if "neo4j" in {n.split(".")[0] for n in _raw_imports(p)}
+    ]
     assert not users
 
 

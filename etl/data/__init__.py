@@ -1,0 +1,1 @@
+"""Shipped data: TCGA project table, GTEx tissues, TSS codes, gene reference, synthetic samples."""

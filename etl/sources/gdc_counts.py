@@ -51,8 +51,12 @@ class GdcCountsSource:
         """Yield DE edges per project with enough tumour and normal samples."""
         sheet = next((f for f in ctx.files if "sample_sheet" in f.name.lower()), None)
         if sheet is None:
-            raise SourceFormatError(",".join(f.origin for f in ctx.files)[:200], None, None,
-                                    "gdc-counts needs a GDC sample sheet (gdc_sample_sheet*.tsv)")
+            raise SourceFormatError(
+                ",".join(f.origin for f in ctx.files)[:200],
+                None,
+                None,
+                "gdc-counts needs a GDC sample sheet (gdc_sample_sheet*.tsv)",
+            )
         by_name = {f.name: f for f in ctx.files if "star_gene_counts" in f.name}
         table = ctx.cohort_table()
         groups: dict[str, tuple[list[LocalFile], list[LocalFile]]] = defaultdict(lambda: ([], []))
@@ -124,8 +128,9 @@ class GdcCountsSource:
                 try:
                     values.append(float(fields[ti]))
                 except (ValueError, IndexError):
-                    raise SourceFormatError(f.origin, lineno, "tpm_unstranded",
-                                            f"not a number: {fields[ti] if len(fields) > ti else ''!r}") from None
+                    raise SourceFormatError(
+                        f.origin, lineno, "tpm_unstranded", f"not a number: {fields[ti] if len(fields) > ti else ''!r}"
+                    ) from None
                 ids.append(fields[gi])
             if reference is None:
                 reference = ids

@@ -53,7 +53,8 @@ class GenesSource:
         label = f.origin
         lines = numbered_lines(f.path, label)
         header: list[str] | None = None
-        for lineno, line in lines:
+        lineno = 0
+        for lineno, line in lines:  # noqa: B007 (lineno is used after the loop)
             if line.startswith("#") and not line.startswith("#tax_id"):
                 continue
             header = line.split("\t")

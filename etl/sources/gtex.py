@@ -69,10 +69,14 @@ class GtexSource:
         lineno, header_line = next(lines, (3, ""))
         header = header_line.split("\t")
         if header[:2] != ["Name", "Description"]:
-            raise SourceFormatError(f.origin, 3, header[0] if header else None, "header must start with Name, Description")
+            raise SourceFormatError(
+                f.origin, 3, header[0] if header else None, "header must start with Name, Description"
+            )
         tissues = header[2:]
         if len(tissues) != n_cols:
-            raise SourceFormatError(f.origin, 3, None, f"header has {len(tissues)} tissue columns, line 2 says {n_cols}")
+            raise SourceFormatError(
+                f.origin, 3, None, f"header has {len(tissues)} tissue columns, line 2 says {n_cols}"
+            )
         table = ctx.cohort_table()
         mapped = [(i, table.tissue_of_gtex(t)) for i, t in enumerate(tissues)]
         skipped = [tissues[i] for i, t in mapped if t is None]
@@ -126,4 +130,3 @@ class GtexSource:
                             "tau": round(gene_tau, 6),
                         },
                     )
-

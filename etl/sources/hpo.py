@@ -34,9 +34,15 @@ _FRACTION = re.compile(r"^(\d+)/(\d+)$")
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
 #: Old ``#Format:`` column names → current names.
 _ALIASES = {
-    "databaseid": "database_id", "diseasename": "disease_name", "hpo_id": "hpo_id",
-    "entrez-gene-id": "ncbi_gene_id", "entrez-gene-symbol": "gene_symbol", "hpo-term-id": "hpo_id",
-    "hpo-id": "hpo_id", "disease-id for link": "disease_id", "g-d source": "gd_source",
+    "databaseid": "database_id",
+    "diseasename": "disease_name",
+    "hpo_id": "hpo_id",
+    "entrez-gene-id": "ncbi_gene_id",
+    "entrez-gene-symbol": "gene_symbol",
+    "hpo-term-id": "hpo_id",
+    "hpo-id": "hpo_id",
+    "disease-id for link": "disease_id",
+    "g-d source": "gd_source",
 }
 
 
@@ -99,8 +105,9 @@ class HpoSource:
         missing = [n for n, f in (("hp.obo", obo), ("phenotype.hpoa", hpoa)) if f is None]
         if missing:
             got = ", ".join(f.name for f in ctx.files)
-            raise SourceFormatError(", ".join(f.origin for f in ctx.files), None, None,
-                                    f"hpo needs {' and '.join(missing)} (got: {got})")
+            raise SourceFormatError(
+                ", ".join(f.origin for f in ctx.files), None, None, f"hpo needs {' and '.join(missing)} (got: {got})"
+            )
         assert obo is not None and hpoa is not None
         yield from self._obo(obo, ctx)
         yield from self._hpoa(hpoa, ctx)
@@ -166,7 +173,9 @@ class HpoSource:
             rows += 1
             fields = line.split("\t")
             if len(fields) < len(header):
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}"))
+                ctx.rejects.add(
+                    SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}")
+                )
                 continue
             disease, hpo = fields[col["database_id"]], fields[col["hpo_id"]]
             if not is_valid(disease, DISEASE_PREFIXES):
@@ -198,8 +207,9 @@ class HpoSource:
         lines = numbered_lines(f.path, f.origin)
         header = self._header(f, lines, ("ncbi_gene_id", "gene_symbol"))
         if "disease_id" not in header:
-            raise SourceFormatError(f.origin, 1, "disease_id",
-                                    "this gene file has no disease column; give phenotype_to_genes.txt instead")
+            raise SourceFormatError(
+                f.origin, 1, "disease_id", "this gene file has no disease column; give phenotype_to_genes.txt instead"
+            )
         col = {c: i for i, c in enumerate(header)}
         resolver = ctx.resolver()
         pairs: dict[tuple[str, str], dict[str, object]] = {}
@@ -208,7 +218,9 @@ class HpoSource:
                 continue
             fields = line.split("\t")
             if len(fields) < len(header) - 2:  # old files leave trailing empty columns out
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}"))
+                ctx.rejects.add(
+                    SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}")
+                )
                 continue
             fields += [""] * (len(header) - len(fields))
             disease = fields[col["disease_id"]]

@@ -22,14 +22,38 @@ from etl.sources.base import SourceContext
 from kg.errors import SourceFormatError
 from kg.schema import Edge, Record, RelType
 
-NON_SILENT = frozenset({
-    "Missense_Mutation", "Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins",
-    "In_Frame_Del", "In_Frame_Ins", "Splice_Site", "Translation_Start_Site", "Nonstop_Mutation",
-})
+NON_SILENT = frozenset(
+    {
+        "Missense_Mutation",
+        "Nonsense_Mutation",
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+        "Splice_Site",
+        "Translation_Start_Site",
+        "Nonstop_Mutation",
+    }
+)
 ALL_CLASSES = NON_SILENT | {
-    "Silent", "Intron", "3'UTR", "5'UTR", "3'Flank", "5'Flank", "IGR", "RNA", "Splice_Region",
-    "Targeted_Region", "De_novo_Start_InFrame", "De_novo_Start_OutOfFrame", "Start_Codon_SNP",
-    "Start_Codon_Del", "Start_Codon_Ins", "Stop_Codon_Del", "Stop_Codon_Ins", "Read-through",
+    "Silent",
+    "Intron",
+    "3'UTR",
+    "5'UTR",
+    "3'Flank",
+    "5'Flank",
+    "IGR",
+    "RNA",
+    "Splice_Region",
+    "Targeted_Region",
+    "De_novo_Start_InFrame",
+    "De_novo_Start_OutOfFrame",
+    "Start_Codon_SNP",
+    "Start_Codon_Del",
+    "Start_Codon_Ins",
+    "Stop_Codon_Del",
+    "Stop_Codon_Ins",
+    "Read-through",
 }
 REQUIRED = ("Hugo_Symbol", "Variant_Classification", "Tumor_Sample_Barcode")
 _BARCODE = re.compile(r"^TCGA-([A-Z0-9]{2})-[A-Z0-9]{4}")
@@ -59,8 +83,9 @@ class SampleMap:
             elif "Project ID" in header:
                 self._load_sheet(f)
             else:
-                raise SourceFormatError(f.origin, 1, header[0],
-                                        "expected a GDC sample sheet (Project ID…) or TSS table (TSS Code…)")
+                raise SourceFormatError(
+                    f.origin, 1, header[0], "expected a GDC sample sheet (Project ID…) or TSS table (TSS Code…)"
+                )
 
     def _load_tss(self, f: LocalFile) -> None:
         header, rows = _read_tsv_table(f)
@@ -100,10 +125,14 @@ class MafSource:
     def default_location(self) -> str | None:
         """The shipped synthetic GDC and MC3 samples."""
         base = resources.files("etl.data").joinpath("synthetic")
-        return ",".join(str(base.joinpath(n)) for n in (
-            "SYNTHETIC_TCGA.BRCA.mutect.somatic.maf.gz", "SYNTHETIC_TCGA.LUAD.mutect.somatic.maf.gz",
-            "SYNTHETIC_mc3.v0.2.8.PUBLIC.maf.gz",
-        ))
+        return ",".join(
+            str(base.joinpath(n))
+            for n in (
+                "SYNTHETIC_TCGA.BRCA.mutect.somatic.maf.gz",
+                "SYNTHETIC_TCGA.LUAD.mutect.somatic.maf.gz",
+                "SYNTHETIC_mc3.v0.2.8.PUBLIC.maf.gz",
+            )
+        )
 
     def version(self, files: list[LocalFile]) -> str:
         """``#version`` of the first GDC MAF, else the checksums."""
@@ -132,8 +161,12 @@ class MafSource:
         for (gene, disease), hit in mutated.items():
             n = len(patients[disease])
             if len(hit) >= ctx.settings.mutation_min_patients:
-                yield Edge(RelType.MUTATED_IN, gene, disease,
-                           {"n_mutated": len(hit), "n_samples": n, "frequency": round(len(hit) / n, 6)})
+                yield Edge(
+                    RelType.MUTATED_IN,
+                    gene,
+                    disease,
+                    {"n_mutated": len(hit), "n_samples": n, "frequency": round(len(hit) / n, 6)},
+                )
         ctx.count("cohorts", len(patients))
 
     def _read(
@@ -161,19 +194,31 @@ class MafSource:
             rows += 1
             fields = line.split("\t")
             if len(fields) < len(header):
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}"))
+                ctx.rejects.add(
+                    SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}")
+                )
                 continue
             vclass, barcode = fields[c["Variant_Classification"]], fields[c["Tumor_Sample_Barcode"]]
             if vclass not in ALL_CLASSES:
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, "Variant_Classification", f"unknown class {vclass!r}"))
+                ctx.rejects.add(
+                    SourceFormatError(f.origin, lineno, "Variant_Classification", f"unknown class {vclass!r}")
+                )
                 continue
             if not _BARCODE.match(barcode):
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, "Tumor_Sample_Barcode", f"not a TCGA barcode {barcode!r}"))
+                ctx.rejects.add(
+                    SourceFormatError(f.origin, lineno, "Tumor_Sample_Barcode", f"not a TCGA barcode {barcode!r}")
+                )
                 continue
             cohort = fixed or samples.cohort(barcode)
             if cohort is None:
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, "Tumor_Sample_Barcode",
-                                                  f"no project for {barcode!r} (unknown TSS code; give a sample sheet)"))
+                ctx.rejects.add(
+                    SourceFormatError(
+                        f.origin,
+                        lineno,
+                        "Tumor_Sample_Barcode",
+                        f"no project for {barcode!r} (unknown TSS code; give a sample sheet)",
+                    )
+                )
                 continue
             patient = barcode[:12]
             patients[cohort.disease_id].add(patient)

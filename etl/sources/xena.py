@@ -38,8 +38,10 @@ class XenaSource:
     def default_location(self) -> str | None:
         """The shipped synthetic samples."""
         base = resources.files("etl.data").joinpath("synthetic")
-        return ",".join(str(base.joinpath(n)) for n in (
-            "SYNTHETIC_TcgaTargetGtex_rsem_gene_tpm.gz", "SYNTHETIC_TcgaTargetGTEX_phenotype.txt.gz"))
+        return ",".join(
+            str(base.joinpath(n))
+            for n in ("SYNTHETIC_TcgaTargetGtex_rsem_gene_tpm.gz", "SYNTHETIC_TcgaTargetGTEX_phenotype.txt.gz")
+        )
 
     def version(self, files: list[LocalFile]) -> str:
         """Checksums of the two files (Xena files carry no version)."""
@@ -50,8 +52,12 @@ class XenaSource:
         pheno = pick(ctx.files, "tcgatargetgtex_phenotype", "synthetic_tcgatargetgtex_phenotype")
         matrix = next((f for f in ctx.files if f is not pheno), None)
         if pheno is None or matrix is None:
-            raise SourceFormatError(",".join(f.origin for f in ctx.files), None, None,
-                                    "xena needs the TPM matrix and TcgaTargetGTEX_phenotype.txt")
+            raise SourceFormatError(
+                ",".join(f.origin for f in ctx.files),
+                None,
+                None,
+                "xena needs the TPM matrix and TcgaTargetGTEX_phenotype.txt",
+            )
         if "tpm" not in matrix.name.lower():
             raise SourceFormatError(matrix.origin, None, None, "expected the TPM matrix (…rsem_gene_tpm…)")
         groups = self._groups(pheno, ctx)
@@ -80,7 +86,9 @@ class XenaSource:
                 continue
             fields = line.split("\t")
             if len(fields) != len(samples) + 1:
-                raise SourceFormatError(matrix.origin, lineno, None, f"{len(fields)} fields, header has {len(samples) + 1}")
+                raise SourceFormatError(
+                    matrix.origin, lineno, None, f"{len(fields)} fields, header has {len(samples) + 1}"
+                )
             gene = resolver.resolve(self.name, ensembl=fields[0])
             if gene is None:
                 continue
@@ -88,7 +96,9 @@ class XenaSource:
                 values = np.array(fields[1:], dtype=np.float32)
             except ValueError:
                 bad = next(i for i, v in enumerate(fields[1:]) if not is_number(v))
-                raise SourceFormatError(matrix.origin, lineno, samples[bad], f"not a number: {fields[1 + bad]!r}") from None
+                raise SourceFormatError(
+                    matrix.origin, lineno, samples[bad], f"not a number: {fields[1 + bad]!r}"
+                ) from None
             genes.append(gene)
             rows.append(values)
             if len(rows) == CHUNK:
@@ -122,19 +132,21 @@ class XenaSource:
         c = {name: i for i, name in enumerate(header)}
         disease_col = c.get("primary disease or tissue")
         by_gtex: dict[str, list[Cohort]] = {}
-        for cohort in table.cohorts.values():
-            if cohort.gtex_tissue:
-                by_gtex.setdefault(cohort.gtex_tissue, []).append(cohort)
+        for known in table.cohorts.values():
+            if known.gtex_tissue:
+                by_gtex.setdefault(known.gtex_tissue, []).append(known)
         groups: dict[Cohort, tuple[list[str], list[str], list[str]]] = {}
         for lineno, line in lines:
             fields = line.split("\t")
             if len(fields) < len(header):
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}"))
+                ctx.rejects.add(
+                    SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}")
+                )
                 continue
             sample, study, stype = fields[c["sample"]], fields[c["_study"]], fields[c["_sample_type"]]
             if study == "GTEX":
-                for cohort in by_gtex.get(fields[c["detailed_category"]], []):
-                    groups.setdefault(cohort, ([], [], []))[2].append(sample)
+                for gtex_cohort in by_gtex.get(fields[c["detailed_category"]], []):
+                    groups.setdefault(gtex_cohort, ([], [], []))[2].append(sample)
                 continue
             if study != "TCGA":
                 continue
@@ -148,4 +160,3 @@ class XenaSource:
             elif stype == "Solid Tissue Normal":
                 normal.append(sample)
         return groups
-

@@ -17,7 +17,9 @@ PortOpt = Annotated[int | None, typer.Option("--port", help="Bolt port [default:
 DirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Data directory [default: $KG_HOME/neo4j]")]
 
 
-def server_config(settings: Settings, port: int | None = None, data_dir: Path | None = None) -> local_neo4j.ServerConfig:
+def server_config(
+    settings: Settings, port: int | None = None, data_dir: Path | None = None
+) -> local_neo4j.ServerConfig:
     """The runner configuration from settings and command-line overrides."""
     return local_neo4j.ServerConfig(
         home=data_dir or settings.home / "neo4j",
@@ -41,8 +43,10 @@ def start(port: PortOpt = None, data_dir: DirOpt = None, timeout: float = 180.0)
     config = server_config(load_settings(), port, data_dir)
     with console.status("starting Neo4j…", spinner="dots"):
         uri = local_neo4j.start(config, timeout_s=timeout)
-    console.print(f"Neo4j {local_neo4j.NEO4J_VERSION} answers at [bold]{uri}[/] (pid {local_neo4j.read_pid(config)}, "
-                  f"log {config.log_file})")
+    console.print(
+        f"Neo4j {local_neo4j.NEO4J_VERSION} answers at [bold]{uri}[/] (pid {local_neo4j.read_pid(config)}, "
+        f"log {config.log_file})"
+    )
     print(uri)
 
 

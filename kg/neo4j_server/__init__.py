@@ -1,0 +1,1 @@
+"""Assets of the local Neo4j runner: the Maven pom and the Java launcher."""

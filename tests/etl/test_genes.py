@@ -15,16 +15,20 @@ NCBI_HEADER = (
     "Other_designations\tModification_date\tFeature_type"
 )
 NCBI_ROWS = [
-    "9606\t7157\tTP53\t-\tBCC7|LFS1|P53|TRP53\tMIM:191170|HGNC:HGNC:11998|Ensembl:ENSG00000141510\t17\t17p13.1\t"
+    "9606\t7157\tTP53\t-\tBCC7|LFS1|P53|TRP53\tMIM:191170|HGNC:HGNC:11998|Ensembl:ENSG00000141510\t"
+    "17\t17p13.1\t"
     "tumor protein p53\tprotein-coding\tTP53\ttumor protein p53\tO\tcellular tumor antigen p53\t20240101\t-",
     "9606\t5290\tPIK3CA\t-\tCLOVE|PI3K\tMIM:171834|HGNC:HGNC:8975|Ensembl:ENSG00000121879\t3\t3q26.32\t"
-    "phosphatidylinositol-4,5-bisphosphate 3-kinase catalytic subunit alpha\tprotein-coding\tPIK3CA\t-\tO\t-\t20240101\t-",
+    "phosphatidylinositol-4,5-bisphosphate 3-kinase catalytic subunit alpha\tprotein-coding\tPIK3CA\t-\tO\t-\t"
+    "20240101\t-",
     "10090\t22059\tTrp53\t-\t-\t-\t11\t-\ttransformation related protein 53\tprotein-coding\t-\t-\t-\t-\t20240101\t-",
 ]
-HGNC_HEADER = ("hgnc_id\tsymbol\tname\tlocus_group\tlocus_type\tstatus\tlocation\talias_symbol\tprev_symbol\t"
-               "entrez_id\tensembl_gene_id")
+HGNC_HEADER = (
+    "hgnc_id\tsymbol\tname\tlocus_group\tlocus_type\tstatus\tlocation\talias_symbol\tprev_symbol\t"
+    "entrez_id\tensembl_gene_id"
+)
 HGNC_ROWS = [
-    'HGNC:11998\tTP53\ttumor protein p53\tprotein-coding gene\tgene with protein product\tApproved\t17p13.1\t'
+    "HGNC:11998\tTP53\ttumor protein p53\tprotein-coding gene\tgene with protein product\tApproved\t17p13.1\t"
     '"LFS1|p53"\t\t7157\tENSG00000141510',
     "HGNC:99999\tNEWGENE\tnew gene\tprotein-coding gene\tgene with protein product\tApproved\t1p1\t\t\t\t",
 ]
@@ -80,14 +84,20 @@ def test_resolver_on_the_shipped_real_reference(genes: GeneResolver, tmp_path: P
     assert genes.unresolved_count("t") == 2
     n = genes.write_report(tmp_path / "u.tsv", "t")
     lines = (tmp_path / "u.tsv").read_text().splitlines()
-    assert n == 2 and lines[0] == "source\tkind\tidentifier\toccurrences" and lines[1] == "t\tensembl\tENSG00000999999.1|ALSO_NOT\t1"
+    assert (
+        n == 2
+        and lines[0] == "source\tkind\tidentifier\toccurrences"
+        and lines[1] == "t\tensembl\tENSG00000999999.1|ALSO_NOT\t1"
+    )
 
 
 def test_ambiguous_alias_is_not_used() -> None:
-    r = GeneResolver([
-        Node("Gene", "NCBIGene:1", {"symbol": "AAA", "aliases": ["SHARED"]}),  # type: ignore[arg-type]
-        Node("Gene", "NCBIGene:2", {"symbol": "BBB", "aliases": ["SHARED", "ONLYB"]}),  # type: ignore[arg-type]
-    ])
+    r = GeneResolver(
+        [
+            Node("Gene", "NCBIGene:1", {"symbol": "AAA", "aliases": ["SHARED"]}),  # type: ignore[arg-type]
+            Node("Gene", "NCBIGene:2", {"symbol": "BBB", "aliases": ["SHARED", "ONLYB"]}),  # type: ignore[arg-type]
+        ]
+    )
     assert r.resolve("t", symbol="SHARED") is None
     assert r.resolve("t", symbol="ONLYB") == "NCBIGene:2"
 

@@ -1,6 +1,7 @@
 import gzip
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from etl.genemap import GeneResolver
@@ -8,8 +9,6 @@ from etl.sources.gtex import GtexSource, tau
 from kg.errors import SourceFormatError
 from kg.schema import Edge
 from tests.conftest import make_ctx
-
-import numpy as np
 
 HEADER = "Name\tDescription\tLiver\tLung\tCells - Cultured fibroblasts"
 
@@ -21,11 +20,14 @@ def _gct(path: Path, rows: list[str], dims: str | None = None) -> Path:
 
 
 def test_expressed_in_threshold_and_specificity(tmp_path: Path, genes: GeneResolver) -> None:
-    f = _gct(tmp_path / "GTEx_Analysis_v10_gene_median_tpm.gct.gz", [
-        "ENSG00000141510.16\tTP53\t30\t0.5\t12",      # TP53: liver only above 1 TPM
-        "ENSG00000121879.5\tPIK3CA\t8\t8\t8",         # flat
-        "ENSG00000999999.1\tNOT_A_REAL_GENE\t5\t5\t5",           # unresolved
-    ])
+    f = _gct(
+        tmp_path / "GTEx_Analysis_v10_gene_median_tpm.gct.gz",
+        [
+            "ENSG00000141510.16\tTP53\t30\t0.5\t12",  # TP53: liver only above 1 TPM
+            "ENSG00000121879.5\tPIK3CA\t8\t8\t8",  # flat
+            "ENSG00000999999.1\tNOT_A_REAL_GENE\t5\t5\t5",  # unresolved
+        ],
+    )
     ctx = make_ctx("gtex", [f], genes)
     edges = [e for e in GtexSource().read(ctx) if isinstance(e, Edge)]
     tp53 = [e for e in edges if e.start == "NCBIGene:7157"]
@@ -37,12 +39,15 @@ def test_expressed_in_threshold_and_specificity(tmp_path: Path, genes: GeneResol
     assert GtexSource().version(ctx.files).startswith("v10+")
 
 
-@pytest.mark.parametrize(("rows", "dims", "match"), [
-    (["ENSG00000141510.16\tTP53\t30\t0.5\t12"], "2\t3", "line 2 says 2 rows but the file has 1"),
-    (["ENSG00000141510.16\tTP53\t30\t0.5\t12"], "1\t4", "header has 3 tissue columns, line 2 says 4"),
-    (["ENSG00000141510.16\tTP53\t30\tn/a\t12"], None, r":4 \[Lung\]: not a number: 'n/a'"),
-    (["ENSG00000141510.16\tTP53\t30\t12"], None, ":4: 4 fields, expected 5"),
-])
+@pytest.mark.parametrize(
+    ("rows", "dims", "match"),
+    [
+        (["ENSG00000141510.16\tTP53\t30\t0.5\t12"], "2\t3", "line 2 says 2 rows but the file has 1"),
+        (["ENSG00000141510.16\tTP53\t30\t0.5\t12"], "1\t4", "header has 3 tissue columns, line 2 says 4"),
+        (["ENSG00000141510.16\tTP53\t30\tn/a\t12"], None, r":4 \[Lung\]: not a number: 'n/a'"),
+        (["ENSG00000141510.16\tTP53\t30\t12"], None, ":4: 4 fields, expected 5"),
+    ],
+)
 def test_malformed_gct(tmp_path: Path, genes: GeneResolver, rows: list[str], dims: str | None, match: str) -> None:
     ctx = make_ctx("gtex", [_gct(tmp_path / "x.gct.gz", rows, dims)], genes)
     with pytest.raises(SourceFormatError, match=match):

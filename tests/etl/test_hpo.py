@@ -76,7 +76,8 @@ def test_gene_file_without_disease_column_is_refused(tmp_path: Path, genes: Gene
     d = FIXTURES / "hpo" / "2025-01-16"
     (tmp_path / "genes_to_phenotype.txt").write_text(
         "#Format: entrez-gene-id<tab>entrez-gene-symbol<tab>HPO-Term-Name<tab>HPO-Term-ID\n"
-        "8192\tCLPP\tSeizures\tHP:0001250\n")
+        "8192\tCLPP\tSeizures\tHP:0001250\n"
+    )
     with pytest.raises(SourceFormatError, match="no disease column"):
         _read([d / "hp.obo", d / "phenotype.hpoa", tmp_path / "genes_to_phenotype.txt"], genes)
 

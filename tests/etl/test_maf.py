@@ -25,13 +25,16 @@ def _edges(ctx) -> dict[tuple[str, str], dict]:
 
 def test_gdc_maf_project_from_file_name_and_frequency(tmp_path: Path, genes: GeneResolver) -> None:
     p1, p2, p3 = "TCGA-A1-0001-01A-11D-A00X-09", "TCGA-A1-0002-01A-11D-A00X-09", "TCGA-A1-0003-01A-11D-A00X-09"
-    f = _maf(tmp_path / "TCGA.BRCA.mutect.0000.somatic.maf.gz", [
-        ("TP53", "7157", "Missense_Mutation", p1, "ENSG00000141510"),
-        ("TP53", "7157", "Nonsense_Mutation", p1, "ENSG00000141510"),   # same patient twice → counted once
-        ("TP53", "7157", "Silent", p2, "ENSG00000141510"),              # silent: not counted
-        ("PIK3CA", "5290", "Frame_Shift_Del", p2, "ENSG00000121879"),
-        ("GATA3", "0", "3'UTR", p3, ""),                                  # p3 analysed, no non-silent hit
-    ])
+    f = _maf(
+        tmp_path / "TCGA.BRCA.mutect.0000.somatic.maf.gz",
+        [
+            ("TP53", "7157", "Missense_Mutation", p1, "ENSG00000141510"),
+            ("TP53", "7157", "Nonsense_Mutation", p1, "ENSG00000141510"),  # same patient twice → counted once
+            ("TP53", "7157", "Silent", p2, "ENSG00000141510"),  # silent: not counted
+            ("PIK3CA", "5290", "Frame_Shift_Del", p2, "ENSG00000121879"),
+            ("GATA3", "0", "3'UTR", p3, ""),  # p3 analysed, no non-silent hit
+        ],
+    )
     ctx = make_ctx("tcga-maf", [f], genes)
     edges = _edges(ctx)
     brca = "MONDO:0006256"
@@ -42,13 +45,19 @@ def test_gdc_maf_project_from_file_name_and_frequency(tmp_path: Path, genes: Gen
 
 
 def test_mc3_maf_by_tss_code_and_sample_sheet(tmp_path: Path, genes: GeneResolver) -> None:
-    f = _maf(tmp_path / "mc3.v0.2.8.PUBLIC.maf.gz", [
-        ("IDH1", "3417", "Missense_Mutation", "TCGA-06-0001-01A-11D-A00X-09", ""),   # 06 → GBM (shipped TSS)
-        ("KRAS", "3845", "Missense_Mutation", "TCGA-ZZ-0002-01A-11D-A00X-09", ""),   # ZZ → via sample sheet
-    ], gdc_header=False)
+    f = _maf(
+        tmp_path / "mc3.v0.2.8.PUBLIC.maf.gz",
+        [
+            ("IDH1", "3417", "Missense_Mutation", "TCGA-06-0001-01A-11D-A00X-09", ""),  # 06 → GBM (shipped TSS)
+            ("KRAS", "3845", "Missense_Mutation", "TCGA-ZZ-0002-01A-11D-A00X-09", ""),  # ZZ → via sample sheet
+        ],
+        gdc_header=False,
+    )
     sheet = tmp_path / "gdc_sample_sheet.tsv"
-    sheet.write_text("File ID\tFile Name\tProject ID\tCase ID\tSample ID\tSample Type\n"
-                     "x\ty\tTCGA-PAAD\tTCGA-ZZ-0002\tTCGA-ZZ-0002-01A\tPrimary Tumor\n")
+    sheet.write_text(
+        "File ID\tFile Name\tProject ID\tCase ID\tSample ID\tSample Type\n"
+        "x\ty\tTCGA-PAAD\tTCGA-ZZ-0002\tTCGA-ZZ-0002-01A\tPrimary Tumor\n"
+    )
     edges = _edges(make_ctx("tcga-maf", [f, sheet], genes))
     assert set(edges) == {("NCBIGene:3417", "MONDO:0018177"), ("NCBIGene:3845", "MONDO:0006047")}
 
@@ -59,8 +68,14 @@ def test_unknown_tss_is_rejected_not_guessed(tmp_path: Path, genes: GeneResolver
     ctx = make_ctx("tcga-maf", [_maf(tmp_path / "mc3.maf.gz", rows, gdc_header=False)], genes)
     edges = _edges(ctx)
     assert edges[("NCBIGene:7157", "MONDO:0018177")]["n_samples"] == 200
-    assert ctx.rejects.rows == [(str(tmp_path / "mc3.maf.gz"), 202, "Tumor_Sample_Barcode",
-                                 "no project for 'TCGA-QQ-0001-01A-11D-A00X-09' (unknown TSS code; give a sample sheet)")]
+    assert ctx.rejects.rows == [
+        (
+            str(tmp_path / "mc3.maf.gz"),
+            202,
+            "Tumor_Sample_Barcode",
+            "no project for 'TCGA-QQ-0001-01A-11D-A00X-09' (unknown TSS code; give a sample sheet)",
+        )
+    ]
     ctx.rejects.check(201)  # 0.5% < 1%: tolerated
     with pytest.raises(TooManyRejects, match="1 of 50 rows rejected"):
         ctx.rejects.check(50)
@@ -68,7 +83,9 @@ def test_unknown_tss_is_rejected_not_guessed(tmp_path: Path, genes: GeneResolver
 
 def test_maf_without_hugo_symbol(tmp_path: Path, genes: GeneResolver) -> None:
     cols = ["Gene_Name", *COLS[1:]]
-    f = _maf(tmp_path / "TCGA.BRCA.x.maf.gz", [("TP53", "7157", "Missense_Mutation", "TCGA-A1-0001-01A", "")], cols=cols)
+    f = _maf(
+        tmp_path / "TCGA.BRCA.x.maf.gz", [("TP53", "7157", "Missense_Mutation", "TCGA-A1-0001-01A", "")], cols=cols
+    )
     with pytest.raises(SourceFormatError) as err:
         list(MafSource().read(make_ctx("tcga-maf", [f], genes)))
     assert (err.value.line, err.value.column) == (3, "Hugo_Symbol")

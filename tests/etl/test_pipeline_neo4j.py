@@ -70,11 +70,13 @@ def test_load_is_idempotent(store: Neo4jStore, release) -> None:
     load_results(store, report.release, report.results, SETTINGS, force=True)
     assert db_counts(store) == (nodes, edges)
     records, _, _ = store.driver.execute_query(
-        "MATCH ()-[r]->() WHERE r.source IS NULL OR r.source_version IS NULL OR r.release IS NULL RETURN count(r) AS n")
+        "MATCH ()-[r]->() WHERE r.source IS NULL OR r.source_version IS NULL OR r.release IS NULL RETURN count(r) AS n"
+    )
     assert records[0]["n"] == 0
     records, _, _ = store.driver.execute_query(
         "MATCH ()-[r]->() WHERE r.source IN ['gtex', 'tcga-maf', 'xena', 'gdc-counts'] "
-        "RETURN count(r) AS n, count(CASE WHEN r.synthetic THEN 1 END) AS s")
+        "RETURN count(r) AS n, count(CASE WHEN r.synthetic THEN 1 END) AS s"
+    )
     assert records[0]["n"] == records[0]["s"] > 0
     status = {row["source"]: row for row in store.source_loads()}
     assert status["hpo"]["state"] == "loaded" and status["hpo"]["version"] == "2025-01-16"
@@ -97,9 +99,13 @@ def test_new_version_of_one_source_replaces_only_its_edges(store: Neo4jStore, re
     assert after["EXPRESSED_IN/gtex"] == gtex_rows < before["EXPRESSED_IN/gtex"]
     assert {k: v for k, v in after.items() if "/gtex" not in k} == {k: v for k, v in before.items() if "/gtex" not in k}
     records, _, _ = store.driver.execute_query(
-        "MATCH ()-[r:EXPRESSED_IN]->() RETURN collect(DISTINCT r.release) AS rel, collect(DISTINCT r.source_version) AS v")
+        "MATCH ()-[r:EXPRESSED_IN]->() "
+        "RETURN collect(DISTINCT r.release) AS rel, collect(DISTINCT r.source_version) AS v"
+    )
     assert records[0]["rel"] == [report2.release] and records[0]["v"][0].startswith("v10+")
-    records, _, _ = store.driver.execute_query("MATCH ()-[r:HAS_PHENOTYPE]->() RETURN collect(DISTINCT r.release) AS rel")
+    records, _, _ = store.driver.execute_query(
+        "MATCH ()-[r:HAS_PHENOTYPE]->() RETURN collect(DISTINCT r.release) AS rel"
+    )
     assert records[0]["rel"] == [report.release]  # left alone
 
 
@@ -126,6 +132,7 @@ def test_killed_mid_load_then_rerun_matches_a_clean_load(
         def advance(n: int) -> None:
             if "HAS_PHENOTYPE" in description and not killed:
                 killed.append(local_neo4j.stop(neo4j_server, kill=True))
+
         return advance
 
     with pytest.raises(StoreUnavailable):

@@ -39,7 +39,9 @@ def test_writes_and_file_access_are_refused_and_nothing_changes(store: Neo4jStor
 
 
 def test_read_query_with_parameters(store: Neo4jStore) -> None:
-    store.merge_nodes(NodeLabel.GENE, [{"id": "NCBIGene:7157", "symbol": "TP53"}, {"id": "NCBIGene:1", "symbol": "A1BG"}])
+    store.merge_nodes(
+        NodeLabel.GENE, [{"id": "NCBIGene:7157", "symbol": "TP53"}, {"id": "NCBIGene:1", "symbol": "A1BG"}]
+    )
     cols, rows = run_read_only(store, "MATCH (g:Gene) WHERE g.symbol = $s RETURN g.id AS id, g", {"s": "TP53"})
     assert cols == ["id", "g"]
     assert rows == [["NCBIGene:7157", {"labels": ["Gene"], "id": "NCBIGene:7157", "symbol": "TP53"}]]

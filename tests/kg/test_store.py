@@ -39,9 +39,14 @@ def test_uniqueness_constraints_exist(store: Neo4jStore) -> None:
 def test_delete_stale_edges_of_one_source(store: Neo4jStore) -> None:
     store.merge_nodes(NodeLabel.GENE, [{"id": f"NCBIGene:{i}"} for i in (1, 2)])
     store.merge_nodes(NodeLabel.TISSUE, [{"id": "UBERON:0001114"}])
-    store.merge_edges(RelType.EXPRESSED_IN, [_edge("NCBIGene:1", "UBERON:0001114", "gtex", "old"),
-                                             _edge("NCBIGene:2", "UBERON:0001114", "gtex", "new"),
-                                             _edge("NCBIGene:1", "UBERON:0001114", "other", "old")])
+    store.merge_edges(
+        RelType.EXPRESSED_IN,
+        [
+            _edge("NCBIGene:1", "UBERON:0001114", "gtex", "old"),
+            _edge("NCBIGene:2", "UBERON:0001114", "gtex", "new"),
+            _edge("NCBIGene:1", "UBERON:0001114", "other", "old"),
+        ],
+    )
     assert store.delete_stale_edges("gtex", "new") == 1
     assert store.count_edges(by_source=True) == {"EXPRESSED_IN/gtex": 1, "EXPRESSED_IN/other": 1}
 
