@@ -142,7 +142,7 @@ def start(config: ServerConfig, timeout_s: float = 180.0) -> str:
         java,
         f"-Xmx{config.heap_mb}m",
         f"-Xms{min(config.heap_mb, 512)}m",
-        "-XX:+UseG1GC",
+        "-XX:+UseParallelGC",
         "-cp",
         f"{lib}/*",
         str(_asset("Launcher.java")),

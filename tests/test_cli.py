@@ -1,0 +1,72 @@
+"""The ``kg`` command line, run as a user would (subprocess) against the real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.schema import NodeLabel
+from kg.store import Neo4jStore
+
+
+def kg(*args: str, uri: str = "bolt://127.0.0.1:1", home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KG_NEO4J_URI": uri, "COLUMNS": "200"}
+    if home:
+        env["KG_HOME"] = str(home)
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_help_reads_well() -> None:
+    out = kg("--help").stdout
+    for command in ("neo4j", "etl", "cypher"):
+        assert command in out
+    assert "NAME=PATH_OR_URL" in kg("etl", "run", "--help").stdout
+
+
+@pytest.mark.neo4j
+def test_cypher_json_and_refusal(store: Neo4jStore, neo4j_server) -> None:
+    store.merge_nodes(NodeLabel.GENE, [{"id": "NCBIGene:7157", "symbol": "TP53"}])
+    done = kg(
+        "cypher",
+        "MATCH (g:Gene {symbol: $s}) RETURN g.id AS id",
+        "--param",
+        "s=TP53",
+        "--format",
+        "json",
+        uri=neo4j_server.uri,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [{"id": "NCBIGene:7157"}]
+    refused = kg("cypher", "MATCH (g:Gene) DETACH DELETE g", uri=neo4j_server.uri)
+    assert refused.returncode == 1 and "refused" in refused.stderr and "Traceback" not in refused.stderr
+    assert store.count_nodes()["Gene"] == 1
+
+
+@pytest.mark.neo4j
+def test_neo4j_status_json(neo4j_server) -> None:
+    done = kg(
+        "neo4j", "status", "--data-dir", str(neo4j_server.home), "--port", str(neo4j_server.port), "--format", "json"
+    )
+    info = json.loads(done.stdout)
+    assert done.returncode == 0 and info["running"] and info["answers"] and info["uri"] == neo4j_server.uri
+
+
+def test_bad_source_is_one_clear_line(tmp_path: Path) -> None:
+    bad = tmp_path / "GTEx_bad.gct"
+    bad.write_text("#1.2\n1\t2\nName\tDescription\tLiver\tLung\nENSG00000141510.16\tTP53\t3.0\tabc\n")
+    done = kg("etl", "run", "--dry-run", "--source", f"gtex={bad}", home=tmp_path)
+    assert done.returncode == 1
+    assert f"{bad}:4 [Lung]: not a number: 'abc'" in done.stderr.replace("\n", "")
+    assert "Traceback" not in done.stderr
+    unknown = kg("etl", "run", "--dry-run", "--source", "nope=/x", home=tmp_path)
+    assert unknown.returncode == 1 and "unknown source 'nope'" in unknown.stderr
+
+
+def test_store_down_is_a_clear_error(tmp_path: Path) -> None:
+    done = kg("etl", "status", uri="bolt://127.0.0.1:1")
+    assert done.returncode == 1 and "unavailable" in done.stderr and "Traceback" not in done.stderr
