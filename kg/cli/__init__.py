@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from kg.cli import cypher as cypher_cmd
@@ -38,16 +37,7 @@ _register_etl()
 def main() -> None:
     """Console entry point: expected errors become one red line and exit code 1."""
     try:
-        code = app(standalone_mode=False)
-        if isinstance(code, int):
-            sys.exit(code)
+        app()
     except KGError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(130)
