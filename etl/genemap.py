@@ -57,6 +57,8 @@ class GeneResolver:
         ensembl: str | None = None,
     ) -> str | None:
         """Return the Gene id for the first identifier that resolves, else count it and return ``None``."""
+        if entrez:
+            entrez = entrez.removeprefix("NCBIGene:")
         if entrez and entrez not in ("0", "-", ""):
             curie = f"NCBIGene:{entrez}" if entrez.isdigit() else None
             if curie in self.entrez:

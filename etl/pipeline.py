@@ -123,7 +123,7 @@ def extract(
     result = SourceResult(
         name=name,
         origins=[f.origin for f in files],
-        checksums={f.origin: f.sha256 for f in files},
+        checksums={f.name: f.sha256 for f in files},
         version=source.version(files),
         synthetic=synthetic,
         nodes={label: list(rows.values()) for label, rows in nodes.items()},

@@ -33,7 +33,7 @@ class SourceResult:
 
     @property
     def checksum(self) -> str:
-        """One checksum over all of the source's files."""
+        """One checksum over all of the source's files (by name, so it is location-independent)."""
         joined = "|".join(f"{k}={v}" for k, v in sorted(self.checksums.items()))
         return hashlib.sha256(joined.encode()).hexdigest()
 

@@ -70,3 +70,27 @@ def test_bad_source_is_one_clear_line(tmp_path: Path) -> None:
 def test_store_down_is_a_clear_error(tmp_path: Path) -> None:
     done = kg("etl", "status", uri="bolt://127.0.0.1:1")
     assert done.returncode == 1 and "unavailable" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_etl_run_end_to_end_then_rerun_is_a_no_op(store: Neo4jStore, neo4j_server, tmp_path: Path) -> None:
+    first = kg("etl", "run", "--format", "json", uri=neo4j_server.uri, home=tmp_path)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert {s["source"]: s["load"] for s in summary["sources"]} == dict.fromkeys(
+        ["genes", "tcga-projects", "hpo", "gtex", "tcga-maf", "xena", "gdc-counts"], "loaded"
+    )
+    assert "rows/s" in first.stderr  # progress bars with throughput
+    manifest = json.loads((Path(summary["release_dir"]) / "manifest.json").read_text())
+    status = json.loads(kg("etl", "status", "--format", "json", uri=neo4j_server.uri).stdout)
+    expected_edges: dict[str, int] = {}
+    for src in manifest["sources"].values():
+        for key, n in src["rows"].items():
+            if key.startswith("edges:"):
+                expected_edges[key[6:]] = expected_edges.get(key[6:], 0) + n
+    assert {k: v for k, v in status["edges"].items() if v} == expected_edges
+    assert {s["source"]: s["state"] for s in status["sources"]} == {s["source"]: "loaded" for s in summary["sources"]}
+    again = kg("etl", "run", "--format", "json", uri=neo4j_server.uri, home=tmp_path)
+    assert {s["load"] for s in json.loads(again.stdout)["sources"]} == {"unchanged"}
+    assert json.loads(kg("etl", "status", "--format", "json", uri=neo4j_server.uri).stdout)["edges"] == status["edges"]

@@ -86,3 +86,27 @@ def test_empty_obo_is_an_error(tmp_path: Path, genes: GeneResolver) -> None:
     (tmp_path / "hp.obo").write_text("")
     with pytest.raises(SourceFormatError, match="no \\[Term\\]"):
         _read([tmp_path / "hp.obo", FIXTURES / "hpo" / "2025-01-16" / "phenotype.hpoa"], genes)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (  # 2021-era genes_to_phenotype.txt (nine columns, '#Format:' header)
+            "genes_to_phenotype.txt",
+            "#Format: entrez-gene-id<tab>entrez-gene-symbol<tab>HPO-Term-ID<tab>HPO-Term-Name<tab>Frequency-Raw"
+            "<tab>Frequency-HPO<tab>Additional Info from G-D source<tab>G-D source<tab>disease-ID for link\n"
+            "2200\tFBN1\tHP:0001166\tArachnodactyly\t\tHP:0040281\t-\tmim2gene\tOMIM:154700\n",
+        ),
+        (  # genes_to_disease.txt (2023+)
+            "genes_to_disease.txt",
+            "ncbi_gene_id\tgene_symbol\tassociation_type\tdisease_id\tsource\n"
+            "NCBIGene:2200\tFBN1\tMENDELIAN\tOMIM:154700\tftp://ftp.omim.org/omim/genemap2.txt\n",
+        ),
+    ],
+)
+def test_other_gene_disease_formats(tmp_path: Path, genes: GeneResolver, name: str, text: str) -> None:
+    d = FIXTURES / "hpo" / "2025-01-16"
+    (tmp_path / name).write_text(text)
+    _, records = _read([d / "hp.obo", d / "phenotype.hpoa", tmp_path / name], genes)
+    assoc = [e for e in records if isinstance(e, Edge) and e.type is RelType.ASSOCIATED_WITH]
+    assert [(e.start, e.end) for e in assoc] == [("NCBIGene:2200", "OMIM:154700")]
