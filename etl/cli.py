@@ -11,7 +11,7 @@ from rich.table import Table
 from etl.load import load_results
 from etl.pipeline import RunReport, build_release
 from etl.sources import REGISTRY
-from kg.cli.output import OutputFormat, console, emit, emit_json, progress
+from kg.cli.output import OutputFormat, console, emit, emit_json, parse_pairs, progress
 from kg.settings import Settings, load_settings
 from kg.store import Neo4jStore
 
@@ -22,16 +22,6 @@ def _store(settings: Settings) -> Neo4jStore:
     return Neo4jStore(
         settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value(), settings.neo4j_database
     )
-
-
-def _parse_sources(pairs: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, loc = pair.partition("=")
-        if not sep or not loc:
-            raise typer.BadParameter(f"expected NAME=PATH_OR_URL, got {pair!r}", param_hint="--source")
-        out[name.strip()] = loc.strip()
-    return out
 
 
 @app.command()
@@ -55,7 +45,7 @@ def run(
     """Run the ETL: extract → validate → write a versioned release → load Neo4j idempotently."""
     settings = load_settings(config)
     etl = settings.etl.model_copy(update={"maf_project": maf_project} if maf_project else {})
-    overrides = {**etl.sources, **_parse_sources(source or [])}
+    overrides = {**etl.sources, **parse_pairs(source or [], "--source")}
     with progress() as bar:
 
         def start(description: str, total: int | None):  # noqa: ANN202

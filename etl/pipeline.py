@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tarfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from etl.rejects import Rejects
 from etl.release import SourceResult, release_id, write_release
 from etl.sources import REGISTRY, SourceContext
 from etl.validate import edge_problem, node_problem, reject
-from kg.errors import KGError
+from kg.errors import KGError, SourceFormatError
 from kg.schema import EDGE_KEY, Edge, Node, NodeLabel, RelType
 from kg.settings import EtlSettings
 
@@ -51,6 +53,8 @@ def expand(location: str, cache_dir: Path) -> list[LocalFile]:
         if not part:
             continue
         got = fetch(part, cache_dir)
+        if got.name.endswith((".tar.gz", ".tgz", ".tar")):
+            got = fetch(str(unpack(got, cache_dir)), cache_dir)
         if got.path.is_dir():
             inner = sorted(p for p in got.path.rglob("*") if p.is_file() and not p.name.startswith("."))
             files.extend(fetch(str(p), cache_dir) for p in inner)
@@ -59,6 +63,22 @@ def expand(location: str, cache_dir: Path) -> list[LocalFile]:
     if not files:
         raise KGError(f"no files at {location!r}")
     return files
+
+
+def unpack(archive: LocalFile, cache_dir: Path) -> Path:
+    """Extract a tar archive (e.g. a GDC download bundle) once into the cache; return the folder."""
+    target = cache_dir / "unpacked" / archive.sha256[:16]
+    if not target.is_dir():
+        partial = target.with_name(target.name + ".part")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        try:
+            with tarfile.open(archive.path) as tar:
+                tar.extractall(partial, filter="data")
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise SourceFormatError(archive.origin, None, None, f"unreadable tar archive ({exc})") from exc
+        partial.rename(target)
+    return target
 
 
 def locations(overrides: dict[str, str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kg.cli.output import OutputFormat, emit
+from kg.cli.output import OutputFormat, emit, parse_pairs
 from kg.cypher import run_read_only
 from kg.settings import load_settings
 from kg.store import Neo4jStore
@@ -16,10 +16,7 @@ from kg.store import Neo4jStore
 def parse_params(pairs: list[str]) -> dict[str, Any]:
     """``k=v`` pairs → dict; values are JSON when they parse (numbers, lists), else strings."""
     params: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise typer.BadParameter(f"expected k=v, got {pair!r}", param_hint="--param")
+    for key, value in parse_pairs(pairs, "--param").items():
         try:
             params[key] = json.loads(value)
         except json.JSONDecodeError:

@@ -42,6 +42,19 @@ def emit(columns: list[str], rows: list[list[Any]], fmt: OutputFormat, title: st
         console.print(table)
 
 
+def parse_pairs(pairs: list[str], param_hint: str) -> dict[str, str]:
+    """``["k=v", …]`` → ``{k: v}``; a pair without ``=`` or key is a usage error."""
+    import typer
+
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint=param_hint)
+        out[key.strip()] = value.strip()
+    return out
+
+
 def emit_json(obj: Any) -> None:
     """Print one JSON document."""
     sys.stdout.write(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")

@@ -74,3 +74,22 @@ def test_non_utf8(tmp_path: Path) -> None:
     (tmp_path / "x.txt").write_bytes(b"ok\n\xff\xfe bad\n")
     with pytest.raises(SourceFormatError, match="x.txt:2: not UTF-8"):
         list(numbered_lines(tmp_path / "x.txt"))
+
+
+def test_gdc_bundle_url_is_unpacked(http_root, tmp_path: Path) -> None:
+    """A GDC download bundle (tar.gz) served over HTTP expands to its files, once."""
+    import tarfile
+
+    from etl.sources import REGISTRY
+
+    url, root, seen = http_root
+    folder = Path(str(REGISTRY["gdc-counts"].default_location()))
+    with tarfile.open(root / "gdc_download.tar.gz", "w:gz") as tar:
+        tar.add(folder, arcname="gdc_download")
+    files = expand(f"{url}/gdc_download.tar.gz", tmp_path / "cache")
+    local = sorted(p.name for p in folder.rglob("*") if p.is_file())
+    assert sorted(f.name for f in files) == local
+    assert expand(f"{url}/gdc_download.tar.gz", tmp_path / "cache") == files and len(seen) == 1
+    (root / "broken.tar.gz").write_bytes((root / "gdc_download.tar.gz").read_bytes()[:1000])
+    with pytest.raises(SourceFormatError, match="unreadable tar archive"):
+        expand(f"{url}/broken.tar.gz", tmp_path / "cache")
