@@ -58,9 +58,18 @@ def _node_query(label: NodeLabel, keys: Sequence[str]) -> str:
 
 
 def _edge_query(rel: RelType, keys: Sequence[str], create: bool = False) -> str:
+    """Cypher for one batch of edges grouped by start node (``$groups``: ``{start, rels}``).
+
+    Grouping means one index seek (and one lock) per start node instead of one per row.
+    """
     rel = RelType(rel)
     start, end = ENDPOINTS[rel]
-    match = f"UNWIND $rows AS row MATCH (a:{start.value} {{id: row.start}}) MATCH (b:{end.value} {{id: row.end}}) "
+    match = (
+        "UNWIND $groups AS g "
+        f"MATCH (a:{start.value} {{id: g.start}}) "
+        "UNWIND g.rels AS row "
+        f"MATCH (b:{end.value} {{id: row.end}}) "
+    )
     if create:
         props = ", ".join(f"{k}: row.props.{k}" for k in keys)
         return match + f"CREATE (a)-[r:{rel.value} {{{props}}}]->(b) RETURN count(r) AS n"
@@ -69,6 +78,14 @@ def _edge_query(rel: RelType, keys: Sequence[str], create: bool = False) -> str:
     return (
         match + f"MERGE (a)-[r:{rel.value} {{{key}}}]->(b)" + (f" SET {sets}" if sets else "") + " RETURN count(r) AS n"
     )
+
+
+def group_by_start(rows: Sequence[Row]) -> list[Row]:
+    """``[{start, end, props}, …]`` → ``[{start, rels: [{end, props}, …]}, …]`` (order kept)."""
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(row["start"], []).append({"end": row["end"], "props": row["props"]})
+    return [{"start": start, "rels": rels} for start, rels in groups.items()]
 
 
 class Neo4jStore:
@@ -179,9 +196,10 @@ class Neo4jStore:
         query = _edge_query(rel, property_keys(rows, "props"), create=create)
 
         def work(tx: ManagedTransaction) -> int:
-            record = tx.run(query, rows=list(rows)).single()
+            record = tx.run(query, groups=groups).single()
             return int(record["n"]) if record else 0
 
+        groups = group_by_start(rows)
         return self._write(work)
 
     def delete_stale_edges(self, source: str, release: str, batch: int = 10_000) -> int:
