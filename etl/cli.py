@@ -66,16 +66,16 @@ def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
         rows.append(
             [
                 r.name,
-                r.version,
                 "yes" if r.synthetic else "no",
                 sum(v for k, v in counts.items() if k.startswith("nodes:")),
                 sum(v for k, v in counts.items() if k.startswith("edges:")),
                 r.rejects,
                 r.unresolved,
                 report.load.get(r.name, "dry-run" if dry_run else "not loaded"),
+                r.version,
             ]
         )
-    columns = ["source", "version", "synthetic", "nodes", "edges", "rejects", "unresolved ids", "load"]
+    columns = ["source", "synthetic", "nodes", "edges", "rejects", "unresolved", "load", "version"]
     if fmt is OutputFormat.json:
         emit_json(
             {
@@ -87,11 +87,18 @@ def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
         )
         return
     table = Table(title=f"release {report.release} ({report.seconds:.1f}s to build)")
-    for c in columns:
-        table.add_column(c, justify="right" if c in ("nodes", "edges", "rejects", "unresolved ids") else "left")
+    for c in columns[:-1]:
+        numeric = c in ("nodes", "edges", "rejects", "unresolved")
+        table.add_column(c, justify="right" if numeric else "left", no_wrap=True)
     for row in rows:
-        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
+        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row[:-1]])
     console.print(table)
+    versions = Table(title="source versions")
+    versions.add_column("source", no_wrap=True)
+    versions.add_column("version", overflow="fold")
+    for row in rows:
+        versions.add_row(str(row[0]), str(row[-1]))
+    console.print(versions)
     if report.release_dir:
         console.print(f"release files: {report.release_dir}")
 
@@ -109,6 +116,9 @@ def status(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat
         emit_json({"sources": [{c: row.get(c) for c in cols} for row in loads], "nodes": nodes, "edges": edges})
         return
     emit(cols, [[row.get(c, "") for c in cols] for row in loads], fmt, title="sources")
+    incomplete = [row["source"] for row in loads if row.get("state") != "loaded"]
+    if incomplete:
+        console.print(f"[yellow]incomplete load of {', '.join(incomplete)}: run `kg etl run` again to finish it[/]")
     emit(["label/type", "count"], [[k, v] for k, v in {**nodes, **edges}.items()], fmt, title="graph")
 
 
