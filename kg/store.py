@@ -148,6 +148,10 @@ class Neo4jStore:
         with self._mapped(), self._driver.session(database=self.database) as session:
             return session.execute_read(fn, *args)
 
+    def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a read transaction function (for read-only modules of ``kg`` such as export)."""
+        return self._read(fn, *args)
+
     def verify(self) -> None:
         """Raise :class:`StoreUnavailable` unless a real query answers."""
         self._read(lambda tx: tx.run("RETURN 1").consume())

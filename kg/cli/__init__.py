@@ -1,7 +1,7 @@
 """The ``kg`` command line: the edge where settings are read and the layers are wired.
 
-This subpackage is the only part of ``kg`` that imports the upper layers (``etl`` and,
-later, ``gnn``/``api``); library code in ``kg`` never does.
+This subpackage is the only part of ``kg`` that imports the upper layers (``etl``,
+``gnn`` and, later, ``api``); library code in ``kg`` never does.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 import typer
 
 from kg.cli import cypher as cypher_cmd
+from kg.cli import export as export_cmd
 from kg.cli import neo4j as neo4j_cmd
 from kg.cli.output import err_console
 from kg.errors import KGError
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(neo4j_cmd.app, name="neo4j")
 app.command(name="cypher")(cypher_cmd.cypher)
+app.command(name="export")(export_cmd.export)
 
 
 def _register_etl() -> None:

@@ -1,0 +1,91 @@
+"""Export of the live graph to HeteroData (real Neo4j), with the cache and filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from gnn.export import export_graph, load
+from kg.errors import StoreUnavailable
+from kg.export import EmptyExport, ExportSpec
+from kg.schema import NodeLabel, RelType
+from kg.store import Neo4jStore
+
+pytestmark = pytest.mark.neo4j
+
+
+def _edge(start: str, end: str, source: str = "s", **props: object) -> dict:
+    return {"start": start, "end": end, "props": {"source": source, "release": "r1", "source_version": "v", **props}}
+
+
+@pytest.fixture()
+def small(store: Neo4jStore) -> Neo4jStore:
+    genes = [{"id": f"NCBIGene:{i}", "symbol": f"G{i}"} for i in (1, 2, 3, 4)]
+    store.merge_nodes(NodeLabel.GENE, genes)
+    store.merge_nodes(NodeLabel.DISEASE, [{"id": "MONDO:0000001", "name": "d1"}, {"id": "OMIM:100000", "name": "d2"}])
+    store.merge_nodes(NodeLabel.PHENOTYPE, [{"id": "HP:0000001", "name": "All"}, {"id": "HP:0000118", "name": "PA"}])
+    store.merge_edges(
+        RelType.MUTATED_IN,
+        [
+            _edge("NCBIGene:1", "MONDO:0000001", "tcga-maf", n_mutated=5, n_samples=10, frequency=0.5),
+            _edge("NCBIGene:2", "MONDO:0000001", "tcga-maf", n_mutated=1, n_samples=10, frequency=0.1),
+        ],
+    )
+    store.merge_edges(RelType.ASSOCIATED_WITH, [_edge("NCBIGene:3", "OMIM:100000", "hpo")])
+    store.merge_edges(RelType.HAS_PHENOTYPE, [_edge("OMIM:100000", "HP:0000118", "hpo", frequency_value=0.5)])
+    store.merge_edges(RelType.IS_A, [_edge("HP:0000118", "HP:0000001", "hpo")])
+    store.mark_source("hpo", "loaded", {"fingerprint": "f1", "release": "r1", "version": "v"})
+    return store
+
+
+def test_export_structure_and_values(small: Neo4jStore) -> None:
+    graph, cached = export_graph(small, ExportSpec())
+    data = graph.data
+    assert not cached
+    assert set(data.node_types) == {"Gene", "Disease", "Phenotype"}  # Tissue has no edges here
+    mut = ("Gene", "MUTATED_IN", "Disease")
+    gi, di = graph.index("Gene"), graph.index("Disease")
+    assert data[mut].edge_index.tolist() == [[gi["NCBIGene:1"], gi["NCBIGene:2"]], [di["MONDO:0000001"]] * 2]
+    assert graph.edge_attrs[mut] == ["frequency"]
+    assert torch.allclose(data[mut].edge_attr, torch.tensor([[0.5], [0.1]]))
+    assert graph.node_names["Gene"][gi["NCBIGene:3"]] == "G3"
+    assert data["Gene"].num_nodes == 3  # NCBIGene:4 has no exported edge
+    assert graph.state["hpo"]["release"] == "r1" and len(graph.graph_release) == 16
+
+
+def test_filters_and_seeds(small: Neo4jStore) -> None:
+    strong = ExportSpec(rel_types=(RelType.MUTATED_IN,), min_values={"MUTATED_IN": ("frequency", 0.2)})
+    graph, _ = export_graph(small, strong)
+    assert graph.data["Gene", "MUTATED_IN", "Disease"].edge_index.shape == (2, 1)
+    by_source, _ = export_graph(small, ExportSpec(sources=("hpo",)))
+    assert ("Gene", "MUTATED_IN", "Disease") not in by_source.data.edge_types
+    near, _ = export_graph(small, ExportSpec(seeds=("NCBIGene:3",), hops=2))
+    assert set(near.node_ids["Phenotype"]) == {"HP:0000118"} and "MONDO:0000001" not in near.node_ids["Disease"]
+    with pytest.raises(EmptyExport, match="seed ids not in the graph: NCBIGene:999"):
+        export_graph(small, ExportSpec(seeds=("NCBIGene:999",)))
+    with pytest.raises(EmptyExport, match="no edges"):
+        export_graph(small, ExportSpec(sources=("nothing",)))
+    with pytest.raises(ValueError, match="not a numeric property"):
+        ExportSpec(min_values={"IS_A": ("frequency", 1.0)})
+
+
+def test_cache_is_used_until_the_graph_changes(small: Neo4jStore, tmp_path: Path) -> None:
+    first, cached = export_graph(small, ExportSpec(), tmp_path)
+    assert not cached
+    second, cached = export_graph(small, ExportSpec(), tmp_path)
+    assert cached and second.node_ids == first.node_ids and second.graph_release == first.graph_release
+    for et in first.data.edge_types:
+        assert torch.equal(second.data[et].edge_index, first.data[et].edge_index)
+    small.mark_source("hpo", "loaded", {"fingerprint": "f2", "release": "r2", "version": "v2"})
+    third, cached = export_graph(small, ExportSpec(), tmp_path)
+    assert not cached and third.graph_release != first.graph_release
+    folders = sorted(p.name for p in tmp_path.iterdir())
+    assert len(folders) == 2 and not list(tmp_path.rglob("*.pkl"))
+    assert load(tmp_path / folders[0]).spec_key == ExportSpec().key()
+
+
+def test_unreachable_store() -> None:
+    with Neo4jStore("bolt://127.0.0.1:1", retry_s=0.5) as s, pytest.raises(StoreUnavailable):
+        export_graph(s, ExportSpec())
