@@ -1,0 +1,78 @@
+"""The attention model: exposed attention, determinism, inductive scoring of unseen diseases."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch_geometric.utils import scatter
+
+from gnn.model import HeteroGAT, ModelConfig, structural_features
+
+G, D, P = 6, 4, 5
+
+
+def toy(extra_disease_phenotypes: list[list[int]] | None = None) -> tuple[dict[str, int], dict]:
+    """Genes–diseases–phenotypes, with reverse types; optional new diseases linked to phenotypes only."""
+    assoc = torch.tensor([[0, 1, 2, 3, 4, 5], [0, 0, 1, 2, 3, 3]])
+    has = torch.tensor([[0, 0, 1, 2, 3, 3], [0, 1, 1, 2, 3, 4]])
+    n = {"Gene": G, "Disease": D, "Phenotype": P}
+    for k, phenos in enumerate(extra_disease_phenotypes or []):
+        d = D + k
+        has = torch.cat([has, torch.tensor([[d] * len(phenos), phenos])], dim=1)
+        n["Disease"] += 1
+    edges = {
+        ("Gene", "ASSOCIATED_WITH", "Disease"): assoc,
+        ("Disease", "rev_ASSOCIATED_WITH", "Gene"): assoc.flip(0),
+        ("Disease", "HAS_PHENOTYPE", "Phenotype"): has,
+        ("Phenotype", "rev_HAS_PHENOTYPE", "Disease"): has.flip(0),
+    }
+    return n, edges
+
+
+def model_for(n: dict[str, int], edges: dict, **cfg: object) -> HeteroGAT:
+    feats = structural_features(n, edges)
+    config = ModelConfig(hidden=16, layers=2, heads=2, dropout=0.0, **cfg)  # type: ignore[arg-type]
+    return HeteroGAT((list(n), list(edges)), {t: f.shape[1] for t, f in feats.items()}, n, config).eval()
+
+
+def test_attention_is_exposed_per_relation_and_layer_and_normalised() -> None:
+    n, edges = toy()
+    model = model_for(n, edges)
+    h, att = model.encode(structural_features(n, edges), edges, return_attention=True)
+    assert set(att) == {(layer, et) for layer in range(2) for et in edges}
+    for (_, et), (ei, alpha) in att.items():
+        assert alpha.shape == (edges[et].shape[1], 2)
+        dst = ei[1]
+        sums = scatter(alpha, dst, dim=0, dim_size=n[et[2]], reduce="sum")
+        has_in = torch.bincount(dst, minlength=n[et[2]]) > 0
+        assert torch.allclose(sums[has_in], torch.ones_like(sums[has_in]), atol=1e-5)  # softmax over in-edges
+    assert h["Gene"].shape == (G, 16)
+    logits = model.score(h["Gene"][[0, 1]], h["Disease"][[0, 3]])
+    assert logits.shape == (2,)
+
+
+def test_deterministic_on_cpu_for_a_seed() -> None:
+    n, edges = toy()
+    feats = structural_features(n, edges)
+    a, b, c = model_for(n, edges, seed=3), model_for(n, edges, seed=3), model_for(n, edges, seed=4)
+    ha, hb, hc = (m.encode(feats, edges)[0]["Disease"] for m in (a, b, c))
+    assert torch.equal(ha, hb) and not torch.equal(ha, hc)
+
+
+def test_unseen_disease_is_scored_from_its_relations() -> None:
+    """Two new diseases: same phenotypes → same representation; other phenotypes → different."""
+    n, edges = toy([[1, 2], [1, 2], [4]])
+    model = model_for(n, edges)
+    h, _ = model.encode(structural_features(n, edges), edges)
+    new = h["Disease"][D:]
+    assert torch.allclose(new[0], new[1], atol=1e-6)
+    assert not torch.allclose(new[0], new[2], atol=1e-3)
+    scores = model.score(h["Gene"], new[0].expand(G, -1))
+    assert torch.isfinite(scores).all() and scores.shape == (G,)
+
+
+def test_config_validation() -> None:
+    with pytest.raises(ValueError, match="heads must be >= 1, got 0"):
+        ModelConfig(heads=0)
+    with pytest.raises(ValueError, match="dropout"):
+        ModelConfig(dropout=1.5)
