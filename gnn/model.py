@@ -13,6 +13,7 @@ that was not in the training graph is therefore scored from its relations alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import torch
 from torch import Tensor, nn
@@ -135,7 +136,8 @@ class HeteroGAT(nn.Module):
             ids = node_ids[t] if node_ids and t in node_ids else torch.arange(x[t].shape[0], device=x[t].device)
             x[t] = x[t] + emb(ids)
         attention: Attention = {}
-        for layer, (convs, norms) in enumerate(zip(self.convs, self.norms, strict=True)):
+        for layer in range(self.config.layers):
+            convs, norms = cast(nn.ModuleDict, self.convs[layer]), cast(nn.ModuleDict, self.norms[layer])
             out = {t: torch.zeros_like(v) for t, v in x.items()}
             for et in self.edge_types:
                 if et not in edge_index_dict or edge_index_dict[et].numel() == 0:
