@@ -1,0 +1,24 @@
+import torch
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from gnn.metrics import auroc, average_precision, filtered_ranks, ranking_metrics
+
+
+def test_auroc_and_ap_match_sklearn() -> None:
+    g = torch.Generator().manual_seed(0)
+    scores = torch.randn(200, generator=g)
+    labels = (torch.rand(200, generator=g) < 0.3).long()
+    scores[labels == 1] += 0.8
+    scores[:10] = 0.5  # ties
+    assert abs(auroc(scores, labels) - roc_auc_score(labels, scores)) < 1e-6
+    assert abs(average_precision(scores, labels) - average_precision_score(labels, scores)) < 1e-6
+
+
+def test_filtered_ranks() -> None:
+    scores = torch.tensor([[0.9, 0.8, 0.7, 0.1], [0.1, 0.2, 0.3, 0.4]])
+    true = torch.tensor([2, 0])
+    known = torch.tensor([[True, False, False, False], [False, False, False, False]])
+    ranks = filtered_ranks(scores, true, known)
+    assert ranks.tolist() == [2, 4]  # gene 0 is filtered for the first query
+    m = ranking_metrics(ranks, ks=(1, 2))
+    assert m == {"mrr": (1 / 2 + 1 / 4) / 2, "hits@1": 0.0, "hits@2": 0.5}
