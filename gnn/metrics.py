@@ -32,7 +32,10 @@ def average_precision(scores: Tensor, labels: Tensor) -> float:
 
 
 def filtered_ranks(all_scores: Tensor, true_gene: Tensor, known: Tensor) -> Tensor:
-    """Rank (1 = best) of each true gene among all genes, other known positives removed.
+    """Realistic rank (1 = best) of each true gene among all genes, other known positives removed.
+
+    Ties count half (the mean of the optimistic and pessimistic rank), so a model that gives
+    many genes the same score gets no credit for it.
 
     Shapes:
         all_scores: ``[num_queries, num_genes]``; true_gene: ``[num_queries]``;
@@ -41,7 +44,9 @@ def filtered_ranks(all_scores: Tensor, true_gene: Tensor, known: Tensor) -> Tens
     target = all_scores.gather(1, true_gene[:, None])
     masked = all_scores.masked_fill(known, float("-inf"))
     masked.scatter_(1, true_gene[:, None], target)
-    return (masked > target).sum(1) + 1
+    greater = (masked > target).sum(1).float()
+    ties = (masked == target).sum(1).float() - 1  # the true gene itself is not a tie
+    return greater + 0.5 * ties + 1
 
 
 def ranking_metrics(ranks: Tensor, ks: tuple[int, ...] = (1, 10, 50)) -> dict[str, float]:

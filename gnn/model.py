@@ -156,6 +156,15 @@ class HeteroGAT(nn.Module):
             }
         return x, attention
 
+    def score_all(self, genes: Tensor, diseases: Tensor) -> Tensor:
+        """Logits of every gene for each disease, as one matrix product.
+
+        Shapes:
+            genes: ``[num_genes, hidden]``; diseases: ``[num_queries, hidden]`` → ``[num_queries, num_genes]``.
+        """
+        weight = self.scorer.weight[0]  # score(g, d) = g^T W d + b
+        return diseases @ weight.t() @ genes.t() + self.scorer.bias
+
     def score(self, genes: Tensor, diseases: Tensor) -> Tensor:
         """Logits of gene–disease pairs (``[N, hidden]`` each → ``[N]``)."""
         return self.scorer(genes, diseases).squeeze(-1)

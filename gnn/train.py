@@ -80,13 +80,12 @@ def evaluate(model: HeteroGAT, num_nodes: dict[NodeType, int], split: Split, pai
         labels = torch.cat([torch.ones(pairs.shape[1]), torch.zeros(neg.shape[1])]).long()
         all_pos = torch.cat([split.train, split.val, split.test], dim=1)
         diseases = pairs[1]
-        all_scores = model.score(
-            h["Gene"].repeat(diseases.numel(), 1),
-            h["Disease"][diseases].repeat_interleave(num_nodes["Gene"], 0),
-        ).view(diseases.numel(), num_nodes["Gene"])
+        all_scores = model.score_all(h["Gene"], h["Disease"][diseases])
         known = torch.zeros_like(all_scores, dtype=torch.bool)
-        for i, d in enumerate(diseases.tolist()):
-            known[i, all_pos[0][all_pos[1] == d]] = True
+        # query i's known genes: every positive (any part) of its disease
+        match = diseases[:, None] == all_pos[1][None, :]
+        qi, pi = match.nonzero(as_tuple=True)
+        known[qi, all_pos[0][pi]] = True
         ranks = filtered_ranks(all_scores, pairs[0], known)
     return {"auroc": auroc(scores, labels), "auprc": average_precision(scores, labels), **ranking_metrics(ranks)}
 

@@ -13,6 +13,7 @@ import typer
 from kg.cli import cypher as cypher_cmd
 from kg.cli import export as export_cmd
 from kg.cli import neo4j as neo4j_cmd
+from kg.cli import train as train_cmd
 from kg.cli.output import err_console
 from kg.errors import KGError
 
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.add_typer(neo4j_cmd.app, name="neo4j")
 app.command(name="cypher")(cypher_cmd.cypher)
 app.command(name="export")(export_cmd.export)
+app.command(name="train")(train_cmd.train_cmd)
 
 
 def _register_etl() -> None:

@@ -22,3 +22,10 @@ def test_filtered_ranks() -> None:
     assert ranks.tolist() == [2, 4]  # gene 0 is filtered for the first query
     m = ranking_metrics(ranks, ks=(1, 2))
     assert m == {"mrr": (1 / 2 + 1 / 4) / 2, "hits@1": 0.0, "hits@2": 0.5}
+
+
+def test_ties_get_no_credit() -> None:
+    scores = torch.zeros(1, 101)  # every gene tied
+    ranks = filtered_ranks(scores, torch.tensor([7]), torch.zeros(1, 101, dtype=torch.bool))
+    assert ranks.tolist() == [51.0]
+    assert ranking_metrics(ranks)["hits@10"] == 0.0

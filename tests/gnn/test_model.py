@@ -76,3 +76,12 @@ def test_config_validation() -> None:
         ModelConfig(heads=0)
     with pytest.raises(ValueError, match="dropout"):
         ModelConfig(dropout=1.5)
+
+
+def test_score_all_matches_pairwise_scores() -> None:
+    n, edges = toy()
+    model = model_for(n, edges)
+    h, _ = model.encode(structural_features(n, edges), edges)
+    full = model.score_all(h["Gene"], h["Disease"])
+    pairwise = model.score(h["Gene"].repeat(D, 1), h["Disease"].repeat_interleave(G, 0)).view(D, G)
+    assert torch.allclose(full, pairwise, atol=1e-5)

@@ -1,0 +1,142 @@
+"""Run artefacts: safetensors weights, JSON config/results, a model card and a curve PNG.
+
+``manifest.json`` records the SHA-256 of the weights and the graph release the model was
+trained on; :func:`load_model` refuses tampered weights and, when asked, another graph.
+Nothing is pickled and nothing is loaded with ``torch.load``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from safetensors.torch import load_file, save_file
+
+from gnn.model import HeteroGAT, ModelConfig
+from gnn.train import TrainConfig, TrainResult
+from kg.errors import KGError
+
+
+class ArtefactError(KGError):
+    """Artefacts are missing, corrupt, tampered with, or from another graph."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def git_commit() -> str | None:
+    """The current git commit of the code, if known."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False, cwd=Path(__file__).parent
+        )
+    except OSError:
+        return None
+    return out.stdout.strip() or None
+
+
+def save_run(
+    out: Path,
+    result: TrainResult,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    graph: dict[str, Any],
+    split: dict[str, Any],
+    metrics: dict[str, Any],
+) -> Path:
+    """Write every artefact of a training run into ``out``.
+
+    Args:
+        out: Folder to write.
+        result: The trained model and history.
+        model_config: Model hyper-parameters.
+        train_config: Training settings.
+        graph: ``graph_release``, per-source ``state``, ``node_types``, ``edge_types``,
+            ``feature_dims`` and ``num_nodes`` of the training graph.
+        split: The split manifest.
+        metrics: Evaluation results.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    weights = out / "model.safetensors"
+    save_file({k: v.contiguous() for k, v in result.model.state_dict().items()}, str(weights))
+    config = {"model": asdict(model_config), "train": asdict(train_config), "graph": graph}
+    (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
+    results = {"best_epoch": result.best_epoch, "history": result.history, "metrics": metrics, "split": split}
+    (out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True))
+    manifest = {
+        "weights_sha256": _sha256(weights),
+        "graph_release": graph["graph_release"],
+        "git_commit": git_commit(),
+        "seed": model_config.seed,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    _curve(out / "training_curve.png", result.history)
+    _card(out / "MODEL_CARD.md", manifest, config, results)
+    return out
+
+
+def _curve(path: Path, history: list[dict[str, float]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [h["epoch"] for h in history]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(epochs, [h["loss"] for h in history], label="training loss")
+    ax.plot(epochs, [h["val_auroc"] for h in history], label="validation AUROC")
+    ax.plot(epochs, [h["val_mrr"] for h in history], label="validation MRR")
+    ax.set_xlabel("epoch")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _card(path: Path, manifest: dict, config: dict, results: dict) -> None:
+    sources = config["graph"].get("state", {})
+    lines = [
+        "# Model card",
+        "",
+        f"- graph release: `{manifest['graph_release']}`",
+        f"- code: `{manifest['git_commit']}`",
+        f"- seed: {manifest['seed']}",
+        f"- weights sha256: `{manifest['weights_sha256']}`",
+        f"- split: {json.dumps({k: v for k, v in results['split'].items() if k != 'held_out_diseases'})}",
+        f"- best epoch: {results['best_epoch']}",
+        f"- metrics: {json.dumps(results['metrics'], sort_keys=True)}",
+        "",
+        "| source | version | release |",
+        "|---|---|---|",
+        *[f"| {name} | {s.get('version')} | {s.get('release')} |" for name, s in sorted(sources.items())],
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def load_model(folder: Path, expected_graph_release: str | None = None) -> tuple[HeteroGAT, dict[str, Any]]:
+    """Rebuild the model of a run after checking the weights' checksum (and graph release)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        config = json.loads((folder / "config.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError) as exc:
+        raise ArtefactError(f"{folder}: missing or unreadable artefacts ({exc})") from exc
+    weights = folder / "model.safetensors"
+    if not weights.is_file() or _sha256(weights) != manifest["weights_sha256"]:
+        raise ArtefactError(f"{weights}: checksum does not match manifest.json (corrupt or tampered weights)")
+    if expected_graph_release is not None and manifest["graph_release"] != expected_graph_release:
+        raise ArtefactError(
+            f"model was trained on graph release {manifest['graph_release']}, "
+            f"not on the current {expected_graph_release}; retrain or export that release"
+        )
+    graph = config["graph"]
+    model_config = ModelConfig(**{**config["model"], "embed_types": tuple(config["model"]["embed_types"])})
+    edge_types = [tuple(et) for et in graph["edge_types"]]
+    model = HeteroGAT((graph["node_types"], edge_types), graph["feature_dims"], graph["num_nodes"], model_config)
+    model.load_state_dict(load_file(str(weights)))
+    return model.eval(), config

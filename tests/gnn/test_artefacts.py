@@ -1,0 +1,74 @@
+"""Artefacts round-trip; tampered weights and another graph release are refused."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gnn.artefacts import ArtefactError, load_model, save_run
+from gnn.model import ModelConfig, structural_features
+from gnn.split import make_split
+from gnn.train import TrainConfig, evaluate, train
+from tests.gnn.test_train import planted
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory):
+    n, edges = planted(2)
+    split = make_split(edges, "random", 0.15, 0.15, seed=2)
+    mcfg, tcfg = ModelConfig(hidden=8, layers=2, heads=1, dropout=0.0), TrainConfig(epochs=8, lr=0.01)
+    result = train(n, split, mcfg, tcfg)
+    full = {**split.message_edges}
+    feats = structural_features(n, full)
+    graph = {
+        "graph_release": "abc123",
+        "state": {"hpo": {"version": "2025-01-16", "release": "r1"}},
+        "node_types": list(n),
+        "edge_types": [list(et) for et in sorted(full)],
+        "feature_dims": {t: f.shape[1] for t, f in feats.items()},
+        "num_nodes": n,
+    }
+    metrics = evaluate(result.model, n, split, split.test)
+    out = save_run(tmp_path_factory.mktemp("run"), result, mcfg, tcfg, graph, split.manifest(), metrics)
+    return out, result, n, split, metrics
+
+
+def test_files_and_replayed_metrics(run) -> None:
+    out, result, n, split, metrics = run
+    names = {p.name for p in out.iterdir()}
+    assert names == {
+        "model.safetensors",
+        "config.json",
+        "results.json",
+        "manifest.json",
+        "MODEL_CARD.md",
+        "training_curve.png",
+    }
+    assert (out / "training_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    model, _ = load_model(out, expected_graph_release="abc123")
+    assert evaluate(model, n, split, split.test) == pytest.approx(metrics)  # replay reproduces the metrics
+    assert json.loads((out / "results.json").read_text())["metrics"] == pytest.approx(metrics)
+    assert "2025-01-16" in (out / "MODEL_CARD.md").read_text()
+
+
+def test_tampered_weights_and_other_graph_are_refused(run, tmp_path: Path) -> None:
+    out = run[0]
+    with pytest.raises(ArtefactError, match="trained on graph release abc123, not on the current zzz"):
+        load_model(out, expected_graph_release="zzz")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for p in out.iterdir():
+        (copy / p.name).write_bytes(p.read_bytes())
+    data = bytearray((copy / "model.safetensors").read_bytes())
+    data[-1] ^= 0xFF
+    (copy / "model.safetensors").write_bytes(bytes(data))
+    with pytest.raises(ArtefactError, match="checksum does not match"):
+        load_model(copy)
+    (copy / "manifest.json").unlink()
+    with pytest.raises(ArtefactError, match="missing or unreadable"):
+        load_model(copy)
+    gnn_sources = "".join(p.read_text() for p in Path(__import__("gnn").__file__).parent.glob("*.py"))
+    assert not re.search(r"torch\.load\(|pickle\.loads?\(|weights_only\s*=\s*False", gnn_sources)
