@@ -70,5 +70,5 @@ def test_tampered_weights_and_other_graph_are_refused(run, tmp_path: Path) -> No
     (copy / "manifest.json").unlink()
     with pytest.raises(ArtefactError, match="missing or unreadable"):
         load_model(copy)
-    gnn_sources = "".join(p.read_text() for p in Path(__import__("gnn").__file__).parent.glob("*.py"))
+    gnn_sources = "\n".join(p.read_text() for p in Path(__import__("gnn").__file__).parent.glob("*.py"))
     assert not re.search(r"torch\.load\(|pickle\.loads?\(|weights_only\s*=\s*False", gnn_sources)
