@@ -115,6 +115,7 @@ class HeteroGAT(nn.Module):
             nn.ModuleDict({t: nn.LayerNorm(h) for t in self.node_types}) for _ in range(config.layers)
         )
         self.scorer = nn.Bilinear(h, h, 1)
+        self._scale = h**-0.5  # LayerNorm'd inputs have norm ~sqrt(h): keep initial logits O(1)
 
     def encode(
         self,
@@ -162,9 +163,10 @@ class HeteroGAT(nn.Module):
         Shapes:
             genes: ``[num_genes, hidden]``; diseases: ``[num_queries, hidden]`` → ``[num_queries, num_genes]``.
         """
-        weight = self.scorer.weight[0]  # score(g, d) = g^T W d + b
-        return diseases @ weight.t() @ genes.t() + self.scorer.bias
+        weight = self.scorer.weight[0]  # score(g, d) = g^T W d / sqrt(hidden) + b
+        return (diseases @ weight.t() @ genes.t()) * self._scale + self.scorer.bias
 
     def score(self, genes: Tensor, diseases: Tensor) -> Tensor:
         """Logits of gene–disease pairs (``[N, hidden]`` each → ``[N]``)."""
-        return self.scorer(genes, diseases).squeeze(-1)
+        bilinear = torch.einsum("ni,ij,nj->n", genes, self.scorer.weight[0], diseases)
+        return bilinear * self._scale + self.scorer.bias

@@ -30,6 +30,7 @@ class TrainConfig:
         lr: Adam learning rate.
         patience: Epochs without validation improvement before stopping.
         supervision_ratio: Share of training edges used as supervision each epoch.
+        max_grad_norm: Gradient clipping (the first epochs on the full graph diverge without it).
         seed: Seed of sampling.
     """
 
@@ -37,6 +38,7 @@ class TrainConfig:
     lr: float = 0.01
     patience: int = 20
     supervision_ratio: float = 0.3
+    max_grad_norm: float = 1.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -119,6 +121,7 @@ def train(
         loss = loss_fn(logits, labels)
         optimiser.zero_grad()
         loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
         optimiser.step()
         val = evaluate(model, num_nodes, split, split.val)
         row = {"epoch": float(epoch), "loss": float(loss.detach()), **{f"val_{k}": v for k, v in val.items()}}
