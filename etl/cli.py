@@ -12,16 +12,10 @@ from etl.load import load_results
 from etl.pipeline import RunReport, build_release
 from etl.sources import REGISTRY
 from kg.cli.output import OutputFormat, console, emit, emit_json, parse_pairs, progress
-from kg.settings import Settings, load_settings
+from kg.settings import load_settings
 from kg.store import Neo4jStore
 
 app = typer.Typer(help="Extract, validate and load the gene–disease sources into Neo4j.", no_args_is_help=True)
-
-
-def _store(settings: Settings) -> Neo4jStore:
-    return Neo4jStore(
-        settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value(), settings.neo4j_database
-    )
 
 
 @app.command()
@@ -54,7 +48,7 @@ def run(
 
         report = build_release(overrides, etl, settings.home, write=not dry_run, start=start)
         if not (dry_run or no_load):
-            with _store(settings) as store:
+            with Neo4jStore.from_settings(settings) as store:
                 report.load = load_results(store, report.release, report.results, etl, force=force, start=start)
     _summary(report, fmt, dry_run)
 
@@ -107,7 +101,7 @@ def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
 def status(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table) -> None:
     """Show what is loaded: each source's version, release and state, and counts per type."""
     settings = load_settings()
-    with _store(settings) as store:
+    with Neo4jStore.from_settings(settings) as store:
         loads = store.source_loads()
         nodes = store.count_nodes()
         edges = store.count_edges()

@@ -21,6 +21,7 @@ from neo4j.exceptions import DriverError, ServiceUnavailable, SessionExpired
 
 from kg.errors import StoreUnavailable
 from kg.schema import EDGE_KEY, ENDPOINTS, META_LABEL, NodeLabel, RelType
+from kg.settings import Settings
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -120,6 +121,16 @@ class Neo4jStore:
             )
         except (DriverError, ValueError) as exc:
             raise StoreUnavailable(f"cannot create a driver for {uri}: {exc}") from exc
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Neo4jStore:
+        """A store for the connection the settings describe."""
+        return cls(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password.get_secret_value(),
+            settings.neo4j_database,
+        )
 
     def close(self) -> None:
         """Close the driver."""

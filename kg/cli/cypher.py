@@ -32,8 +32,6 @@ def cypher(
 ) -> None:
     """Run a read-only Cypher query; anything whose plan writes, loads files or calls procedures is refused."""
     settings = load_settings()
-    with Neo4jStore(
-        settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value(), settings.neo4j_database
-    ) as store:
+    with Neo4jStore.from_settings(settings) as store:
         columns, rows = run_read_only(store, query, parse_params(param or []), limit=limit)
     emit(columns, rows, fmt)

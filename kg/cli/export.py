@@ -49,9 +49,7 @@ def export(
     )
     settings = load_settings()
     cache = out or settings.home / "exports"
-    with Neo4jStore(
-        settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value(), settings.neo4j_database
-    ) as store:
+    with Neo4jStore.from_settings(settings) as store:
         graph, cached = export_graph(store, spec, cache)
     folder = cache / f"{graph.spec_key}-{graph.graph_release}"
     nodes: dict[str, int] = {t: int(graph.data[t].num_nodes) for t in graph.data.node_types}

@@ -33,9 +33,7 @@ def train_cmd(
     except ImportError as exc:
         raise KGError(f"kg train needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
     settings = load_settings()
-    with Neo4jStore(
-        settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value(), settings.neo4j_database
-    ) as store:
+    with Neo4jStore.from_settings(settings) as store:
         graph, _ = export_graph(store, ExportSpec(), settings.home / "exports")
     with progress() as bar:
         task = bar.add_task("training", total=epochs)
