@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from etl.pipeline import Advance, StartTask, _no_progress, settings_fingerprint
+from etl.pipeline import Advance, StartTask, no_progress, settings_fingerprint
 from etl.release import SourceResult, source_fingerprint
 from kg.errors import KGError
 from kg.schema import NodeLabel, RelType
@@ -22,7 +22,7 @@ def load_results(
     results: list[SourceResult],
     settings: EtlSettings,
     force: bool = False,
-    start: StartTask = _no_progress,
+    start: StartTask = no_progress,
 ) -> dict[str, str]:
     """Load every source whose data changed since its last complete load.
 

@@ -42,7 +42,7 @@ class RunReport:
     seconds: float = 0.0
 
 
-def _no_progress(description: str, total: int | None) -> Advance:
+def no_progress(description: str, total: int | None) -> Advance:
     return lambda n: None
 
 
@@ -109,7 +109,7 @@ def extract(
     cache_dir: Path,
     genes: GeneResolver | None,
     cohorts: CohortTable,
-    start: StartTask = _no_progress,
+    start: StartTask = no_progress,
 ) -> tuple[SourceResult, Rejects]:
     """Run one adapter and group its records (duplicates merged) by label and type."""
     source = REGISTRY[name]
@@ -192,7 +192,7 @@ def transform(
     overrides: dict[str, str],
     settings: EtlSettings,
     home: Path,
-    start: StartTask = _no_progress,
+    start: StartTask = no_progress,
 ) -> tuple[str, list[SourceResult], dict[str, Rejects], GeneResolver]:
     """Extract and validate every source; nothing is written anywhere."""
     locs = locations(overrides)
@@ -220,7 +220,7 @@ def transform(
 
 
 def build_release(
-    overrides: dict[str, str], settings: EtlSettings, home: Path, write: bool = True, start: StartTask = _no_progress
+    overrides: dict[str, str], settings: EtlSettings, home: Path, write: bool = True, start: StartTask = no_progress
 ) -> RunReport:
     """Transform and (unless ``write`` is false) write the release folder with reports."""
     t0 = time.perf_counter()

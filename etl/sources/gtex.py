@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from importlib import resources
 from typing import ClassVar
 
 import numpy as np
@@ -39,8 +40,6 @@ class GtexSource:
 
     def default_location(self) -> str | None:
         """The shipped synthetic sample."""
-        from importlib import resources
-
         return str(resources.files("etl.data").joinpath("synthetic/SYNTHETIC_GTEx_gene_median_tpm.gct.gz"))
 
     def version(self, files: list[LocalFile]) -> str:
