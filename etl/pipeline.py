@@ -43,6 +43,7 @@ class RunReport:
 
 
 def no_progress(description: str, total: int | None) -> Advance:
+    """A progress hook that reports nothing (the library default)."""
     return lambda n: None
 
 
