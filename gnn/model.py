@@ -12,12 +12,13 @@ that was not in the training graph is therefore scored from its relations alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import cast
 
 import torch
 from torch import Tensor, nn
-from torch_geometric.nn import GATv2Conv
+from torch_geometric.nn import GATv2Conv, SAGEConv
 from torch_geometric.typing import EdgeType, NodeType
 
 Attention = dict[tuple[int, EdgeType], tuple[Tensor, Tensor]]
@@ -32,7 +33,14 @@ class ModelConfig:
         layers: Number of attention layers.
         heads: Attention heads per relation (averaged).
         dropout: Dropout on hidden states and attention.
-        embed_types: Node types that also get a per-id embedding.
+        embed_types: Node types that also get a per-id embedding (initialised to zero, so
+            they only learn a correction on top of the structural inputs).
+        sketch_dim: Width of the phenotypes' fixed IC-weighted ancestor sketch (0: none).
+        static_types: Node types that receive messages only from their own type.
+        structural_init: Initial scale of the other types' (degree-only) input projections.
+        layer_norm: LayerNorm after each residual update (off by default: it rescales a
+            gene's degree-only first layer to the size of the content that arrives later).
+        conv: ``gatv2`` (attention) or ``sage`` (the non-attention baseline of the same size).
         seed: Seed for parameter initialisation.
     """
 
@@ -41,6 +49,11 @@ class ModelConfig:
     heads: int = 2
     dropout: float = 0.1
     embed_types: tuple[str, ...] = ("Phenotype", "Tissue")
+    sketch_dim: int = 128
+    static_types: tuple[str, ...] = ("Phenotype",)
+    structural_init: float = 0.1
+    layer_norm: bool = False
+    conv: str = "gatv2"
     seed: int = 0
     extra: dict[str, float] = field(default_factory=dict)
 
@@ -48,6 +61,10 @@ class ModelConfig:
         for name in ("hidden", "layers", "heads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.conv not in ("gatv2", "sage"):
+            raise ValueError(f"conv must be 'gatv2' or 'sage', got {self.conv!r}")
+        if self.sketch_dim < 0:
+            raise ValueError(f"sketch_dim must be >= 0, got {self.sketch_dim}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
@@ -94,28 +111,63 @@ class HeteroGAT(nn.Module):
         super().__init__()
         torch.manual_seed(config.seed)
         self.config = config
-        self.node_types, self.edge_types = list(metadata[0]), sorted(metadata[1])
+        self.node_types = list(metadata[0])
+        # Static node types only exchange messages among themselves (e.g. the phenotype
+        # hierarchy): their sketch already carries what they mean, and skipping the 270k
+        # disease→phenotype messages halves the cost of a step.
+        self.edge_types = sorted(et for et in metadata[1] if et[2] not in config.static_types or et[0] == et[2])
         h = config.hidden
         self.inputs = nn.ModuleDict({t: nn.Linear(feature_dims[t], h) for t in self.node_types})
+        with torch.no_grad():  # degree-only inputs start small so that content (the sketch) dominates at init
+            for t in self.node_types:
+                self.inputs[t].bias.zero_()  # a shared offset would dominate every cosine
+                if t not in config.static_types:
+                    self.inputs[t].weight.mul_(config.structural_init)
         self.embeddings = nn.ModuleDict(
             {t: nn.Embedding(num_nodes[t], h) for t in config.embed_types if t in self.node_types}
         )
+        for emb in self.embeddings.values():
+            nn.init.zeros_(emb.weight)
         self.convs = nn.ModuleList(
-            nn.ModuleDict(
-                {
-                    "__".join(et): GATv2Conv(
-                        (h, h), h, heads=config.heads, concat=False, dropout=config.dropout, add_self_loops=False
-                    )
-                    for et in self.edge_types
-                }
-            )
-            for _ in range(config.layers)
+            nn.ModuleDict({"__".join(et): self._conv(config) for et in self.edge_types}) for _ in range(config.layers)
         )
         self.norms = nn.ModuleList(
             nn.ModuleDict({t: nn.LayerNorm(h) for t in self.node_types}) for _ in range(config.layers)
         )
-        self.scorer = nn.Bilinear(h, h, 1)
-        self._scale = h**-0.5  # LayerNorm'd inputs have norm ~sqrt(h): keep initial logits O(1)
+        # score(g, d) = t · ĝᵀ W d̂ + b on unit vectors, W starting as the identity: an untrained
+        # model ranks genes by the cosine of their phenotype-derived representations.
+        self.relation = nn.Parameter(torch.eye(h))
+        self.log_temperature = nn.Parameter(torch.tensor(math.log(10.0)))
+        self.bias = nn.Parameter(torch.zeros(()))
+
+    @staticmethod
+    def _conv(config: ModelConfig) -> nn.Module:
+        # Identity-initialised projections: an untrained layer is an (attention-weighted) mean of
+        # neighbours in the same space as the node itself, so genes (means of their diseases)
+        # and diseases (means of their phenotypes) start out comparable; training refines that.
+        h = config.hidden
+        eye = torch.eye(h)
+        conv: nn.Module
+        with torch.no_grad():
+            if config.conv == "sage":
+                conv = SAGEConv((h, h), h)
+                conv.lin_l.weight.copy_(eye)
+                conv.lin_r.weight.zero_()
+            else:
+                conv = GATv2Conv(
+                    (h, h), h, heads=config.heads, concat=False, dropout=config.dropout, add_self_loops=False
+                )
+                conv.lin_l.weight.copy_(eye.repeat(config.heads, 1))
+                conv.lin_r.weight.copy_(eye.repeat(config.heads, 1))
+            for name, param in conv.named_parameters():
+                if name.endswith("bias"):
+                    param.zero_()
+        return conv
+
+    @property
+    def has_attention(self) -> bool:
+        """Whether :meth:`encode` can return attention coefficients."""
+        return self.config.conv == "gatv2"
 
     def encode(
         self,
@@ -145,14 +197,16 @@ class HeteroGAT(nn.Module):
                     continue
                 src, _, dst = et
                 conv = convs["__".join(et)]
-                if return_attention:
+                if return_attention and self.has_attention:
                     msg, (ei, alpha) = conv((x[src], x[dst]), edge_index_dict[et], return_attention_weights=True)
                     attention[(layer, et)] = (ei, alpha)
                 else:
                     msg = conv((x[src], x[dst]), edge_index_dict[et])
                 out[dst] = out[dst] + msg
             x = {
-                t: norms[t](x[t] + nn.functional.dropout(torch.relu(out[t]), self.config.dropout, self.training))
+                t: norms[t](x[t] + nn.functional.dropout(out[t], self.config.dropout, self.training))
+                if self.config.layer_norm
+                else x[t] + nn.functional.dropout(out[t], self.config.dropout, self.training)
                 for t in self.node_types
             }
         return x, attention
@@ -163,10 +217,10 @@ class HeteroGAT(nn.Module):
         Shapes:
             genes: ``[num_genes, hidden]``; diseases: ``[num_queries, hidden]`` → ``[num_queries, num_genes]``.
         """
-        weight = self.scorer.weight[0]  # score(g, d) = g^T W d / sqrt(hidden) + b
-        return (diseases @ weight.t() @ genes.t()) * self._scale + self.scorer.bias
+        g, d = nn.functional.normalize(genes, dim=-1), nn.functional.normalize(diseases, dim=-1)
+        return (d @ self.relation.t() @ g.t()) * self.log_temperature.exp() + self.bias
 
     def score(self, genes: Tensor, diseases: Tensor) -> Tensor:
         """Logits of gene–disease pairs (``[N, hidden]`` each → ``[N]``)."""
-        bilinear = torch.einsum("ni,ij,nj->n", genes, self.scorer.weight[0], diseases)
-        return bilinear * self._scale + self.scorer.bias
+        g, d = nn.functional.normalize(genes, dim=-1), nn.functional.normalize(diseases, dim=-1)
+        return ((d @ self.relation.t()) * g).sum(-1) * self.log_temperature.exp() + self.bias

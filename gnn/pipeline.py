@@ -9,9 +9,9 @@ from typing import Any
 
 from gnn.artefacts import save_run
 from gnn.export import ExportedGraph
-from gnn.model import ModelConfig, structural_features
+from gnn.model import ModelConfig
 from gnn.split import TARGET, SplitMode, make_split
-from gnn.train import TrainConfig, evaluate, train
+from gnn.train import TrainConfig, evaluate, train, with_target
 
 
 @dataclass
@@ -38,8 +38,9 @@ def train_on_export(
     num_nodes = {t: int(data[t].num_nodes) for t in data.node_types}
     split = make_split(edges, mode, seed=train_config.seed, target=TARGET)
     result = train(num_nodes, split, model_config, train_config, on_epoch)
-    metrics = evaluate(result.model, num_nodes, split, split.test)
-    feats = structural_features(num_nodes, split.message_edges)
+    featuriser = result.featuriser
+    metrics = evaluate(result.model, featuriser, num_nodes, split, split.test)
+    feats = featuriser(with_target(split, split.train))
     graph_info = {
         "graph_release": graph.graph_release,
         "state": graph.state,

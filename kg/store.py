@@ -163,6 +163,10 @@ class Neo4jStore:
         """Run a read transaction function (for read-only modules of ``kg`` such as export)."""
         return self._read(fn, *args)
 
+    def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a write transaction function (for modules of ``kg`` such as predictions)."""
+        return self._write(fn, *args)
+
     def verify(self) -> None:
         """Raise :class:`StoreUnavailable` unless a real query answers."""
         self._read(lambda tx: tx.run("RETURN 1").consume())

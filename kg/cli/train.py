@@ -17,10 +17,10 @@ from kg.store import Neo4jStore
 def train_cmd(
     out: Annotated[Path, typer.Option(help="Folder for the artefacts.")] = Path("runs/latest"),
     split: Annotated[str, typer.Option(help="Evaluation split: disease (held-out diseases) or random.")] = "disease",
-    epochs: Annotated[int, typer.Option(help="Maximum epochs (early stopping on validation AUROC).")] = 200,
+    epochs: Annotated[int, typer.Option(help="Maximum epochs (early stopping on validation MRR).")] = 80,
     hidden: Annotated[int, typer.Option(help="Hidden width.")] = 64,
-    layers: Annotated[int, typer.Option(help="Attention layers.")] = 3,
-    lr: Annotated[float, typer.Option(help="Learning rate.")] = 0.01,
+    layers: Annotated[int, typer.Option(help="Attention layers.")] = 2,
+    lr: Annotated[float, typer.Option(help="Learning rate.")] = 0.005,
     seed: Annotated[int, typer.Option(help="Seed (deterministic on CPU).")] = 0,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
@@ -39,7 +39,11 @@ def train_cmd(
         task = bar.add_task("training", total=epochs)
 
         def on_epoch(row: dict[str, float]) -> None:
-            bar.update(task, advance=1, description=f"training loss {row['loss']:.3f} val AUROC {row['val_auroc']:.3f}")
+            bar.update(
+                task,
+                advance=1,
+                description=f"training loss {row['loss']:.3f} val MRR {row['val_mrr']:.3f} AUROC {row['val_auroc']:.3f}",
+            )
 
         summary = train_on_export(
             graph,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from gnn.artefacts import ArtefactError, load_model, save_run
-from gnn.model import ModelConfig, structural_features
+from gnn.features import Featuriser
+from gnn.model import ModelConfig
 from gnn.split import make_split
 from gnn.train import TrainConfig, evaluate, train
 from tests.gnn.test_train import planted
@@ -22,7 +23,8 @@ def run(tmp_path_factory: pytest.TempPathFactory):
     mcfg, tcfg = ModelConfig(hidden=8, layers=2, heads=1, dropout=0.0), TrainConfig(epochs=8, lr=0.01)
     result = train(n, split, mcfg, tcfg)
     full = {**split.message_edges}
-    feats = structural_features(n, full)
+    featuriser = Featuriser(n, full, mcfg.sketch_dim, mcfg.seed)
+    feats = featuriser(full)
     graph = {
         "graph_release": "abc123",
         "state": {"hpo": {"version": "2025-01-16", "release": "r1"}},
@@ -31,13 +33,13 @@ def run(tmp_path_factory: pytest.TempPathFactory):
         "feature_dims": {t: f.shape[1] for t, f in feats.items()},
         "num_nodes": n,
     }
-    metrics = evaluate(result.model, n, split, split.test)
+    metrics = evaluate(result.model, featuriser, n, split, split.test)
     out = save_run(tmp_path_factory.mktemp("run"), result, mcfg, tcfg, graph, split.manifest(), metrics)
-    return out, result, n, split, metrics
+    return out, result, n, split, metrics, featuriser
 
 
 def test_files_and_replayed_metrics(run) -> None:
-    out, result, n, split, metrics = run
+    out, result, n, split, metrics, featuriser = run
     names = {p.name for p in out.iterdir()}
     assert names == {
         "model.safetensors",
@@ -49,7 +51,7 @@ def test_files_and_replayed_metrics(run) -> None:
     }
     assert (out / "training_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     model, _ = load_model(out, expected_graph_release="abc123")
-    assert evaluate(model, n, split, split.test) == pytest.approx(metrics)  # replay reproduces the metrics
+    assert evaluate(model, featuriser, n, split, split.test) == pytest.approx(metrics)  # replay reproduces the metrics
     assert json.loads((out / "results.json").read_text())["metrics"] == pytest.approx(metrics)
     assert "2025-01-16" in (out / "MODEL_CARD.md").read_text()
 

@@ -39,7 +39,8 @@ def test_attention_is_exposed_per_relation_and_layer_and_normalised() -> None:
     n, edges = toy()
     model = model_for(n, edges)
     h, att = model.encode(structural_features(n, edges), edges, return_attention=True)
-    assert set(att) == {(layer, et) for layer in range(2) for et in edges}
+    # phenotypes are static (their sketch is their meaning): no disease→phenotype messages
+    assert set(att) == {(layer, et) for layer in range(2) for et in edges if et[2] != "Phenotype"}
     for (_, et), (ei, alpha) in att.items():
         assert alpha.shape == (edges[et].shape[1], 2)
         dst = ei[1]
@@ -71,11 +72,21 @@ def test_unseen_disease_is_scored_from_its_relations() -> None:
     assert torch.isfinite(scores).all() and scores.shape == (G,)
 
 
+def test_sage_baseline_has_no_attention_but_same_interface() -> None:
+    n, edges = toy()
+    model = model_for(n, edges, conv="sage")
+    h, att = model.encode(structural_features(n, edges), edges, return_attention=True)
+    assert not model.has_attention and att == {}
+    assert model.score_all(h["Gene"], h["Disease"]).shape == (D, G)
+
+
 def test_config_validation() -> None:
     with pytest.raises(ValueError, match="heads must be >= 1, got 0"):
         ModelConfig(heads=0)
     with pytest.raises(ValueError, match="dropout"):
         ModelConfig(dropout=1.5)
+    with pytest.raises(ValueError, match="conv must be"):
+        ModelConfig(conv="gcn")
 
 
 def test_score_all_matches_pairwise_scores() -> None:

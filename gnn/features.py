@@ -1,0 +1,51 @@
+"""Node inputs of the GNN: structural features plus the phenotypes' ontology sketch.
+
+The sketch depends only on the HPO hierarchy and disease annotations, which training does
+not change, so it is computed once; the log-degree columns are recomputed for each graph the
+model runs on (training epochs hide different links).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from gnn.model import structural_features
+from gnn.ontology import HAS_PHENOTYPE, IS_A, phenotype_sketch
+from kg.typing import EdgeType
+
+
+class Featuriser:
+    """``edges → {node_type: [num_nodes, dim]}`` for one graph's node set.
+
+    Args:
+        num_nodes: Node counts per type.
+        edges: The message-passing edges (only IS_A and HAS_PHENOTYPE are read here).
+        sketch_dim: Width of the phenotype sketch (0: structural features only).
+        seed: Seed of the sketch's random basis.
+    """
+
+    def __init__(self, num_nodes: dict[str, int], edges: dict[EdgeType, Tensor], sketch_dim: int, seed: int) -> None:
+        self.num_nodes = num_nodes
+        self.sketch: Tensor | None = None
+        if sketch_dim and HAS_PHENOTYPE in edges and "Phenotype" in num_nodes:
+            is_a = edges.get(IS_A, torch.empty(2, 0, dtype=torch.long))
+            sketch = phenotype_sketch(
+                num_nodes["Phenotype"], is_a, edges[HAS_PHENOTYPE], num_nodes["Disease"], sketch_dim, seed
+            )
+            self.sketch = sketch * math.sqrt(sketch_dim)  # unit-variance entries, like the other inputs
+
+    def __call__(self, edges: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
+        """Features of every node type for message passing over ``edges``."""
+        feats = {t: _standardise(f) for t, f in structural_features(self.num_nodes, edges).items()}
+        if self.sketch is not None:
+            feats["Phenotype"] = torch.cat([feats["Phenotype"], self.sketch], dim=1)
+        return feats
+
+
+def _standardise(columns: Tensor) -> Tensor:
+    """Zero mean, unit variance per column: degree counts share a large common offset that
+    would otherwise dominate every node's representation (and every cosine between them)."""
+    return (columns - columns.mean(0)) / columns.std(0).clamp(min=1e-6) if columns.shape[0] > 1 else columns

@@ -1,0 +1,175 @@
+"""A trained model on the graph it was trained on: score, predict, rank phenotype sets.
+
+At inference time every known gene–disease link is in message passing (evaluation is where
+links are hidden); the model refuses a graph other than the one it was trained on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from gnn.artefacts import load_model
+from gnn.export import ExportedGraph
+from gnn.features import Featuriser
+from gnn.model import Attention, HeteroGAT
+from gnn.ontology import HAS_PHENOTYPE
+from gnn.split import TARGET, reverse
+from kg.errors import KGError
+from kg.predictions import Prediction
+from kg.typing import EdgeType
+
+
+class UnknownId(KGError):
+    """A gene, disease or phenotype id that is not in the model's graph."""
+
+
+class ModelContext:
+    """Everything needed to score gene–disease pairs with one trained model.
+
+    Args:
+        graph: The export the model was trained on (checked by graph release).
+        folder: The run folder written by ``kg train``.
+    """
+
+    def __init__(self, graph: ExportedGraph, folder: Path) -> None:
+        self.graph, self.folder = graph, folder
+        self.model, self.config = load_model(folder, expected_graph_release=graph.graph_release)
+        self.manifest = json.loads((folder / "manifest.json").read_text())
+        self.version = str(self.manifest["weights_sha256"])[:12]
+        data = graph.data
+        self.num_nodes = {t: int(data[t].num_nodes) for t in data.node_types}
+        self.edges: dict[EdgeType, Tensor] = {}
+        for et in data.edge_types:
+            self.edges[et] = data[et].edge_index
+            self.edges[reverse(et)] = data[et].edge_index.flip(0)
+        self.featuriser = Featuriser(self.num_nodes, self.edges, self.model.config.sketch_dim, self.model.config.seed)
+        self._encoded: tuple[dict[str, Tensor], Attention] | None = None
+        self._index = {t: graph.index(t) for t in graph.node_ids}
+        self._symbols = {
+            (name or "").upper(): i for i, name in enumerate(graph.node_names.get("Gene", [])) if name is not None
+        }
+
+    # -- ids ------------------------------------------------------------------------
+    def lookup(self, node_type: str, key: str) -> int:
+        """Index of a node by id (genes also by symbol, case-insensitive); close matches on failure."""
+        index = self._index.get(node_type, {})
+        if key in index:
+            return index[key]
+        if node_type == "Gene" and key.upper() in self._symbols:
+            return self._symbols[key.upper()]
+        pool = list(index) + (list(self._symbols) if node_type == "Gene" else [])
+        close = difflib.get_close_matches(key if node_type != "Gene" else key.upper(), pool, n=3, cutoff=0.75)
+        hint = f"; close matches: {', '.join(close)}" if close else ""
+        raise UnknownId(
+            f"unknown {node_type.lower()} {key!r}: not in the model's graph {self.graph.graph_release}{hint}"
+        )
+
+    def name(self, node_type: str, index: int) -> str | None:
+        """Symbol or name of a node."""
+        return self.graph.node_names[node_type][index]
+
+    def node_id(self, node_type: str, index: int) -> str:
+        """CURIE of a node."""
+        return self.graph.node_ids[node_type][index]
+
+    # -- scoring --------------------------------------------------------------------
+    def encoded(self) -> tuple[dict[str, Tensor], Attention]:
+        """Node representations and attention over the full graph (computed once)."""
+        if self._encoded is None:
+            with torch.no_grad():
+                self._encoded = self.model.eval().encode(self.featuriser(self.edges), self.edges, return_attention=True)
+        return self._encoded
+
+    def score(self, gene: int, disease: int, edges: dict[EdgeType, Tensor] | None = None) -> float:
+        """Logit of one pair, optionally on modified message-passing edges (for fidelity)."""
+        if edges is None:
+            h = self.encoded()[0]
+        else:
+            with torch.no_grad():
+                h, _ = self.model.encode(self.featuriser(edges), edges)
+        with torch.no_grad():
+            return float(self.model.score(h["Gene"][gene : gene + 1], h["Disease"][disease : disease + 1])[0])
+
+    def known_genes(self, disease: int) -> Tensor:
+        """Indices of the genes already linked to ``disease``."""
+        links = self.edges[TARGET]
+        return links[0][links[1] == disease]
+
+    def predict(
+        self, top: int = 20, diseases: Sequence[int] | None = None, on_chunk: Callable[[int], None] | None = None
+    ) -> list[Prediction]:
+        """Top-``top`` new candidate genes per disease, plus the score and rank of the known genes.
+
+        ``rank`` of a new candidate counts new candidates only (1 = best); a known gene's rank
+        is its rank among all genes. ``score`` is the softmax probability over all genes.
+        """
+        h = self.encoded()[0]
+        if diseases is None:
+            with_phenotypes = torch.unique(self.edges[HAS_PHENOTYPE][0]) if HAS_PHENOTYPE in self.edges else None
+            linked = torch.unique(self.edges[TARGET][1])
+            pool = linked if with_phenotypes is None else torch.unique(torch.cat([linked, with_phenotypes]))
+            diseases = pool.tolist()
+        links = self.edges[TARGET]
+        out: list[Prediction] = []
+        chunk = 512
+        for start in range(0, len(diseases), chunk):
+            batch = torch.tensor(diseases[start : start + chunk], dtype=torch.long)
+            with torch.no_grad():
+                logits = self.model.score_all(h["Gene"], h["Disease"][batch])
+            probs = torch.softmax(logits, dim=1)
+            for row, d in enumerate(batch.tolist()):
+                known = links[0][links[1] == d]
+                order = torch.argsort(logits[row], descending=True)
+                rank_all = torch.empty_like(order)
+                rank_all[order] = torch.arange(1, order.numel() + 1)
+                is_known = torch.zeros(order.numel(), dtype=torch.bool)
+                is_known[known] = True
+                fresh = order[~is_known[order]][:top]
+                did = self.node_id("Disease", d)
+                for r, g in enumerate(fresh.tolist(), start=1):
+                    out.append(self._row(did, g, float(probs[row, g]), float(logits[row, g]), r, False))
+                for g in known.tolist():
+                    out.append(self._row(did, g, float(probs[row, g]), float(logits[row, g]), int(rank_all[g]), True))
+            if on_chunk:
+                on_chunk(len(batch))
+        return out
+
+    def _row(self, disease_id: str, gene: int, score: float, logit: float, rank: int, known: bool) -> Prediction:
+        return Prediction(disease_id, self.node_id("Gene", gene), self.name("Gene", gene), score, logit, rank, known)
+
+    def rank_phenotypes(self, phenotypes: Sequence[str], top: int = 20) -> list[dict[str, Any]]:
+        """Rank all genes for a phenotype set by adding a transient disease node with those phenotypes."""
+        if not phenotypes:
+            raise UnknownId("give at least one HPO term (e.g. HP:0001250)")
+        terms = sorted({self.lookup("Phenotype", p) for p in phenotypes})
+        num_nodes = dict(self.num_nodes)
+        new = num_nodes["Disease"]
+        num_nodes["Disease"] = new + 1
+        edges = dict(self.edges)
+        added = torch.tensor([[new] * len(terms), terms], dtype=torch.long)
+        edges[HAS_PHENOTYPE] = torch.cat([edges[HAS_PHENOTYPE], added], dim=1)
+        edges[reverse(HAS_PHENOTYPE)] = edges[HAS_PHENOTYPE].flip(0)
+        featuriser = Featuriser(num_nodes, edges, self.model.config.sketch_dim, self.model.config.seed)
+        model: HeteroGAT = self.model
+        with torch.no_grad():
+            h, _ = model.encode(featuriser(edges), edges)
+            logits = model.score_all(h["Gene"], h["Disease"][new : new + 1])[0]
+        probs = torch.softmax(logits, dim=0)
+        order = torch.argsort(logits, descending=True)[:top]
+        return [
+            {
+                "rank": r,
+                "gene_id": self.node_id("Gene", g),
+                "symbol": self.name("Gene", g),
+                "score": float(probs[g]),
+                "logit": float(logits[g]),
+            }
+            for r, g in enumerate(order.tolist(), start=1)
+        ]

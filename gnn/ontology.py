@@ -1,0 +1,92 @@
+"""HPO hierarchy arithmetic: ancestor closure, information content, IC-weighted sketches.
+
+Used twice: by the phenotype-similarity baseline (simGIC over ancestor-propagated sets) and
+by the attention model, whose phenotype inputs are a fixed random sketch of each term's
+IC-weighted ancestor set (so similar terms start with similar vectors, and a phenotype set
+never seen in training still has a meaningful representation).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import torch
+from torch import Tensor
+
+IS_A = ("Phenotype", "IS_A", "Phenotype")
+HAS_PHENOTYPE = ("Disease", "HAS_PHENOTYPE", "Phenotype")
+
+
+def _sparse(rows: Tensor, cols: Tensor, shape: tuple[int, int]) -> Tensor:
+    values = torch.ones(rows.numel())
+    return torch.sparse_coo_tensor(torch.stack([rows, cols]), values, shape, check_invariants=True).coalesce()
+
+
+def _binary(m: Tensor) -> Tensor:
+    m = m.coalesce()
+    return torch.sparse_coo_tensor(
+        m.indices(), torch.ones(m.values().numel()), m.shape, check_invariants=True
+    ).coalesce()
+
+
+def sparse_mm(a: Tensor, b: Tensor) -> Tensor:
+    with warnings.catch_warnings():  # "sparse CSR support is in beta", raised internally by sparse.mm
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse.mm(a, b)
+
+
+def ancestor_closure(is_a: Tensor, num_terms: int, max_depth: int = 64) -> Tensor:
+    """Sparse ``[num_terms, num_terms]`` 0/1 matrix: ``C[t, a] = 1`` iff ``a`` is ``t`` or an ancestor.
+
+    Args:
+        is_a: ``[2, E]`` child → parent edges.
+        num_terms: Number of terms.
+        max_depth: Safety bound on the hierarchy's depth (HPO's is ~ 20).
+    """
+    eye = torch.arange(num_terms)
+    closure = _sparse(eye, eye, (num_terms, num_terms))
+    parent = _sparse(is_a[0], is_a[1], (num_terms, num_terms))
+    for _ in range(max_depth):
+        grown = _binary(closure + sparse_mm(closure, parent))
+        if grown._nnz() == closure._nnz():
+            return grown
+        closure = grown
+    raise ValueError(f"IS_A hierarchy deeper than {max_depth} levels or cyclic")
+
+
+def propagate(annotations: Tensor, num_rows: int, closure: Tensor) -> Tensor:
+    """Sparse 0/1 ``[num_rows, num_terms]``: each row's terms plus all their ancestors.
+
+    Args:
+        annotations: ``[2, E]`` (row, term) pairs, e.g. disease → phenotype.
+    """
+    direct = _sparse(annotations[0], annotations[1], (num_rows, closure.shape[0]))
+    return _binary(sparse_mm(direct, closure))
+
+
+def information_content(propagated: Tensor) -> Tensor:
+    """``-log p(term)`` over the annotated rows (``[num_terms]``; unused terms get the maximum)."""
+    counts = torch.zeros(propagated.shape[1])
+    counts.index_add_(0, propagated.indices()[1], propagated.values())
+    annotated = int(torch.unique(propagated.indices()[0]).numel()) or 1
+    ic = -torch.log(counts.clamp(min=1) / annotated)
+    ic[counts == 0] = math.log(annotated)
+    return ic
+
+
+def phenotype_sketch(num_terms: int, is_a: Tensor, annotations: Tensor, num_rows: int, dim: int, seed: int) -> Tensor:
+    """``[num_terms, dim]`` fixed random projection of each term's IC-weighted ancestor set.
+
+    Inner products of sketches approximate the IC²-weighted overlap of ancestor sets
+    (Johnson–Lindenstrauss); rows are scaled to unit norm.
+    """
+    closure = ancestor_closure(is_a, num_terms)
+    ic = information_content(propagate(annotations, num_rows, closure))
+    gen = torch.Generator().manual_seed(seed)
+    basis = torch.randn(num_terms, dim, generator=gen) / math.sqrt(dim)
+    weighted = torch.sparse_coo_tensor(
+        closure.indices(), ic[closure.indices()[1]], closure.shape, check_invariants=True
+    )
+    sketch = sparse_mm(weighted, basis)
+    return sketch / sketch.norm(dim=1, keepdim=True).clamp(min=1e-12)

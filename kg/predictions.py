@@ -1,0 +1,170 @@
+"""Model predictions: a SQLite store the API reads without Neo4j, and their copy in Neo4j.
+
+The SQLite file holds, per model version, the top-N new candidate genes of every disease
+(``known = 0``) and the model's score and rank of the already known genes (``known = 1``).
+Writing a version replaces its rows in one transaction, so readers see the old set or the
+new one, never a mix. In Neo4j the new candidates become
+``(:Gene)-[:PREDICTED_ASSOCIATION {score, logit, rank, model_version, release, run}]->(:Disease)``:
+the new run's edges are created first and the version's older runs deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import astuple, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from neo4j import ManagedTransaction
+
+from kg.store import Neo4jStore, batched, group_by_start
+
+#: Relationship type of model predictions (not part of the loaded schema: no source owns it).
+PREDICTED_ASSOCIATION = "PREDICTED_ASSOCIATION"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One scored gene for one disease."""
+
+    disease_id: str
+    gene_id: str
+    symbol: str | None
+    score: float
+    logit: float
+    rank: int
+    known: bool
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS models (
+    model_version TEXT PRIMARY KEY, graph_release TEXT NOT NULL, release TEXT NOT NULL,
+    trained_at TEXT, metrics TEXT NOT NULL, written_at TEXT NOT NULL, current INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS predictions (
+    model_version TEXT NOT NULL, disease_id TEXT NOT NULL, gene_id TEXT NOT NULL, symbol TEXT,
+    score REAL NOT NULL, logit REAL NOT NULL, rank INTEGER NOT NULL, known INTEGER NOT NULL,
+    PRIMARY KEY (model_version, disease_id, gene_id)
+);
+CREATE INDEX IF NOT EXISTS predictions_by_rank ON predictions (model_version, disease_id, known, rank);
+CREATE INDEX IF NOT EXISTS predictions_by_gene ON predictions (model_version, gene_id);
+"""
+
+
+class PredictionStore:
+    """The SQLite prediction store at ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30)
+
+    def replace(self, model: dict[str, Any], rows: Sequence[Prediction]) -> int:
+        """Replace ``model['model_version']``'s predictions and make it the current model.
+
+        Args:
+            model: ``model_version``, ``graph_release``, ``release``, ``trained_at``, ``metrics``.
+            rows: The predictions.
+        """
+        version = model["model_version"]
+        with self._connect() as db:  # one transaction: committed on success, rolled back on error
+            db.execute("DELETE FROM predictions WHERE model_version = ?", (version,))
+            db.executemany(
+                "INSERT INTO predictions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", ((version, *astuple(r)) for r in rows)
+            )
+            db.execute("UPDATE models SET current = 0")
+            db.execute(
+                "INSERT OR REPLACE INTO models VALUES (?, ?, ?, ?, ?, ?, 1)",
+                (
+                    version,
+                    model["graph_release"],
+                    model["release"],
+                    model.get("trained_at"),
+                    json.dumps(model.get("metrics", {}), sort_keys=True),
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                ),
+            )
+        return len(rows)
+
+    def current_model(self) -> dict[str, Any] | None:
+        """The model whose predictions were written last, or ``None``."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            row = db.execute("SELECT * FROM models WHERE current = 1").fetchone()
+        if row is None:
+            return None
+        return {**dict(row), "metrics": json.loads(row["metrics"])}
+
+    def for_disease(
+        self, disease_id: str, first: int = 20, offset: int = 0, include_known: bool = False, version: str | None = None
+    ) -> list[Prediction]:
+        """Ranked candidates of one disease (new ones by rank; known ones after them if asked)."""
+        model = version or (self.current_model() or {}).get("model_version")
+        known = "" if include_known else "AND known = 0"
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT disease_id, gene_id, symbol, score, logit, rank, known FROM predictions "
+                f"WHERE model_version = ? AND disease_id = ? {known} ORDER BY logit DESC LIMIT ? OFFSET ?",
+                (model, disease_id, first, offset),
+            ).fetchall()
+        return [Prediction(*r[:6], bool(r[6])) for r in rows]
+
+
+def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version: str, release: str) -> int:
+    """Create the new candidates as PREDICTED_ASSOCIATION edges, then drop the version's older runs."""
+    run = uuid.uuid4().hex[:12]
+    query = (
+        "UNWIND $groups AS g MATCH (a:Gene {id: g.start}) UNWIND g.rels AS row "
+        "MATCH (b:Disease {id: row.end}) "
+        f"CREATE (a)-[r:{PREDICTED_ASSOCIATION} {{score: row.props.score, logit: row.props.logit, "
+        "rank: row.props.rank, model_version: $version, release: $release, run: $run}]->(b) RETURN count(r) AS n"
+    )
+    created = 0
+    for batch in batched((r for r in rows if not r.known), 10_000):
+        groups = group_by_start(
+            [
+                {"start": r.gene_id, "end": r.disease_id, "props": {"score": r.score, "logit": r.logit, "rank": r.rank}}
+                for r in batch
+            ]
+        )
+
+        def create(tx: ManagedTransaction, g: list[dict[str, Any]] = groups) -> int:
+            record = tx.run(query, groups=g, version=model_version, release=release, run=run).single()
+            return int(record["n"]) if record else 0
+
+        created += store.write(create)
+
+    def delete_old(tx: ManagedTransaction) -> int:
+        record = tx.run(
+            f"MATCH ()-[r:{PREDICTED_ASSOCIATION}]->() WHERE r.model_version = $version AND r.run <> $run "
+            "WITH r LIMIT 10000 DELETE r RETURN count(*) AS n",
+            version=model_version,
+            run=run,
+        ).single()
+        return int(record["n"]) if record else 0
+
+    while store.write(delete_old) > 0:
+        pass
+    return created
+
+
+def iter_rows(rows: Sequence[Prediction]) -> Iterator[dict[str, Any]]:
+    """Predictions as plain dicts (for JSON output)."""
+    for r in rows:
+        yield {
+            "disease_id": r.disease_id,
+            "gene_id": r.gene_id,
+            "symbol": r.symbol,
+            "score": r.score,
+            "logit": r.logit,
+            "rank": r.rank,
+            "known": r.known,
+        }
