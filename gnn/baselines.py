@@ -13,6 +13,7 @@ Every baseline sees only message-passing edges: evaluation links never reach it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import Tensor, nn
@@ -83,13 +84,14 @@ class DistMult(nn.Module):
         self.config = config = config or DistMultConfig()
         torch.manual_seed(config.seed)
         self.types = sorted(num_nodes)
-        self.entities = nn.ModuleDict({t: nn.Embedding(num_nodes[t], config.dim) for t in self.types})
+        entities = {t: nn.Embedding(num_nodes[t], config.dim) for t in self.types}
+        for emb in entities.values():
+            nn.init.normal_(emb.weight, std=0.1)
+        self.entities = nn.ModuleDict(entities)
         forward_types = sorted(et for et in split.message_edges if not et[1].startswith("rev_"))
         self.relations = nn.ParameterDict(
             {"__".join(et): nn.Parameter(torch.randn(config.dim) * 0.1 + 1.0) for et in forward_types}
         )
-        for emb in self.entities.values():
-            nn.init.normal_(emb.weight, std=0.1)
         self._fit(num_nodes, {et: split.message_edges[et] for et in forward_types})
 
     def _triple(self, et: EdgeType, heads: Tensor, tails: Tensor) -> Tensor:
@@ -128,4 +130,5 @@ class DistMult(nn.Module):
         """DistMult scores of ``(gene, ASSOCIATED_WITH, disease)`` for all genes."""
         with torch.no_grad():
             d = self.entities["Disease"](diseases) * self.relations["__".join(TARGET)]
-            return d @ self.entities["Gene"].weight.t()
+            genes = cast(nn.Embedding, self.entities["Gene"]).weight
+            return d @ genes.t()

@@ -46,6 +46,9 @@ class Featuriser:
 
 
 def _standardise(columns: Tensor) -> Tensor:
-    """Zero mean, unit variance per column: degree counts share a large common offset that
-    would otherwise dominate every node's representation (and every cosine between them)."""
+    """Zero mean, unit variance per column.
+
+    Degree counts share a large common offset that would otherwise dominate every node's
+    representation (and every cosine between them).
+    """
     return (columns - columns.mean(0)) / columns.std(0).clamp(min=1e-6) if columns.shape[0] > 1 else columns

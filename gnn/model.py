@@ -117,17 +117,17 @@ class HeteroGAT(nn.Module):
         # disease→phenotype messages halves the cost of a step.
         self.edge_types = sorted(et for et in metadata[1] if et[2] not in config.static_types or et[0] == et[2])
         h = config.hidden
-        self.inputs = nn.ModuleDict({t: nn.Linear(feature_dims[t], h) for t in self.node_types})
+        inputs = {t: nn.Linear(feature_dims[t], h) for t in self.node_types}
+        embeddings = {t: nn.Embedding(num_nodes[t], h) for t in config.embed_types if t in self.node_types}
         with torch.no_grad():  # degree-only inputs start small so that content (the sketch) dominates at init
-            for t in self.node_types:
-                self.inputs[t].bias.zero_()  # a shared offset would dominate every cosine
+            for t, lin in inputs.items():
+                lin.bias.zero_()  # a shared offset would dominate every cosine
                 if t not in config.static_types:
-                    self.inputs[t].weight.mul_(config.structural_init)
-        self.embeddings = nn.ModuleDict(
-            {t: nn.Embedding(num_nodes[t], h) for t in config.embed_types if t in self.node_types}
-        )
-        for emb in self.embeddings.values():
-            nn.init.zeros_(emb.weight)
+                    lin.weight.mul_(config.structural_init)
+            for emb in embeddings.values():
+                emb.weight.zero_()
+        self.inputs = nn.ModuleDict(inputs)
+        self.embeddings = nn.ModuleDict(embeddings)
         self.convs = nn.ModuleList(
             nn.ModuleDict({"__".join(et): self._conv(config) for et in self.edge_types}) for _ in range(config.layers)
         )
@@ -151,14 +151,14 @@ class HeteroGAT(nn.Module):
         with torch.no_grad():
             if config.conv == "sage":
                 conv = SAGEConv((h, h), h)
-                conv.lin_l.weight.copy_(eye)
-                conv.lin_r.weight.zero_()
+                cast(nn.Linear, conv.lin_l).weight.copy_(eye)
+                cast(nn.Linear, conv.lin_r).weight.zero_()
             else:
                 conv = GATv2Conv(
                     (h, h), h, heads=config.heads, concat=False, dropout=config.dropout, add_self_loops=False
                 )
-                conv.lin_l.weight.copy_(eye.repeat(config.heads, 1))
-                conv.lin_r.weight.copy_(eye.repeat(config.heads, 1))
+                cast(nn.Linear, conv.lin_l).weight.copy_(eye.repeat(config.heads, 1))
+                cast(nn.Linear, conv.lin_r).weight.copy_(eye.repeat(config.heads, 1))
             for name, param in conv.named_parameters():
                 if name.endswith("bias"):
                     param.zero_()

@@ -31,6 +31,7 @@ def _binary(m: Tensor) -> Tensor:
 
 
 def sparse_mm(a: Tensor, b: Tensor) -> Tensor:
+    """``torch.sparse.mm`` without its beta-support warning."""
     with warnings.catch_warnings():  # "sparse CSR support is in beta", raised internally by sparse.mm
         warnings.simplefilter("ignore", UserWarning)
         return torch.sparse.mm(a, b)
@@ -60,6 +61,8 @@ def propagate(annotations: Tensor, num_rows: int, closure: Tensor) -> Tensor:
 
     Args:
         annotations: ``[2, E]`` (row, term) pairs, e.g. disease → phenotype.
+        num_rows: Number of rows (e.g. diseases).
+        closure: The ancestor closure of :func:`ancestor_closure`.
     """
     direct = _sparse(annotations[0], annotations[1], (num_rows, closure.shape[0]))
     return _binary(sparse_mm(direct, closure))

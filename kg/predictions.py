@@ -115,7 +115,7 @@ class PredictionStore:
                 f"WHERE model_version = ? AND disease_id = ? {known} ORDER BY logit DESC LIMIT ? OFFSET ?",
                 (model, disease_id, first, offset),
             ).fetchall()
-        return [Prediction(*r[:6], bool(r[6])) for r in rows]
+        return [Prediction(r[0], r[1], r[2], float(r[3]), float(r[4]), int(r[5]), bool(r[6])) for r in rows]
 
 
 def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version: str, release: str) -> int:

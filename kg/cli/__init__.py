@@ -12,6 +12,7 @@ import typer
 
 from kg.cli import cypher as cypher_cmd
 from kg.cli import export as export_cmd
+from kg.cli import model as model_cmd
 from kg.cli import neo4j as neo4j_cmd
 from kg.cli import train as train_cmd
 from kg.cli.output import err_console
@@ -27,6 +28,10 @@ app.add_typer(neo4j_cmd.app, name="neo4j")
 app.command(name="cypher")(cypher_cmd.cypher)
 app.command(name="export")(export_cmd.export)
 app.command(name="train")(train_cmd.train_cmd)
+app.command(name="evaluate")(model_cmd.evaluate)
+app.command(name="predict")(model_cmd.predict)
+app.command(name="rank")(model_cmd.rank)
+app.command(name="explain")(model_cmd.explain)
 
 
 def _register_etl() -> None:

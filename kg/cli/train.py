@@ -39,11 +39,8 @@ def train_cmd(
         task = bar.add_task("training", total=epochs)
 
         def on_epoch(row: dict[str, float]) -> None:
-            bar.update(
-                task,
-                advance=1,
-                description=f"training loss {row['loss']:.3f} val MRR {row['val_mrr']:.3f} AUROC {row['val_auroc']:.3f}",
-            )
+            text = f"training loss {row['loss']:.3f} val MRR {row['val_mrr']:.3f} AUROC {row['val_auroc']:.3f}"
+            bar.update(task, advance=1, description=text)
 
         summary = train_on_export(
             graph,

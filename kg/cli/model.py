@@ -1,0 +1,171 @@
+"""``kg evaluate | predict | rank | explain``: use a trained model on the live graph."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kg.cli.output import OutputFormat, console, emit, emit_json, err_console, progress
+from kg.errors import KGError
+from kg.export import ExportSpec
+from kg.settings import Settings, load_settings
+from kg.store import Neo4jStore
+
+if TYPE_CHECKING:
+    from gnn.export import ExportedGraph
+    from gnn.inference import ModelContext
+
+ModelDir = Annotated[Path, typer.Option("--model", help="Run folder written by `kg train`.")]
+Format = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")]
+
+
+def _graph(settings: Settings) -> ExportedGraph:
+    try:
+        from gnn.export import export_graph
+    except ImportError as exc:
+        raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
+    with Neo4jStore.from_settings(settings) as store:
+        graph, _ = export_graph(store, ExportSpec(), settings.home / "exports")
+    return graph
+
+
+def _context(model: Path) -> tuple[Settings, ModelContext]:
+    from gnn.inference import ModelContext
+
+    settings = load_settings()
+    return settings, ModelContext(_graph(settings), model)
+
+
+def evaluate(
+    model: ModelDir = Path("runs/latest"),
+    out: Annotated[Path | None, typer.Option(help="Folder for evaluation.md/.json and pr_curve.png.")] = None,
+    fidelity_pairs: Annotated[int, typer.Option(help="Predictions sampled for the fidelity check.")] = 20,
+    k: Annotated[int, typer.Option(help="Edges deleted per pair in the fidelity check.")] = 5,
+    fmt: Format = OutputFormat.table,
+) -> None:
+    """Replay the model and compare it with four baselines on the same split; fidelity of explanations."""
+    from gnn.report import evaluate_run, markdown, write_report
+
+    settings = load_settings()
+    report = evaluate_run(_graph(settings), model, fidelity_pairs, k, log=lambda m: err_console.print(f"[dim]{m}[/]"))
+    files = write_report(report, out or model)
+    if fmt is OutputFormat.json:
+        emit_json(report)
+        return
+    console.print(markdown(report), highlight=False)
+    console.print("written: " + ", ".join(str(f) for f in files))
+
+
+def predict(
+    model: ModelDir = Path("runs/latest"),
+    top: Annotated[int, typer.Option(help="New candidate genes kept per disease.")] = 20,
+    neo4j: Annotated[bool, typer.Option(help="Also write PREDICTED_ASSOCIATION edges into Neo4j.")] = True,
+    fmt: Format = OutputFormat.table,
+) -> None:
+    """Score every gene for every disease; write the top-N new candidates to the prediction store and Neo4j."""
+    from kg.predictions import PredictionStore, write_to_neo4j
+
+    settings, ctx = _context(model)
+    h_diseases = len(ctx.graph.node_ids["Disease"])
+    with progress() as bar:
+        task = bar.add_task("scoring diseases", total=h_diseases)
+        rows = ctx.predict(top=top, on_chunk=lambda n: bar.advance(task, n))
+        bar.update(task, total=bar.tasks[0].completed)
+    results = __import__("json").loads((model / "results.json").read_text())
+    release = ctx.graph.graph_release
+    info = {
+        "model_version": ctx.version,
+        "graph_release": release,
+        "release": release,
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((model / "model.safetensors").stat().st_mtime)),
+        "metrics": results.get("metrics", {}),
+    }
+    path = settings.home / "predictions.sqlite"
+    PredictionStore(path).replace(info, rows)
+    written = 0
+    if neo4j:
+        with Neo4jStore.from_settings(settings) as store:
+            written = write_to_neo4j(store, rows, ctx.version, release)
+    summary: dict[str, Any] = {
+        "model_version": ctx.version,
+        "diseases": len({r.disease_id for r in rows}),
+        "new_candidates": sum(not r.known for r in rows),
+        "known_scored": sum(r.known for r in rows),
+        "store": str(path),
+        "neo4j_edges": written,
+    }
+    if fmt is OutputFormat.json:
+        emit_json(summary)
+        return
+    emit(["field", "value"], [[k, v] for k, v in summary.items()], fmt, title="predictions")
+
+
+def rank(
+    phenotypes: Annotated[str, typer.Option(help="Comma-separated HPO terms, e.g. HP:0001250,HP:0001263.")],
+    model: ModelDir = Path("runs/latest"),
+    top: Annotated[int, typer.Option(help="Genes to list.")] = 20,
+    fmt: Format = OutputFormat.table,
+) -> None:
+    """Rank genes for a phenotype set that matches no disease (a new syndrome or a patient)."""
+    _, ctx = _context(model)
+    rows = ctx.rank_phenotypes([p.strip() for p in phenotypes.split(",") if p.strip()], top)
+    if fmt is OutputFormat.json:
+        emit_json({"model_version": ctx.version, "phenotypes": phenotypes.split(","), "genes": rows})
+        return
+    emit(
+        ["rank", "gene", "symbol", "score", "logit"],
+        [[r["rank"], r["gene_id"], r["symbol"], f"{r['score']:.4f}", f"{r['logit']:.3f}"] for r in rows],
+        fmt,
+        title=f"genes for {phenotypes} (model {ctx.version})",
+    )
+
+
+def explain(
+    gene: Annotated[str, typer.Argument(help="Gene id (NCBIGene:…) or symbol.")],
+    disease: Annotated[str, typer.Argument(help="Disease id (OMIM:…, ORPHA:…, MONDO:…).")],
+    model: ModelDir = Path("runs/latest"),
+    top: Annotated[int, typer.Option(help="Paths to list.")] = 10,
+    fmt: Format = OutputFormat.table,
+) -> None:
+    """Why the model links GENE to DISEASE: most-attended neighbours and top attention paths (≤ 3 hops)."""
+    from gnn.explain import Explainer
+
+    _, ctx = _context(model)
+    g, d = ctx.lookup("Gene", gene), ctx.lookup("Disease", disease)
+    explainer = Explainer(ctx)
+    start = time.perf_counter()
+    explanation = explainer.explain(g, d, top)
+    elapsed_ms = (time.perf_counter() - start) * 1000
+    if fmt is OutputFormat.json:
+        emit_json({**explanation.as_dict(), "model_version": ctx.version, "ms": elapsed_ms})
+        return
+    e = explanation
+    console.print(
+        f"{e.gene['name']} ({e.gene['id']}) → {e.disease['name']} ({e.disease['id']}): logit {e.logit:.3f} "
+        f"[dim](model {ctx.version}, {elapsed_ms:.0f} ms)[/]"
+    )
+    emit(
+        ["weight", "hops", "path"],
+        [[f"{p['weight']:.4f}", p["hops"], _path_text(p)] for p in e.paths],
+        fmt,
+        title="top attention paths",
+    )
+    emit(
+        ["side", "layer", "relation", "neighbour", "weight"],
+        [
+            [n["side"], n["layer"], n["relation"], f"{n['name']} ({n['id']})", f"{n['weight']:.3f}"]
+            for n in e.neighbours
+        ],
+        fmt,
+        title="most-attended neighbours",
+    )
+
+
+def _path_text(path: dict[str, Any]) -> str:
+    parts = [f"{path['nodes'][0]['name'] or path['nodes'][0]['id']}"]
+    for rel, node in zip(path["relations"], path["nodes"][1:], strict=True):
+        parts.append(f"-[{rel}]- {node['name'] or node['id']}")
+    return " ".join(parts)
