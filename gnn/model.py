@@ -58,6 +58,7 @@ class ModelConfig:
     extra: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.embed_types, self.static_types = tuple(self.embed_types), tuple(self.static_types)  # JSON gives lists
         for name in ("hidden", "layers", "heads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")

@@ -51,6 +51,11 @@ def ancestor_closure(is_a: Tensor, num_terms: int, max_depth: int = 64) -> Tenso
     for _ in range(max_depth):
         grown = _binary(closure + sparse_mm(closure, parent))
         if grown._nnz() == closure._nnz():
+            row, col = grown.indices()
+            off = row != col
+            keys, mirrored = row[off] * num_terms + col[off], col[off] * num_terms + row[off]
+            if torch.isin(mirrored, keys).any():
+                raise ValueError("the IS_A hierarchy is cyclic")
             return grown
         closure = grown
     raise ValueError(f"IS_A hierarchy deeper than {max_depth} levels or cyclic")

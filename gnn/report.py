@@ -31,10 +31,7 @@ METRICS = ("mrr", "hits@1", "hits@10", "hits@50", "auroc", "auprc")
 
 
 def _model_config(config: dict[str, Any], **override: Any) -> ModelConfig:
-    model = {**config["model"], **override}
-    for key in ("embed_types", "static_types"):
-        model[key] = tuple(model[key])
-    return ModelConfig(**model)
+    return ModelConfig(**{**config["model"], **override})
 
 
 def evaluate_run(

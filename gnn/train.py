@@ -20,6 +20,7 @@ from torch_geometric.typing import EdgeType, NodeType
 
 from gnn.evaluation import known_mask, score_pairs
 from gnn.features import Featuriser
+from gnn.minibatch import minibatch_epoch
 from gnn.model import HeteroGAT, ModelConfig
 from gnn.split import TARGET, Split, SplitMode, reverse
 
@@ -38,6 +39,9 @@ class TrainConfig:
         loss: ``softmax`` (true gene against all genes, the disease's other training genes
             masked) or ``bce`` (one random negative gene per positive).
         monitor: Validation metric for early stopping (``mrr``, ``auroc``, ``auprc``, ``hits@10``…).
+        batch_size: Supervision links per mini-batch (0: full batch, one step per epoch).
+        fanout: Mini-batch neighbour sampling: incoming edges per node, relation and hop.
+        negatives: Mini-batch: random candidate genes per batch for the sampled softmax.
         seed: Seed of sampling.
     """
 
@@ -49,13 +53,21 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     loss: str = "softmax"
     monitor: str = "mrr"
+    batch_size: int = 0
+    fanout: tuple[int, ...] = (15, 10)
+    negatives: int = 1024
     seed: int = 0
 
     def __post_init__(self) -> None:
+        self.fanout = tuple(self.fanout)  # JSON gives lists
         if not 0 < self.supervision_ratio < 1:
             raise ValueError(f"supervision_ratio must be in (0, 1), got {self.supervision_ratio}")
         if self.loss not in ("softmax", "bce"):
             raise ValueError(f"loss must be 'softmax' or 'bce', got {self.loss!r}")
+        if self.batch_size < 0 or any(k == 0 or k < -1 for k in self.fanout):
+            raise ValueError(
+                f"batch_size must be >= 0 and fanouts positive or -1, got {self.batch_size}, {self.fanout}"
+            )
         if self.epochs < 1:
             raise ValueError(f"epochs must be >= 1, got {self.epochs}")
 
@@ -148,18 +160,36 @@ def train(
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     gen = torch.Generator().manual_seed(config.seed)
     best, best_epoch, best_state, history = -1.0, 0, copy.deepcopy(model.state_dict()), []
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        mask = _supervision_mask(split, config.supervision_ratio, gen)
-        edges = with_target(split, split.train[:, ~mask])
-        h, _ = model.encode(featuriser(edges), edges)
-        loss = _loss(model, h, split.train[:, mask], config, gen)
+
+    def step(loss: Tensor) -> None:
         optimiser.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
         optimiser.step()
+
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        mask = _supervision_mask(split, config.supervision_ratio, gen)
+        edges = with_target(split, split.train[:, ~mask])
+        if config.batch_size:
+            loss_value = minibatch_epoch(
+                model,
+                featuriser,
+                edges,
+                split.train[:, mask],
+                step,
+                config.batch_size,
+                config.fanout,
+                config.negatives,
+                gen,
+            )
+        else:
+            h, _ = model.encode(featuriser(edges), edges)
+            loss = _loss(model, h, split.train[:, mask], config, gen)
+            step(loss)
+            loss_value = float(loss.detach())
         val = evaluate(model, featuriser, num_nodes, split, split.val)
-        row = {"epoch": float(epoch), "loss": float(loss.detach()), **{f"val_{k}": v for k, v in val.items()}}
+        row = {"epoch": float(epoch), "loss": loss_value, **{f"val_{k}": v for k, v in val.items()}}
         history.append(row)
         if on_epoch:
             on_epoch(row)

@@ -55,7 +55,7 @@ def evaluate(
     if fmt is OutputFormat.json:
         emit_json(report)
         return
-    console.print(markdown(report), highlight=False)
+    console.print(markdown(report), highlight=False, soft_wrap=True)
     console.print("written: " + ", ".join(str(f) for f in files))
 
 

@@ -1,0 +1,155 @@
+"""A tiny model end to end against the live Neo4j: export → train → predict → rank → explain.
+
+The graph is planted in HPO's shape: four modules, each with its own branch of a phenotype
+hierarchy; a module's diseases carry that branch's terms and link to that module's genes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import torch
+
+from gnn.artefacts import ArtefactError
+from gnn.explain import Explainer, fidelity
+from gnn.export import export_graph
+from gnn.inference import ModelContext, UnknownId
+from gnn.model import ModelConfig
+from gnn.pipeline import train_on_export
+from gnn.train import TrainConfig
+from kg.export import ExportSpec
+from kg.predictions import PREDICTED_ASSOCIATION, PredictionStore, write_to_neo4j
+from kg.schema import NodeLabel, RelType
+from kg.store import Neo4jStore
+
+pytestmark = pytest.mark.neo4j
+
+MODULES, GENES, DISEASES, TERMS = 4, 48, 32, 6
+
+
+def _edge(start: str, end: str, **props: object) -> dict:
+    return {"start": start, "end": end, "props": {"source": "hpo", "release": "r1", "source_version": "v", **props}}
+
+
+def module_of(i: int) -> int:
+    return i % MODULES
+
+
+def gene_module(gene_id: str) -> int:
+    return module_of(int(gene_id.split(":")[1]) - 1)
+
+
+def load_planted(store: Neo4jStore) -> None:
+    gen = torch.Generator().manual_seed(0)
+    genes = [{"id": f"NCBIGene:{i + 1}", "symbol": f"GENE{i + 1}"} for i in range(GENES)]
+    diseases = [{"id": f"OMIM:{100000 + i}", "name": f"syndrome {i}"} for i in range(DISEASES)]
+    terms = [{"id": "HP:0000001", "name": "All"}]
+    terms += [
+        {"id": f"HP:{1000 + m * 10 + t:07d}", "name": f"module {m} term {t}"}
+        for m in range(MODULES)
+        for t in range(TERMS)
+    ]
+    store.merge_nodes(NodeLabel.GENE, genes)
+    store.merge_nodes(NodeLabel.DISEASE, diseases)
+    store.merge_nodes(NodeLabel.PHENOTYPE, terms)
+    is_a = []
+    for m in range(MODULES):
+        root = f"HP:{1000 + m * 10:07d}"
+        is_a.append(_edge(root, "HP:0000001"))
+        is_a += [_edge(f"HP:{1000 + m * 10 + t:07d}", root) for t in range(1, TERMS)]
+    has, assoc = [], []
+    for d in range(DISEASES):
+        m = module_of(d)
+        for t in range(1, TERMS):
+            if torch.rand(1, generator=gen) < 0.6:
+                has.append(_edge(f"OMIM:{100000 + d}", f"HP:{1000 + m * 10 + t:07d}"))
+        for g in range(GENES):
+            if module_of(g) == m and torch.rand(1, generator=gen) < 0.35:
+                assoc.append(_edge(f"NCBIGene:{g + 1}", f"OMIM:{100000 + d}"))
+    store.merge_edges(RelType.IS_A, is_a)
+    store.merge_edges(RelType.HAS_PHENOTYPE, has)
+    store.merge_edges(RelType.ASSOCIATED_WITH, assoc)
+    store.mark_source("hpo", "loaded", {"fingerprint": "planted", "release": "r1", "version": "v"})
+
+
+@pytest.fixture()
+def trained(store: Neo4jStore, tmp_path: Path) -> tuple[Neo4jStore, ModelContext, Path]:
+    load_planted(store)
+    graph, _ = export_graph(store, ExportSpec(), tmp_path / "exports")
+    run = tmp_path / "run"
+    summary = train_on_export(
+        graph,
+        run,
+        ModelConfig(hidden=16, layers=2, heads=2, dropout=0.0, sketch_dim=16),
+        TrainConfig(epochs=40, lr=0.01, patience=40),
+        "disease",
+    )
+    assert summary.metrics["auroc"] > 0.7, summary.metrics
+    return store, ModelContext(graph, run), tmp_path
+
+
+def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, ModelContext, Path]) -> None:
+    store, ctx, tmp = trained
+    rows = ctx.predict(top=5)
+    d0 = ctx.lookup("Disease", "OMIM:100000")
+    known = set(ctx.known_genes(d0).tolist())
+    new = [r for r in rows if r.disease_id == "OMIM:100000" and not r.known]
+    assert [r.rank for r in new] == [1, 2, 3, 4, 5]
+    assert all(ctx.lookup("Gene", r.gene_id) not in known for r in new)  # known links are excluded…
+    flagged = {ctx.lookup("Gene", r.gene_id) for r in rows if r.disease_id == "OMIM:100000" and r.known}
+    assert flagged == known  # …and flagged separately
+    assert sum(gene_module(r.gene_id) == 0 for r in new) >= 3  # the planted module wins
+
+    path = tmp / "predictions.sqlite"
+    info = {"model_version": ctx.version, "graph_release": ctx.graph.graph_release, "release": "r1", "metrics": {}}
+    PredictionStore(path).replace(info, rows)
+    assert [p.gene_id for p in PredictionStore(path).for_disease("OMIM:100000", first=5)] == [r.gene_id for r in new]
+    n_new = sum(not r.known for r in rows)
+    assert write_to_neo4j(store, rows, ctx.version, "r1") == n_new
+    assert write_to_neo4j(store, rows, ctx.version, "r1") == n_new  # a re-run replaces, not duplicates
+    count = store.read(
+        lambda tx: tx.run(f"MATCH ()-[r:{PREDICTED_ASSOCIATION}]->() RETURN count(r) AS n").single()["n"]
+    )
+    assert count == n_new
+
+    ranked = ctx.rank_phenotypes(["HP:0001021", "HP:0001022", "HP:0001023"], top=6)  # module 2 terms
+    assert sum(gene_module(r["gene_id"]) == 2 for r in ranked) >= 4
+    with pytest.raises(UnknownId, match=r"unknown phenotype 'HP:0001099'.*close matches: HP:00010"):
+        ctx.rank_phenotypes(["HP:0001099"])
+
+    explainer = Explainer(ctx)
+    g = ctx.lookup("Gene", new[0].gene_id)
+    explanation = explainer.explain(g, d0)
+    assert explanation.paths and all(1 <= p["hops"] <= 3 for p in explanation.paths)
+    assert explanation.paths == sorted(explanation.paths, key=lambda p: -p["weight"])
+    assert all(
+        p["nodes"][0]["id"] == new[0].gene_id and p["nodes"][-1]["id"] == "OMIM:100000" for p in explanation.paths
+    )
+    assert {n["side"] for n in explanation.neighbours} == {"gene", "disease"}
+    json.dumps(explanation.as_dict())
+    fid = fidelity(explainer, [(g, d0)], k=2)
+    assert fid["pairs"] == 1.0 and fid["drop_top_k"] != 0.0
+
+
+def test_store_replace_is_atomic(tmp_path: Path) -> None:
+    from kg.predictions import Prediction
+
+    store = PredictionStore(tmp_path / "p.sqlite")
+    rows = [Prediction("OMIM:1", f"NCBIGene:{i}", f"G{i}", 0.1, float(-i), i, False) for i in range(1, 4)]
+    store.replace({"model_version": "v1", "graph_release": "g", "release": "r"}, rows)
+    with pytest.raises(sqlite3.IntegrityError):  # duplicate primary key mid-way: rolled back
+        store.replace({"model_version": "v1", "graph_release": "g", "release": "r"}, [rows[0], rows[0]])
+    assert [p.gene_id for p in store.for_disease("OMIM:1")] == ["NCBIGene:1", "NCBIGene:2", "NCBIGene:3"]
+    assert store.current_model()["model_version"] == "v1"  # type: ignore[index]
+
+
+def test_model_from_another_graph_is_refused(trained: tuple[Neo4jStore, ModelContext, Path]) -> None:
+    store, ctx, tmp = trained
+    store.merge_edges(RelType.ASSOCIATED_WITH, [_edge("NCBIGene:1", "OMIM:100001")])
+    store.mark_source("hpo", "loaded", {"fingerprint": "changed", "release": "r2", "version": "v"})
+    graph, _ = export_graph(store, ExportSpec(), tmp / "exports")
+    with pytest.raises(ArtefactError, match="trained on graph release"):
+        ModelContext(graph, ctx.folder)
