@@ -27,7 +27,7 @@ class GeneScorer(Protocol):
 
 def known_mask(queries: Tensor, positives: Tensor, num_genes: int) -> Tensor:
     """``[len(queries), num_genes]``: True where the gene is a known positive of query i's disease."""
-    known = torch.zeros(queries.numel(), num_genes, dtype=torch.bool)
+    known = torch.zeros(queries.numel(), num_genes, dtype=torch.bool, device=queries.device)
     match = queries[:, None] == positives[1][None, :]
     qi, pi = match.nonzero(as_tuple=True)
     known[qi, positives[0][pi]] = True
@@ -53,16 +53,17 @@ def score_pairs(model: GeneScorer, split: Split, pairs: Tensor, num_genes: int, 
         num_genes: Number of candidate genes.
         seed: Seed of the random negatives (the same for every model).
     """
+    pairs = pairs.cpu()
     with torch.no_grad():
         diseases, unique_inverse = torch.unique(pairs[1], return_inverse=True)
-        per_disease = model.score_all(diseases).float()
+        per_disease = model.score_all(diseases).float().cpu()
         all_scores = per_disease[unique_inverse]
         gen = torch.Generator().manual_seed(seed)
         negatives = torch.randint(num_genes, (pairs.shape[1],), generator=gen)
         rows = torch.arange(pairs.shape[1])
         scores = torch.cat([all_scores[rows, pairs[0]], all_scores[rows, negatives]])
         labels = torch.cat([torch.ones(pairs.shape[1]), torch.zeros(pairs.shape[1])]).long()
-        positives = torch.cat([split.train, split.val, split.test], dim=1)
+        positives = torch.cat([split.train, split.val, split.test], dim=1).cpu()
         ranks = filtered_ranks(all_scores, pairs[0], known_mask(pairs[1], positives, num_genes))
     metrics = {"auroc": auroc(scores, labels), "auprc": average_precision(scores, labels), **ranking_metrics(ranks)}
     return Scored(metrics, scores, labels)

@@ -41,7 +41,7 @@ class Featuriser:
         """Features of every node type for message passing over ``edges``."""
         feats = {t: _standardise(f) for t, f in structural_features(self.num_nodes, edges).items()}
         if self.sketch is not None:
-            feats["Phenotype"] = torch.cat([feats["Phenotype"], self.sketch], dim=1)
+            feats["Phenotype"] = torch.cat([feats["Phenotype"], self.sketch.to(feats["Phenotype"].device)], dim=1)
         return feats
 
 

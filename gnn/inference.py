@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from gnn.artefacts import load_model
+from gnn.evaluation import known_mask
 from gnn.export import ExportedGraph
 from gnn.features import Featuriser
 from gnn.model import Attention, HeteroGAT
@@ -119,24 +120,26 @@ class ModelContext:
         links = self.edges[TARGET]
         out: list[Prediction] = []
         chunk = 512
-        for start in range(0, len(diseases), chunk):
-            batch = torch.tensor(diseases[start : start + chunk], dtype=torch.long)
+        for begin in range(0, len(diseases), chunk):
+            batch = torch.tensor(diseases[begin : begin + chunk], dtype=torch.long)
             with torch.no_grad():
                 logits = self.model.score_all(h["Gene"], h["Disease"][batch])
             probs = torch.softmax(logits, dim=1)
+            known = known_mask(batch, links, logits.shape[1])
+            fresh = logits.masked_fill(known, float("-inf")).topk(min(top, logits.shape[1]), dim=1)
+            rank_all = torch.argsort(torch.argsort(logits, dim=1, descending=True), dim=1) + 1
             for row, d in enumerate(batch.tolist()):
-                known = links[0][links[1] == d]
-                order = torch.argsort(logits[row], descending=True)
-                rank_all = torch.empty_like(order)
-                rank_all[order] = torch.arange(1, order.numel() + 1)
-                is_known = torch.zeros(order.numel(), dtype=torch.bool)
-                is_known[known] = True
-                fresh = order[~is_known[order]][:top]
                 did = self.node_id("Disease", d)
-                for r, g in enumerate(fresh.tolist(), start=1):
-                    out.append(self._row(did, g, float(probs[row, g]), float(logits[row, g]), r, False))
-                for g in known.tolist():
-                    out.append(self._row(did, g, float(probs[row, g]), float(logits[row, g]), int(rank_all[g]), True))
+                for r, (g, value) in enumerate(
+                    zip(fresh.indices[row].tolist(), fresh.values[row].tolist(), strict=True)
+                ):
+                    if value == float("-inf"):
+                        break  # fewer unknown genes than ``top``
+                    out.append(self._row(did, g, float(probs[row, g]), value, r + 1, False))
+                for g in known[row].nonzero().flatten().tolist():
+                    out.append(
+                        self._row(did, g, float(probs[row, g]), float(logits[row, g]), int(rank_all[row, g]), True)
+                    )
             if on_chunk:
                 on_chunk(len(batch))
         return out

@@ -45,25 +45,29 @@ def minibatch_epoch(
         gen: Random generator.
     """
     num_nodes = featuriser.num_nodes
-    features = featuriser(edges)
-    sampler = NeighbourSampler(edges, num_nodes, fanout, model.edge_types)
+    device = supervision.device
+    features = featuriser(edges)  # on the training device; sampling happens on the CPU
+    sampler = NeighbourSampler({et: ei.cpu() for et, ei in edges.items()}, num_nodes, fanout, model.edge_types)
+    supervision = supervision.cpu()
     order = torch.randperm(supervision.shape[1], generator=gen)
     losses = []
     for start in range(0, order.numel(), batch_size):
         batch = supervision[:, order[start : start + batch_size]]
         candidates = torch.unique(torch.cat([batch[0], torch.randint(num_nodes["Gene"], (negatives,), generator=gen)]))
         sub = sampler.sample({"Gene": candidates, "Disease": batch[1]}, gen)
-        h, _ = model.encode({t: features[t][sub.n_id[t]] for t in num_nodes}, sub.edges, node_ids=sub.n_id)
-        genes = h["Gene"][sub.local("Gene", candidates)]
-        diseases = h["Disease"][sub.local("Disease", batch[1])]
+        n_id = {t: ids.to(device) for t, ids in sub.n_id.items()}
+        local_edges = {et: ei.to(device) for et, ei in sub.edges.items()}
+        h, _ = model.encode({t: features[t][n_id[t]] for t in num_nodes}, local_edges, node_ids=n_id)
+        genes = h["Gene"][sub.local("Gene", candidates).to(device)]
+        diseases = h["Disease"][sub.local("Disease", batch[1]).to(device)]
         logits = model.score_all(genes, diseases)
         target = torch.searchsorted(candidates, batch[0])
-        others = torch.zeros_like(logits, dtype=torch.bool)
+        others = torch.zeros(logits.shape, dtype=torch.bool)
         same = batch[1][:, None] == batch[1][None, :]  # other links of the same disease in this batch
         rows, cols = same.nonzero(as_tuple=True)
         others[rows, target[cols]] = True
         others[torch.arange(batch.shape[1]), target] = False
-        loss = nn.functional.cross_entropy(logits.masked_fill(others, float("-inf")), target)
+        loss = nn.functional.cross_entropy(logits.masked_fill(others.to(device), float("-inf")), target.to(device))
         step(loss)
         losses.append(float(loss.detach()))
     return sum(losses) / max(len(losses), 1)

@@ -42,6 +42,8 @@ class TrainConfig:
         batch_size: Supervision links per mini-batch (0: full batch, one step per epoch).
         fanout: Mini-batch neighbour sampling: incoming edges per node, relation and hop.
         negatives: Mini-batch: random candidate genes per batch for the sampled softmax.
+        device: ``cpu``, ``cuda`` or ``auto`` (CUDA when present). Results are identical in
+            sampling; floating-point results differ slightly between devices.
         seed: Seed of sampling.
     """
 
@@ -56,6 +58,7 @@ class TrainConfig:
     batch_size: int = 0
     fanout: tuple[int, ...] = (15, 10)
     negatives: int = 1024
+    device: str = "cpu"
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -101,7 +104,7 @@ class GNNScorer:
     def score_all(self, diseases: Tensor) -> Tensor:
         """Logits of every gene for each disease."""
         with torch.no_grad():
-            return self.model.score_all(self.h["Gene"], self.h["Disease"][diseases])
+            return self.model.score_all(self.h["Gene"], self.h["Disease"][diseases.to(self.h["Disease"].device)])
 
 
 def evaluate(
@@ -113,11 +116,34 @@ def evaluate(
 
 
 def _supervision_mask(split: Split, ratio: float, gen: torch.Generator) -> Tensor:
+    train = split.train.cpu()  # sampling stays on the CPU generator: same draws on any device
     if split.mode is SplitMode.disease:
-        diseases = torch.unique(split.train[1])
+        diseases = torch.unique(train[1])
         chosen = diseases[torch.rand(diseases.numel(), generator=gen) < ratio]
-        return torch.isin(split.train[1], chosen)
-    return torch.rand(split.train.shape[1], generator=gen) < ratio
+        mask = torch.isin(train[1], chosen)
+    else:
+        mask = torch.rand(train.shape[1], generator=gen) < ratio
+    return mask.to(split.train.device)
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` → CUDA when present, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} requested but no CUDA device is visible")
+    return torch.device(name)
+
+
+def _to(split: Split, device: torch.device) -> Split:
+    return Split(
+        {et: ei.to(device) for et, ei in split.message_edges.items()},
+        split.train.to(device),
+        split.val.to(device),
+        split.test.to(device),
+        split.mode,
+        split.held_out_diseases,
+    )
 
 
 def _loss(
@@ -127,11 +153,11 @@ def _loss(
     if config.loss == "softmax":
         logits = model.score_all(genes, diseases[sup[1]])
         others = known_mask(sup[1], sup, logits.shape[1])
-        others[torch.arange(sup.shape[1]), sup[0]] = False
+        others[torch.arange(sup.shape[1], device=sup.device), sup[0]] = False
         return nn.functional.cross_entropy(logits.masked_fill(others, float("-inf")), sup[0])
-    negatives = torch.randint(genes.shape[0], (sup.shape[1],), generator=gen)
+    negatives = torch.randint(genes.shape[0], (sup.shape[1],), generator=gen).to(sup.device)
     logits = torch.cat([model.score(genes[sup[0]], diseases[sup[1]]), model.score(genes[negatives], diseases[sup[1]])])
-    labels = torch.cat([torch.ones(sup.shape[1]), torch.zeros(sup.shape[1])])
+    labels = torch.cat([torch.ones(sup.shape[1]), torch.zeros(sup.shape[1])]).to(logits.device)
     return nn.functional.binary_cross_entropy_with_logits(logits, labels)
 
 
@@ -155,8 +181,11 @@ def train(
     config: TrainConfig,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
 ) -> TrainResult:
-    """Train with early stopping on the validation ``monitor`` metric; returns the best model."""
+    """Train with early stopping on the validation ``monitor`` metric; returns the best model (on CPU)."""
+    device = resolve_device(config.device)
     model, featuriser = build_model(num_nodes, split, model_config)
+    model.to(device)
+    split = _to(split, device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     gen = torch.Generator().manual_seed(config.seed)
     best, best_epoch, best_state, history = -1.0, 0, copy.deepcopy(model.state_dict()), []
@@ -198,4 +227,4 @@ def train(
         elif epoch - best_epoch >= config.patience:
             break
     model.load_state_dict(best_state)
-    return TrainResult(model.eval(), featuriser, best_epoch, history)
+    return TrainResult(model.cpu().eval(), featuriser, best_epoch, history)
