@@ -121,6 +121,8 @@ def _card(path: Path, manifest: dict, config: dict, results: dict) -> None:
 
 def load_model(folder: Path, expected_graph_release: str | None = None) -> tuple[HeteroGAT, dict[str, Any]]:
     """Rebuild the model of a run after checking the weights' checksum (and graph release)."""
+    if not folder.is_dir():
+        raise ArtefactError(f"no trained model at {folder} (run `kg train --out {folder}` first)")
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
         config = json.loads((folder / "config.json").read_text())
