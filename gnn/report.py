@@ -34,6 +34,20 @@ def _model_config(config: dict[str, Any], **override: Any) -> ModelConfig:
     return ModelConfig(**{**config["model"], **override})
 
 
+def replay(graph: ExportedGraph, run: Path) -> dict[str, Any]:
+    """Rebuild the run's split from its seed and mode and re-evaluate the saved weights on it."""
+    ctx = ModelContext(graph, run)
+    saved = json.loads((run / "results.json").read_text())
+    data = graph.data
+    edges = {et: data[et].edge_index for et in data.edge_types}
+    split = make_split(edges, saved["split"]["mode"], seed=int(ctx.config["train"]["seed"]))
+    featuriser = Featuriser(ctx.num_nodes, split.message_edges, ctx.model.config.sketch_dim, ctx.model.config.seed)
+    scorer = GNNScorer(ctx.model, featuriser, with_target(split, split.train))
+    replayed = score_pairs(scorer, split, split.test, ctx.num_nodes["Gene"]).metrics
+    matches = all(abs(replayed[m] - saved["metrics"][m]) < 1e-5 for m in METRICS if m in saved["metrics"])
+    return {"model_version": ctx.version, "saved": saved["metrics"], "replayed": replayed, "matches": matches}
+
+
 def evaluate_run(
     graph: ExportedGraph,
     run: Path,

@@ -59,6 +59,21 @@ def evaluate(
     console.print("written: " + ", ".join(str(f) for f in files))
 
 
+def replay(model: ModelDir = Path("runs/latest"), fmt: Format = OutputFormat.table) -> None:
+    """Reproduce the test metrics of a run from its artefacts (same split, saved weights)."""
+    from gnn.report import METRICS
+    from gnn.report import replay as replay_run
+
+    result = replay_run(_graph(load_settings()), model)
+    if fmt is OutputFormat.json:
+        emit_json(result)
+    else:
+        rows = [[m, f"{result['saved'][m]:.6f}", f"{result['replayed'][m]:.6f}"] for m in METRICS]
+        emit(["metric", "results.json", "replayed"], rows, fmt, title=f"replay of model {result['model_version']}")
+    if not result["matches"]:
+        raise KGError("the replayed metrics differ from results.json (different code, data or device)")
+
+
 def predict(
     model: ModelDir = Path("runs/latest"),
     top: Annotated[int, typer.Option(help="New candidate genes kept per disease.")] = 20,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,14 +15,31 @@ from kg.settings import load_settings
 from kg.store import Neo4jStore
 
 
+def _config_tables(path: Path | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    if path is None:
+        return {}, {}
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KGError(f"{path}: cannot read the training config ({exc})") from exc
+    return dict(data.get("model", {})), dict(data.get("train", {}))
+
+
 def train_cmd(
     out: Annotated[Path, typer.Option(help="Folder for the artefacts.")] = Path("runs/latest"),
+    config: Annotated[
+        Path | None, typer.Option(help="TOML file with [model] and [train] tables (flags below override it).")
+    ] = None,
     split: Annotated[str, typer.Option(help="Evaluation split: disease (held-out diseases) or random.")] = "disease",
-    epochs: Annotated[int, typer.Option(help="Maximum epochs (early stopping on validation MRR).")] = 80,
-    hidden: Annotated[int, typer.Option(help="Hidden width.")] = 64,
-    layers: Annotated[int, typer.Option(help="Attention layers.")] = 2,
-    lr: Annotated[float, typer.Option(help="Learning rate.")] = 0.005,
-    seed: Annotated[int, typer.Option(help="Seed (deterministic on CPU).")] = 0,
+    epochs: Annotated[int | None, typer.Option(help="Maximum epochs (early stopping on validation MRR) [80].")] = None,
+    hidden: Annotated[int | None, typer.Option(help="Hidden width [64].")] = None,
+    layers: Annotated[int | None, typer.Option(help="Attention layers [2].")] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate [0.005].")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Supervision links per mini-batch; 0 = full batch [0].")
+    ] = None,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda or auto [cpu].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (deterministic on CPU) [0].")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Export the graph (cached), split without leakage, train with early stopping, save artefacts."""
@@ -32,11 +50,20 @@ def train_cmd(
         from gnn.train import TrainConfig
     except ImportError as exc:
         raise KGError(f"kg train needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
+    model_table, train_table = _config_tables(config)
+    flags_model = {"hidden": hidden, "layers": layers, "seed": seed}
+    flags_train = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "device": device, "seed": seed}
+    model_table.update({k: v for k, v in flags_model.items() if v is not None})
+    train_table.update({k: v for k, v in flags_train.items() if v is not None})
+    try:
+        model_config, train_config = ModelConfig(**model_table), TrainConfig(**train_table)
+    except (TypeError, ValueError) as exc:
+        raise KGError(f"invalid training config: {exc}") from exc
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
         graph, _ = export_graph(store, ExportSpec(), settings.home / "exports")
     with progress() as bar:
-        task = bar.add_task("training", total=epochs)
+        task = bar.add_task("training", total=train_config.epochs)
 
         def on_epoch(row: dict[str, float]) -> None:
             text = f"training loss {row['loss']:.3f} val MRR {row['val_mrr']:.3f} AUROC {row['val_auroc']:.3f}"
@@ -45,8 +72,8 @@ def train_cmd(
         summary = train_on_export(
             graph,
             out,
-            ModelConfig(hidden=hidden, layers=layers, seed=seed),
-            TrainConfig(epochs=epochs, lr=lr, seed=seed),
+            model_config,
+            train_config,
             split,
             on_epoch,
         )
