@@ -1,0 +1,51 @@
+"""``kg train | replay | predict | rank | explain`` as a user runs them, on a tiny live graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kg.store import Neo4jStore
+from tests.gnn.test_end_to_end import load_planted
+from tests.test_cli import kg
+
+pytestmark = pytest.mark.neo4j
+
+
+def test_model_commands_end_to_end(store: Neo4jStore, neo4j_server, tmp_path: Path) -> None:
+    load_planted(store)
+    config = tmp_path / "train.toml"
+    config.write_text("[model]\nhidden = 16\nsketch_dim = 16\n\n[train]\nepochs = 12\nlr = 0.01\n")
+    run = tmp_path / "run"
+    env: dict = {"uri": neo4j_server.uri, "home": tmp_path / "home"}
+    trained = kg("train", "--config", str(config), "--out", str(run), "--format", "json", **env)
+    assert trained.returncode == 0, trained.stderr
+    assert json.loads(trained.stdout)["split"]["mode"] == "disease"
+    assert json.loads((run / "config.json").read_text())["model"]["hidden"] == 16  # the TOML was used
+
+    replayed = kg("replay", "--model", str(run), "--format", "json", **env)
+    assert replayed.returncode == 0 and json.loads(replayed.stdout)["matches"], replayed.stderr
+
+    predicted = kg("predict", "--model", str(run), "--top", "3", "--format", "json", **env)
+    assert predicted.returncode == 0, predicted.stderr
+    summary = json.loads(predicted.stdout)
+    assert summary["new_candidates"] == summary["neo4j_edges"] == 3 * summary["diseases"]
+    assert (tmp_path / "home" / "predictions.sqlite").is_file()
+
+    ranked = kg(
+        "rank", "--phenotypes", "HP:0001011,HP:0001012", "--top", "5", "--format", "json", "--model", str(run), **env
+    )
+    assert ranked.returncode == 0, ranked.stderr
+    assert [g["rank"] for g in json.loads(ranked.stdout)["genes"]] == [1, 2, 3, 4, 5]
+
+    explained = kg("explain", "GENE2", "OMIM:100001", "--format", "json", "--model", str(run), **env)
+    assert explained.returncode == 0, explained.stderr
+    body = json.loads(explained.stdout)
+    assert body["gene"]["name"] == "GENE2" and body["paths"]
+
+    unknown = kg("explain", "GENE999", "OMIM:100001", "--model", str(run), **env)
+    assert unknown.returncode == 1 and "unknown gene 'GENE999'" in unknown.stderr and "Traceback" not in unknown.stderr
+    missing = kg("rank", "--phenotypes", "HP:0001011", "--model", str(tmp_path / "nope"), **env)
+    assert missing.returncode == 1 and "no trained model" in missing.stderr
