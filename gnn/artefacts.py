@@ -66,7 +66,13 @@ def save_run(
     save_file({k: v.contiguous() for k, v in result.model.state_dict().items()}, str(weights))
     config = {"model": asdict(model_config), "train": asdict(train_config), "graph": graph}
     (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
-    results = {"best_epoch": result.best_epoch, "history": result.history, "metrics": metrics, "split": split}
+    results = {
+        "best_epoch": result.best_epoch,
+        "train_seconds": result.seconds,
+        "history": result.history,
+        "metrics": metrics,
+        "split": split,
+    }
     (out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True))
     manifest = {
         "weights_sha256": _sha256(weights),

@@ -83,6 +83,7 @@ def evaluate_run(
         return GNNScorer(trained.model, trained.featuriser, with_target(split, split.train))
 
     run_model("HeteroGAT (attention, this run)", attention)
+    timings["HeteroGAT (attention, this run)"] = float(saved.get("train_seconds", float("nan")))  # training, not replay
     run_model("Popularity (gene degree)", lambda: Popularity(num_nodes, split))
     run_model("Phenotype similarity (simGIC, HPO ancestors)", lambda: PhenotypeSimilarity(num_nodes, split))
     run_model("GraphSAGE (same size, no attention)", sage)

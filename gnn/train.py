@@ -11,6 +11,7 @@ the weights of the epoch with the best validation metric (MRR by default).
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -83,6 +84,7 @@ class TrainResult:
     featuriser: Featuriser
     best_epoch: int
     history: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 def with_target(split: Split, target_edges: Tensor) -> dict[EdgeType, Tensor]:
@@ -182,6 +184,7 @@ def train(
     on_epoch: Callable[[dict[str, float]], None] | None = None,
 ) -> TrainResult:
     """Train with early stopping on the validation ``monitor`` metric; returns the best model (on CPU)."""
+    started = time.perf_counter()
     device = resolve_device(config.device)
     model, featuriser = build_model(num_nodes, split, model_config)
     model.to(device)
@@ -227,4 +230,4 @@ def train(
         elif epoch - best_epoch >= config.patience:
             break
     model.load_state_dict(best_state)
-    return TrainResult(model.cpu().eval(), featuriser, best_epoch, history)
+    return TrainResult(model.cpu().eval(), featuriser, best_epoch, history, time.perf_counter() - started)

@@ -111,6 +111,7 @@ class Neo4jStore:
         """Create the driver (no connection is made until the first query)."""
         self.uri = uri
         self.database = database
+        self.round_trips = 0  # transactions run (the API tests count them to catch N+1 queries)
         try:
             self._driver: Driver = GraphDatabase.driver(
                 uri,
@@ -152,10 +153,12 @@ class Neo4jStore:
             raise StoreUnavailable(f"Neo4j driver error at {self.uri}: {exc}") from exc
 
     def _write(self, fn: Callable[..., T], *args: Any) -> T:
+        self.round_trips += 1
         with self._mapped(), self._driver.session(database=self.database) as session:
             return session.execute_write(fn, *args)
 
     def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        self.round_trips += 1
         with self._mapped(), self._driver.session(database=self.database) as session:
             return session.execute_read(fn, *args)
 
@@ -184,6 +187,10 @@ class Neo4jStore:
         statements += [f"DROP INDEX rel_{rel.value.lower()}_source IF EXISTS" for rel in RelType]
         statements.append(
             f"CREATE CONSTRAINT meta_source IF NOT EXISTS FOR (m:{META_LABEL}) REQUIRE m.source IS UNIQUE"
+        )
+        labels = "|".join(label.value for label in NodeLabel)
+        statements.append(  # kg.queries.search: ids, symbols and names
+            f"CREATE FULLTEXT INDEX kg_names IF NOT EXISTS FOR (n:{labels}) ON EACH [n.id, n.symbol, n.name]"
         )
         with self._mapped(), self._driver.session(database=self.database) as session:
             for stmt in statements:
