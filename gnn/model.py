@@ -49,7 +49,7 @@ class ModelConfig:
     heads: int = 2
     dropout: float = 0.1
     embed_types: tuple[str, ...] = ("Phenotype", "Tissue")
-    sketch_dim: int = 128
+    sketch_dim: int = 512
     static_types: tuple[str, ...] = ("Phenotype",)
     structural_init: float = 0.1
     layer_norm: bool = False

@@ -104,18 +104,47 @@ class PredictionStore:
         return {**dict(row), "metrics": json.loads(row["metrics"])}
 
     def for_disease(
-        self, disease_id: str, first: int = 20, offset: int = 0, include_known: bool = False, version: str | None = None
-    ) -> list[Prediction]:
-        """Ranked candidates of one disease (new ones by rank; known ones after them if asked)."""
+        self,
+        disease_id: str,
+        first: int = 20,
+        offset: int = 0,
+        include_known: bool = False,
+        min_score: float = 0.0,
+        version: str | None = None,
+    ) -> tuple[list[Prediction], int]:
+        """A page of one disease's candidates, best first, and the total matching count.
+
+        Known genes are left out unless ``include_known`` (then they are ranked among the
+        new candidates by their logit).
+        """
         model = version or (self.current_model() or {}).get("model_version")
         known = "" if include_known else "AND known = 0"
+        where = f"WHERE model_version = ? AND disease_id = ? AND score >= ? {known}"
         with self._connect() as db:
             rows = db.execute(
                 "SELECT disease_id, gene_id, symbol, score, logit, rank, known FROM predictions "
-                f"WHERE model_version = ? AND disease_id = ? {known} ORDER BY logit DESC LIMIT ? OFFSET ?",
-                (model, disease_id, first, offset),
+                f"{where} ORDER BY logit DESC LIMIT ? OFFSET ?",
+                (model, disease_id, min_score, first, offset),
             ).fetchall()
-        return [Prediction(r[0], r[1], r[2], float(r[3]), float(r[4]), int(r[5]), bool(r[6])) for r in rows]
+            total = db.execute(f"SELECT count(*) FROM predictions {where}", (model, disease_id, min_score)).fetchone()[
+                0
+            ]
+        return [_prediction(r) for r in rows], int(total)
+
+    def for_gene(self, gene_id: str, first: int = 20, version: str | None = None) -> list[Prediction]:
+        """Diseases for which the gene is a new candidate, best rank first."""
+        model = version or (self.current_model() or {}).get("model_version")
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT disease_id, gene_id, symbol, score, logit, rank, known FROM predictions "
+                "WHERE model_version = ? AND gene_id = ? AND known = 0 ORDER BY rank, logit DESC LIMIT ?",
+                (model, gene_id, first),
+            ).fetchall()
+        return [_prediction(r) for r in rows]
+
+
+def _prediction(r: Sequence[Any]) -> Prediction:
+    return Prediction(r[0], r[1], r[2], float(r[3]), float(r[4]), int(r[5]), bool(r[6]))
 
 
 def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version: str, release: str) -> int:

@@ -40,6 +40,23 @@ class EtlSettings(BaseModel):
     sources: dict[str, str] = Field(default_factory=dict)
 
 
+class ApiSettings(BaseModel):
+    """The GraphQL service (``kg serve``); limits are documented in ``docs/api.md``."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    model_dir: Path = Path("runs/latest")
+    api_keys: list[SecretStr] = Field(default_factory=list)
+    graphiql: bool | None = None  # default: on locally, off in production
+    max_depth: int = Field(8, ge=1)
+    max_aliases: int = Field(15, ge=1)
+    max_tokens: int = Field(1500, ge=10)
+    max_first: int = Field(100, ge=1)
+    max_cost: int = Field(5000, ge=1)
+    neo4j_timeout_s: float = Field(5.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Connection and run settings of kg."""
 
@@ -54,6 +71,7 @@ class Settings(BaseSettings):
     neo4j_heap_mb: int = Field(2048, ge=256)
     neo4j_pagecache_mb: int = Field(1024, ge=64)
     etl: EtlSettings = Field(default_factory=EtlSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -106,7 +106,7 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
     path = tmp / "predictions.sqlite"
     info = {"model_version": ctx.version, "graph_release": ctx.graph.graph_release, "release": "r1", "metrics": {}}
     PredictionStore(path).replace(info, rows)
-    assert [p.gene_id for p in PredictionStore(path).for_disease("OMIM:100000", first=5)] == [r.gene_id for r in new]
+    assert [p.gene_id for p in PredictionStore(path).for_disease("OMIM:100000", first=5)[0]] == [r.gene_id for r in new]
     n_new = sum(not r.known for r in rows)
     assert write_to_neo4j(store, rows, ctx.version, "r1") == n_new
     assert write_to_neo4j(store, rows, ctx.version, "r1") == n_new  # a re-run replaces, not duplicates
@@ -142,7 +142,7 @@ def test_store_replace_is_atomic(tmp_path: Path) -> None:
     store.replace({"model_version": "v1", "graph_release": "g", "release": "r"}, rows)
     with pytest.raises(sqlite3.IntegrityError):  # duplicate primary key mid-way: rolled back
         store.replace({"model_version": "v1", "graph_release": "g", "release": "r"}, [rows[0], rows[0]])
-    assert [p.gene_id for p in store.for_disease("OMIM:1")] == ["NCBIGene:1", "NCBIGene:2", "NCBIGene:3"]
+    assert [p.gene_id for p in store.for_disease("OMIM:1")[0]] == ["NCBIGene:1", "NCBIGene:2", "NCBIGene:3"]
     assert store.current_model()["model_version"] == "v1"  # type: ignore[index]
 
 

@@ -1,0 +1,112 @@
+"""The FastAPI application: ``/graphql``, ``/healthz``, ``/readyz``, ``/metrics``.
+
+Optional API keys (``KG_API__API_KEYS``): when configured, every request except the health
+probes needs ``X-API-Key: <key>`` or ``Authorization: Bearer <key>`` (compared in constant
+time), else 401. GraphiQL is served locally and off in production unless configured.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from strawberry.fastapi import GraphQLRouter
+
+from api.context import Context, run_sync
+from api.query import build_schema
+from api.service import Service
+from kg.settings import Settings
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+class Metrics:
+    """Prometheus request counts, latencies and GraphQL errors, in the app's own registry."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("kg_api_requests_total", "HTTP requests", ["path", "status"], registry=self.registry)
+        self.latency = Histogram(
+            "kg_api_request_seconds",
+            "HTTP request latency",
+            ["path"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "kg_api_errors_total", "Requests answered with an error status", ["path"], registry=self.registry
+        )
+
+
+def _key_ok(request: Request, keys: list[bytes]) -> bool:
+    supplied = request.headers.get("x-api-key")
+    auth = request.headers.get("authorization", "")
+    if supplied is None and auth.lower().startswith("bearer "):
+        supplied = auth[7:]
+    if not supplied:
+        return False
+    candidate = supplied.encode()
+    return any(hmac.compare_digest(candidate, key) for key in keys)
+
+
+def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
+    """Build the app; the service (graph, predictions, model) is created at start-up if not given."""
+    state: dict[str, Any] = {"service": service}
+    metrics = Metrics()
+    keys = [k.get_secret_value().encode() for k in settings.api.api_keys]
+    graphiql = settings.api.graphiql if settings.api.graphiql is not None else settings.environment == "local"
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        if state["service"] is None:
+            state["service"] = await run_sync(Service, settings)
+        yield
+        await run_sync(state["service"].close)
+
+    async def context() -> Context:
+        return Context(state["service"])
+
+    app = FastAPI(title="kg", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    router: GraphQLRouter[Context, None] = GraphQLRouter(
+        build_schema(settings.api),
+        context_getter=context,
+        graphql_ide="graphiql" if graphiql else None,
+        allow_queries_via_get=False,
+    )
+    app.include_router(router, prefix="/graphql")
+
+    @app.middleware("http")
+    async def guard_and_measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        path = request.url.path if request.url.path in OPEN_PATHS | {"/graphql", "/metrics"} else "other"
+        start = time.perf_counter()
+        if keys and request.url.path not in OPEN_PATHS and not _key_ok(request, keys):
+            response: Response = JSONResponse({"error": "missing or invalid API key"}, status_code=401)
+        else:
+            response = await call_next(request)
+        metrics.latency.labels(path).observe(time.perf_counter() - start)
+        metrics.requests.labels(path, str(response.status_code)).inc()
+        if response.status_code >= 400:
+            metrics.errors.labels(path).inc()
+        return response
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        checks = await run_sync(state["service"].readiness)
+        return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
+
+    @app.get("/metrics")
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.state.kg = state
+    return app

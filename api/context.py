@@ -1,0 +1,53 @@
+"""Per-request context: the service plus DataLoaders that batch graph reads.
+
+Each loader collects the keys requested while one level of the query resolves and answers
+them with a single :mod:`kg.queries` call (one Neo4j round trip), run in a worker thread
+because the Neo4j driver is synchronous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from api.service import GraphDown, Service
+from kg import queries
+
+
+def _loader(service: Service, fn: Callable[..., dict[Any, Any]], *extra: Any) -> DataLoader[Any, Any]:
+    async def load(keys: Sequence[Any]) -> list[Any]:
+        try:
+            found = await asyncio.to_thread(service.graph, fn, *extra, list(keys))
+        except GraphDown as exc:
+            return [exc for _ in keys]  # each key resolves to the error: the field reports it
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Context(BaseContext):
+    """What every resolver can reach: ``service`` and the request's loaders."""
+
+    def __init__(self, service: Service) -> None:
+        super().__init__()
+        self.service = service
+        self.genes = _loader(service, queries.nodes, "Gene")
+        self.diseases = _loader(service, queries.nodes, "Disease")
+        self.evidence = _loader(service, queries.evidence)
+        self.phenotypes = _loader(service, queries.disease_phenotypes)
+        self.known_genes = _loader(service, queries.known_genes)
+        self.associations = _loader(service, queries.gene_associations)
+        self.expression = _loader(service, queries.gene_expression)
+        self.cost = 0
+
+
+async def run_sync(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run blocking work (SQLite, model) off the event loop."""
+    return await asyncio.to_thread(fn, *args)
+
+
+Awaited = Awaitable[Any]

@@ -1,0 +1,111 @@
+"""Query cost limit and error masking.
+
+Cost: every field costs 1; a field with a ``first`` argument multiplies the cost of its
+selection by ``first`` (default 20 when absent on a paginated field). Fragments are expanded
+(a fragment already on the current path counts nothing: cycles are also rejected by
+GraphQL's own validation). The cost and the limit go back to the client in
+``extensions.cost``; above the limit the query is refused before it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    value_from_ast_untyped,
+)
+from strawberry.extensions import SchemaExtension
+
+PAGINATED_DEFAULT = 20
+
+
+class ExpectedError(Exception):
+    """An error whose message is safe to show the client (not masked)."""
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask everything raised by resolvers except :class:`ExpectedError`; validation errors pass."""
+    original = error.original_error
+    return original is not None and not isinstance(original, ExpectedError)
+
+
+def _first(node: FieldNode, variables: dict[str, Any]) -> int | None:
+    for arg in node.arguments or ():
+        if arg.name.value == "first":
+            if isinstance(arg.value, VariableNode):
+                value = variables.get(arg.value.name.value)
+            else:
+                value = value_from_ast_untyped(arg.value, variables)
+            return int(value) if isinstance(value, int) else None
+    return None
+
+
+class QueryCost(SchemaExtension):
+    """Refuse queries whose cost exceeds ``max_cost``; report the cost in ``extensions``."""
+
+    def __init__(self, max_cost: int, paginated: frozenset[str]) -> None:
+        self.max_cost = max_cost
+        self.paginated = paginated
+        self.cost = 0
+
+    def _selection_cost(
+        self,
+        selection_set: SelectionSetNode | None,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        path: frozenset[str],
+    ) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                child = self._selection_cost(sel.selection_set, fragments, variables, path)
+                first = _first(sel, variables)
+                if first is None and sel.name.value in self.paginated:
+                    first = PAGINATED_DEFAULT
+                total += 1 + (max(first, 1) * child if first is not None else child)
+            elif isinstance(sel, InlineFragmentNode):
+                total += self._selection_cost(sel.selection_set, fragments, variables, path)
+            elif isinstance(sel, FragmentSpreadNode):
+                name = sel.name.value
+                if name in path or name not in fragments:
+                    continue
+                total += self._selection_cost(fragments[name].selection_set, fragments, variables, path | {name})
+        return total
+
+    def on_execute(self) -> Iterator[None]:
+        """Runs after validation (depth, aliases, tokens, GraphQL rules) and before execution."""
+        ctx = self.execution_context
+        document = ctx.graphql_document
+        if document is not None:
+            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+            operations = [
+                d
+                for d in document.definitions
+                if isinstance(d, OperationDefinitionNode)
+                and (ctx.operation_name is None or (d.name is not None and d.name.value == ctx.operation_name))
+            ]
+            variables = ctx.variables or {}
+            self.cost = max(
+                (self._selection_cost(op.selection_set, fragments, variables, frozenset()) for op in operations),
+                default=0,
+            )
+            if self.cost > self.max_cost:
+                error = GraphQLError(f"query cost {self.cost} exceeds the limit of {self.max_cost}")
+                ctx.result = ExecutionResult(data=None, errors=[error])  # execution is skipped
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        """``extensions.cost`` of the response."""
+        return {"cost": {"requested": self.cost, "limit": self.max_cost}}

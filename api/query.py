@@ -1,0 +1,185 @@
+"""The root ``Query`` type and the schema with its limits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+
+from api.context import run_sync
+from api.limits import QueryCost, should_mask
+from api.schema import (
+    CandidateResult,
+    Ctx,
+    Disease,
+    Gene,
+    _candidates,
+    _check_first,
+    _down,
+    _explain,
+    _no_model,
+)
+from api.service import GraphDown
+from api.types import (
+    BadInput,
+    ErrorCode,
+    ExplanationResult,
+    Metric,
+    ModelInfo,
+    NotFound,
+    SearchHit,
+    SearchHits,
+    SearchResult,
+    Unavailable,
+)
+from kg import queries
+from kg.settings import ApiSettings
+
+GeneResult = Annotated[Gene | NotFound | Unavailable | BadInput, strawberry.union("GeneResult")]
+DiseaseResult = Annotated[Disease | NotFound | Unavailable, strawberry.union("DiseaseResult")]
+
+
+@strawberry.type
+class RankedGene:
+    gene: Gene
+    rank: int
+    score: float
+    logit: float
+
+
+@strawberry.type
+class PhenotypeRanking:
+    model_version: str
+    phenotypes: list[str]
+    genes: list[RankedGene]
+
+
+PhenotypeRankingResult = Annotated[
+    PhenotypeRanking | NotFound | Unavailable | BadInput, strawberry.union("PhenotypeRankingResult")
+]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A gene by NCBI id, or by symbol / alias / previous symbol.")
+    async def gene(self, info: Ctx, id: str | None = None, symbol: str | None = None) -> GeneResult:
+        if (id is None) == (symbol is None):
+            return BadInput(code=ErrorCode.BAD_INPUT, message="give exactly one of id or symbol")
+        service = info.context.service
+        key = id if id is not None else str(symbol)
+        gene_id = await run_sync(service.gene_id, key)
+        row = await info.context.genes.load(gene_id) if gene_id else None
+        if isinstance(row, GraphDown):
+            return _down()
+        if row is None:
+            close = await run_sync(service.close_gene_matches, key)
+            return NotFound(code=ErrorCode.NOT_FOUND, message=f"unknown gene {key!r}", close_matches=close)
+        return Gene(id=row["id"], symbol=row.get("symbol"))
+
+    @strawberry.field(description="A disease by id (OMIM:…, ORPHA:…, MONDO:…).")
+    async def disease(self, info: Ctx, id: str) -> DiseaseResult:
+        row = await info.context.diseases.load(id)
+        if isinstance(row, GraphDown):
+            return _down()
+        if row is None:
+            hits = await run_sync(info.context.service.graph, queries.search, id, ["Disease"], 3)
+            return NotFound(
+                code=ErrorCode.NOT_FOUND, message=f"unknown disease {id!r}", close_matches=[h["id"] for h in hits]
+            )
+        return Disease(id=id)
+
+    @strawberry.field(description="Full-text search over ids, symbols and names.")
+    async def search(self, info: Ctx, text: str, types: list[str] | None = None, first: int = 10) -> SearchResult:
+        bad = _check_first(info, first)
+        if bad:
+            return bad
+        labels = types or ["Gene", "Disease", "Phenotype", "Tissue"]
+        if unknown := set(labels) - {"Gene", "Disease", "Phenotype", "Tissue"}:
+            return BadInput(code=ErrorCode.BAD_INPUT, message=f"unknown types: {sorted(unknown)}")
+        try:
+            hits = await run_sync(info.context.service.graph, queries.search, text, labels, first)
+        except GraphDown:
+            return _down()
+        return SearchHits(
+            items=[SearchHit(type=h["label"], id=h["id"], name=h["name"], score=h["score"]) for h in hits]
+        )
+
+    @strawberry.field(description="Ranked candidate genes of a disease (prediction store; works without the graph).")
+    async def candidate_genes(
+        self,
+        info: Ctx,
+        disease: str,
+        first: int = 20,
+        after: str | None = None,
+        include_known: bool = False,
+        min_score: float = 0.0,
+    ) -> CandidateResult:
+        return await _candidates(info, disease, first, after, include_known, min_score)
+
+    @strawberry.field(description="Genes for a phenotype set that matches no disease (transient disease node).")
+    async def candidate_genes_for_phenotypes(
+        self, info: Ctx, phenotypes: list[str], first: int = 20
+    ) -> PhenotypeRankingResult:
+        bad = _check_first(info, first)
+        if bad:
+            return bad
+        state = info.context.service.model
+        if state.context is None:
+            return _no_model(info)
+        if not 1 <= len(phenotypes) <= 100:
+            return BadInput(code=ErrorCode.BAD_INPUT, message="give between 1 and 100 HPO terms")
+        from gnn.inference import UnknownId
+
+        try:
+            rows = await run_sync(state.context.rank_phenotypes, phenotypes, first)
+        except UnknownId as exc:
+            message = str(exc).split(";")[0]
+            close = str(exc).split("close matches: ")[1].split(", ") if "close matches: " in str(exc) else []
+            return NotFound(code=ErrorCode.NOT_FOUND, message=message, close_matches=close)
+        return PhenotypeRanking(
+            model_version=state.info["version"],
+            phenotypes=phenotypes,
+            genes=[
+                RankedGene(
+                    gene=Gene(id=r["gene_id"], symbol=r["symbol"]), rank=r["rank"], score=r["score"], logit=r["logit"]
+                )
+                for r in rows
+            ],
+        )
+
+    @strawberry.field(description="Attention explanation of the model's score for a gene–disease pair.")
+    async def explain(self, info: Ctx, gene: str, disease: str, top_k: int = 5) -> ExplanationResult:
+        return await _explain(info, gene, disease, top_k)
+
+    @strawberry.field(description="The model behind the predictions and explanations.")
+    def model(self, info: Ctx) -> ModelInfo | None:
+        state = info.context.service.model
+        if state.context is None:
+            return None
+        i = state.info
+        return ModelInfo(
+            version=i["version"],
+            release=i["release"],
+            trained_at=i.get("trained_at"),
+            split=i.get("split", {}).get("mode"),
+            metrics=[Metric(name=k, value=float(v)) for k, v in sorted(i.get("metrics", {}).items())],
+        )
+
+
+PAGINATED = frozenset({"candidateGenes", "candidateGenesForPhenotypes", "search", "predictedDiseases"})
+
+
+def build_schema(limits: ApiSettings) -> strawberry.Schema:
+    """The schema with depth, alias, token and cost limits and masked unexpected errors."""
+    return strawberry.Schema(
+        query=Query,
+        # factories: a fresh extension per operation (QueryCost keeps per-request state)
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            lambda: QueryCost(limits.max_cost, PAGINATED),
+            lambda: MaskErrors(should_mask_error=should_mask),
+        ],
+    )

@@ -1,0 +1,286 @@
+"""The GraphQL schema: genes, diseases, candidate genes with evidence and explanations."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context, run_sync
+from api.evidence import datatype_rows, overall
+from api.service import GraphDown
+from api.types import (
+    Association,
+    Associations,
+    AssociationsResult,
+    AttendedNeighbour,
+    BadInput,
+    DatatypeScore,
+    ErrorCode,
+    Evidence,
+    EvidenceResult,
+    Explanation,
+    ExplanationPath,
+    ExplanationResult,
+    Expression,
+    ExpressionResult,
+    KnownGene,
+    KnownGenes,
+    KnownGenesResult,
+    NodeRef,
+    NotFound,
+    PageInfo,
+    Phenotype,
+    Phenotypes,
+    PhenotypesResult,
+    TissueExpression,
+    Unavailable,
+)
+
+Ctx = Info[Context, None]
+GRAPH_DOWN = "the graph database is unavailable; predictions are still served"
+
+
+def _down() -> Unavailable:
+    return Unavailable(code=ErrorCode.GRAPH_UNAVAILABLE, message=GRAPH_DOWN)
+
+
+def _no_model(info: Ctx) -> Unavailable:
+    return Unavailable(code=ErrorCode.MODEL_UNAVAILABLE, message=info.context.service.model.error or "no model")
+
+
+def _check_first(info: Ctx, first: int) -> BadInput | None:
+    cap = info.context.service.settings.api.max_first
+    if not 1 <= first <= cap:
+        return BadInput(code=ErrorCode.BAD_INPUT, message=f"first must be between 1 and {cap}, got {first}")
+    return None
+
+
+@strawberry.type
+class Gene:
+    id: str
+    symbol: str | None
+
+    @strawberry.field(description="Full name (needs the graph; null when it is down).")
+    async def name(self, info: Ctx) -> str | None:
+        row = await info.context.genes.load(self.id)
+        return None if row is None or isinstance(row, GraphDown) else row.get("name")
+
+    @strawberry.field(description="Synonyms and previous symbols.")
+    async def aliases(self, info: Ctx) -> list[str]:
+        row = await info.context.genes.load(self.id)
+        return [] if row is None or isinstance(row, GraphDown) else list(row.get("aliases") or [])
+
+    @strawberry.field(description="Known evidence linking this gene to diseases.")
+    async def associations(self, info: Ctx) -> AssociationsResult:
+        rows = await info.context.associations.load(self.id)
+        if isinstance(rows, GraphDown):
+            return _down()
+        items = []
+        for rel in rows or []:
+            scored = datatype_rows([rel])[0]
+            items.append(
+                Association(
+                    disease=NodeRef(type="Disease", id=rel["disease"], name=rel["name"]),
+                    datatype=scored["datatype"],
+                    relation=rel["type"],
+                    score=scored["score"],
+                    source=scored["source"],
+                    synthetic=scored["synthetic"],
+                )
+            )
+        return Associations(items=items)
+
+    @strawberry.field(description="Diseases for which the model proposes this gene (prediction store).")
+    async def predicted_diseases(self, info: Ctx, first: int = 10) -> list[Candidate]:
+        service = info.context.service
+        first = min(max(first, 1), service.settings.api.max_first)
+        rows = await run_sync(service.predictions.for_gene, self.id, first)
+        return [Candidate.from_row(r) for r in rows]
+
+    @strawberry.field(description="GTEx median TPM per tissue.")
+    async def expression(self, info: Ctx) -> ExpressionResult:
+        rows = await info.context.expression.load(self.id)
+        if isinstance(rows, GraphDown):
+            return _down()
+        return Expression(
+            items=[
+                TissueExpression(
+                    tissue=r["tissue"],
+                    name=r["name"],
+                    tpm=r["tpm"],
+                    specificity=r["specificity"],
+                    synthetic=bool(r["synthetic"]),
+                )
+                for r in rows or []
+            ]
+        )
+
+
+@strawberry.type
+class Candidate:
+    gene: Gene
+    disease_id: str
+    score: float = strawberry.field(description="Softmax probability over all genes for this disease")
+    logit: float
+    rank: int = strawberry.field(description="Rank among new candidates (known genes: among all genes)")
+    known: bool
+
+    @classmethod
+    def from_row(cls, row: Any) -> Candidate:
+        return cls(
+            gene=Gene(id=row.gene_id, symbol=row.symbol),
+            disease_id=row.disease_id,
+            score=row.score,
+            logit=row.logit,
+            rank=row.rank,
+            known=row.known,
+        )
+
+    @strawberry.field(description="Known support per datatype (needs the graph).")
+    async def evidence(self, info: Ctx) -> EvidenceResult:
+        rels = await info.context.evidence.load((self.gene.id, self.disease_id))
+        if isinstance(rels, GraphDown):
+            return _down()
+        rows = datatype_rows(rels or [])
+        return Evidence(overall=overall(rows), datatypes=[DatatypeScore(**r) for r in rows])
+
+    @strawberry.field(description="Attention explanation of this score.")
+    async def explanation(self, info: Ctx, top_k: int = 5) -> ExplanationResult:
+        return await _explain(info, self.gene.id, self.disease_id, top_k)
+
+
+@strawberry.type
+class CandidateEdge:
+    cursor: str
+    node: Candidate
+
+
+@strawberry.type
+class CandidateConnection:
+    edges: list[CandidateEdge]
+    page_info: PageInfo
+    total_count: int
+    model_version: str
+
+
+CandidateResult = Annotated[
+    CandidateConnection | NotFound | Unavailable | BadInput, strawberry.union("CandidateResult")
+]
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _offset(cursor: str | None) -> int | None:
+    if cursor is None:
+        return 0
+    try:
+        kind, value = base64.b64decode(cursor.encode(), validate=True).decode().split(":")
+        return int(value) + 1 if kind == "offset" and int(value) >= 0 else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+async def _candidates(
+    info: Ctx, disease: str, first: int, after: str | None, include_known: bool, min_score: float
+) -> CandidateResult:
+    bad = _check_first(info, first)
+    if bad:
+        return bad
+    offset = _offset(after)
+    if offset is None:
+        return BadInput(code=ErrorCode.BAD_INPUT, message="after: not a cursor returned by this API")
+    service = info.context.service
+    current = await run_sync(service.predictions.current_model)
+    if current is None:
+        return Unavailable(code=ErrorCode.MODEL_UNAVAILABLE, message="no predictions written yet (run `kg predict`)")
+    rows, total = await run_sync(
+        service.predictions.for_disease, disease, first, offset, include_known, min_score, current["model_version"]
+    )
+    if total == 0 and offset == 0:
+        ctx = service.model.context
+        pool = ctx.graph.node_ids["Disease"] if ctx is not None else []
+        import difflib
+
+        close = difflib.get_close_matches(disease, pool, n=3, cutoff=0.8)
+        return NotFound(code=ErrorCode.NOT_FOUND, message=f"no candidates for disease {disease!r}", close_matches=close)
+    edges = [CandidateEdge(cursor=_cursor(offset + i), node=Candidate.from_row(r)) for i, r in enumerate(rows)]
+    end = offset + len(rows) - 1
+    return CandidateConnection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=end + 1 < total, end_cursor=_cursor(end) if rows else None),
+        total_count=total,
+        model_version=current["model_version"],
+    )
+
+
+async def _explain(info: Ctx, gene: str, disease: str, top_k: int) -> ExplanationResult:
+    service = info.context.service
+    state = service.model
+    if state.context is None:
+        return _no_model(info)
+    if not 1 <= top_k <= 20:
+        return BadInput(code=ErrorCode.BAD_INPUT, message=f"topK must be between 1 and 20, got {top_k}")
+    from gnn.inference import UnknownId
+
+    try:
+        g = state.context.lookup("Gene", gene)
+        d = state.context.lookup("Disease", disease)
+    except UnknownId as exc:
+        close = str(exc).split("close matches: ")[1].split(", ") if "close matches: " in str(exc) else []
+        return NotFound(code=ErrorCode.NOT_FOUND, message=str(exc).split(";")[0], close_matches=close)
+    e = await run_sync(state.explainer.explain, g, d, top_k)
+
+    def ref(n: dict[str, Any]) -> NodeRef:
+        return NodeRef(type=n["type"], id=n["id"], name=n["name"])
+
+    return Explanation(
+        gene=ref(e.gene),
+        disease=ref(e.disease),
+        logit=e.logit,
+        model_version=state.info["version"],
+        paths=[
+            ExplanationPath(
+                weight=p["weight"], hops=p["hops"], nodes=[ref(n) for n in p["nodes"]], relations=p["relations"]
+            )
+            for p in e.paths
+        ],
+        neighbours=[
+            AttendedNeighbour(side=n["side"], layer=n["layer"], relation=n["relation"], weight=n["weight"], node=ref(n))
+            for n in e.neighbours
+        ],
+    )
+
+
+@strawberry.type
+class Disease:
+    id: str
+
+    @strawberry.field(description="Name (needs the graph; null when it is down).")
+    async def name(self, info: Ctx) -> str | None:
+        row = await info.context.diseases.load(self.id)
+        return None if row is None or isinstance(row, GraphDown) else row.get("name")
+
+    @strawberry.field
+    async def phenotypes(self, info: Ctx) -> PhenotypesResult:
+        rows = await info.context.phenotypes.load(self.id)
+        if isinstance(rows, GraphDown):
+            return _down()
+        return Phenotypes(items=[Phenotype(**r) for r in rows or []])
+
+    @strawberry.field(description="Genes with a curated association.")
+    async def known_genes(self, info: Ctx) -> KnownGenesResult:
+        rows = await info.context.known_genes.load(self.id)
+        if isinstance(rows, GraphDown):
+            return _down()
+        return KnownGenes(items=[KnownGene(**r) for r in rows or []])
+
+    @strawberry.field
+    async def candidate_genes(
+        self, info: Ctx, first: int = 20, after: str | None = None, include_known: bool = False, min_score: float = 0.0
+    ) -> CandidateResult:
+        return await _candidates(info, self.id, first, after, include_known, min_score)

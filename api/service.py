@@ -1,0 +1,161 @@
+"""What the API serves from: the graph (Neo4j), the prediction store and the loaded model.
+
+One :class:`Service` per process, created from the settings at start-up. Every source can
+be missing or down independently: predictions come from SQLite and keep answering when
+Neo4j is down; the model (for explanations and phenotype ranking) is loaded from the run
+folder and the cached export, without Neo4j. Graph availability is re-checked on each call,
+so the service recovers by itself when Neo4j comes back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg import queries
+from kg.errors import KGError, StoreUnavailable
+from kg.predictions import PredictionStore
+from kg.settings import Settings
+from kg.store import Neo4jStore
+
+log = logging.getLogger("kg.api")
+
+
+class GraphDown(KGError):
+    """Neo4j does not answer; the field needs the graph."""
+
+
+@dataclass
+class ModelState:
+    """The loaded model, or why there is none."""
+
+    context: Any = None  # gnn.inference.ModelContext
+    explainer: Any = None  # gnn.explain.Explainer
+    error: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _find_export(home: Path, graph_release: str) -> Path | None:
+    """The cached export of ``graph_release`` (so the model loads without Neo4j)."""
+    for meta in sorted((home / "exports").glob("*/meta.json"), key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            if json.loads(meta.read_text()).get("graph_release") == graph_release:
+                return meta.parent
+        except (OSError, json.JSONDecodeError):
+            continue
+    return None
+
+
+class Service:
+    """Graph, prediction store and model behind the GraphQL schema."""
+
+    def __init__(self, settings: Settings, load_model: bool = True) -> None:
+        self.settings = settings
+        self.store = Neo4jStore.from_settings(settings)
+        self.store_timeout = settings.api.neo4j_timeout_s
+        self.predictions = PredictionStore(settings.home / "predictions.sqlite")
+        self.model = ModelState()
+        self._symbols: dict[str, str] | None = None
+        self._lock = threading.Lock()
+        self._graph_checked = 0.0
+        self._graph_error: str | None = None
+        if load_model:
+            self.load_model(settings.api.model_dir)
+
+    # -- model ------------------------------------------------------------------
+    def load_model(self, folder: Path) -> None:
+        """Load the run in ``folder`` on its cached export; remember the reason if impossible."""
+        try:
+            from gnn.explain import Explainer
+            from gnn.export import load as load_export
+            from gnn.inference import ModelContext
+
+            manifest = json.loads((folder / "manifest.json").read_text())
+            export = _find_export(self.settings.home, manifest["graph_release"])
+            if export is None:
+                raise KGError(f"no cached export of graph release {manifest['graph_release']} (run `kg train`)")
+            context = ModelContext(load_export(export), folder)
+            results = json.loads((folder / "results.json").read_text())
+            info = {
+                "version": context.version,
+                "release": context.graph.graph_release,
+                "metrics": results.get("metrics", {}),
+                "trained_at": time.strftime(
+                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime((folder / "model.safetensors").stat().st_mtime)
+                ),
+                "split": {k: v for k, v in results.get("split", {}).items() if k != "held_out_diseases"},
+            }
+            self.model = ModelState(context, Explainer(context), None, info)
+        except (ImportError, OSError, KeyError, json.JSONDecodeError, KGError) as exc:
+            self.model = ModelState(error=f"model not loaded from {folder}: {exc}")
+            log.warning(self.model.error)
+
+    # -- graph ------------------------------------------------------------------
+    def graph(self, fn: Any, *args: Any) -> Any:
+        """Run a :mod:`kg.queries` function; :class:`GraphDown` when Neo4j does not answer."""
+        try:
+            result = fn(self.store, *args)
+        except StoreUnavailable as exc:
+            self._graph_error = str(exc)
+            raise GraphDown("the graph database is unavailable; predictions are still served") from exc
+        self._graph_error = None
+        return result
+
+    def readiness(self) -> dict[str, Any]:
+        """A real Cypher query and a loaded model; says what is missing."""
+        checks: dict[str, Any] = {}
+        try:
+            checks["graph"] = {"ok": True, "genes": queries.ping(self.store)}
+        except StoreUnavailable as exc:
+            checks["graph"] = {"ok": False, "reason": str(exc).split(":")[0]}
+        model_ok = self.model.context is not None
+        checks["model"] = (
+            {"ok": True, "version": self.model.info.get("version")}
+            if model_ok
+            else {"ok": False, "reason": self.model.error}
+        )
+        current = self.predictions.current_model()
+        checks["predictions"] = {"ok": current is not None, "version": (current or {}).get("model_version")}
+        checks["ready"] = all(c["ok"] for c in (checks["graph"], checks["model"]))
+        return checks
+
+    def gene_id(self, key: str) -> str | None:
+        """Gene id for an id, symbol, alias or previous symbol (case-insensitive)."""
+        if key.startswith("NCBIGene:"):
+            return key
+        symbols = self._symbol_map()
+        return symbols.get(key.upper())
+
+    def close_gene_matches(self, key: str) -> list[str]:
+        """Up to three symbols close to ``key``."""
+        import difflib
+
+        return difflib.get_close_matches(key.upper(), list(self._symbol_map()), n=3, cutoff=0.75)
+
+    def _symbol_map(self) -> dict[str, str]:
+        with self._lock:
+            if self._symbols is None:
+                try:
+                    rows = self.graph(queries.gene_symbols)
+                except GraphDown:
+                    names = self.model.context.graph.node_names["Gene"] if self.model.context else []
+                    ids = self.model.context.graph.node_ids["Gene"] if self.model.context else []
+                    return {str(n).upper(): i for n, i in zip(names, ids, strict=True) if n}
+                symbols: dict[str, str] = {}
+                for row in rows:  # aliases first, so that an official symbol always wins
+                    for alias in row["aliases"]:
+                        symbols.setdefault(str(alias).upper(), row["id"])
+                for row in rows:
+                    if row["symbol"]:
+                        symbols[str(row["symbol"]).upper()] = row["id"]
+                self._symbols = symbols
+            return self._symbols
+
+    def close(self) -> None:
+        """Close the driver."""
+        self.store.close()

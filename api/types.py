@@ -1,0 +1,190 @@
+"""GraphQL object types. Expected failures are members of result unions, with a code."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+
+@strawberry.enum
+class ErrorCode(Enum):
+    """Why a field has no value."""
+
+    NOT_FOUND = "NOT_FOUND"
+    GRAPH_UNAVAILABLE = "GRAPH_UNAVAILABLE"
+    MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE"
+    BAD_INPUT = "BAD_INPUT"
+
+
+@strawberry.type(description="An id that is not in the graph or the model, with close matches.")
+class NotFound:
+    code: ErrorCode
+    message: str
+    close_matches: list[str]
+
+
+@strawberry.type(description="A backend the field needs is down or not loaded (the rest of the answer still comes).")
+class Unavailable:
+    code: ErrorCode
+    message: str
+
+
+@strawberry.type(description="An argument outside its allowed range.")
+class BadInput:
+    code: ErrorCode
+    message: str
+
+
+@strawberry.type
+class NodeRef:
+    type: str
+    id: str
+    name: str | None
+
+
+@strawberry.type(description="Support for one gene–disease pair from one relationship.")
+class DatatypeScore:
+    datatype: str = strawberry.field(
+        description="curated_association, somatic_mutation, differential_expression or tissue_expression"
+    )
+    relation: str
+    score: float = strawberry.field(description="0–1; see docs/api.md for each datatype's formula")
+    source: str
+    source_version: str | None
+    synthetic: bool = strawberry.field(description="True when derived from the shipped synthetic TCGA/GTEx samples")
+    frequency: float | None
+    log2fc: float | None
+    padj: float | None
+    tpm: float | None
+    tissue: str | None
+
+
+@strawberry.type
+class Evidence:
+    overall: float = strawberry.field(description="Harmonic sum of the best score per datatype, in [0, 1]")
+    datatypes: list[DatatypeScore]
+
+
+@strawberry.type
+class ExplanationPath:
+    weight: float = strawberry.field(description="Attention flow: product of the coefficients along the path")
+    hops: int
+    nodes: list[NodeRef]
+    relations: list[str]
+
+
+@strawberry.type
+class AttendedNeighbour:
+    side: str
+    layer: int
+    relation: str
+    weight: float
+    node: NodeRef
+
+
+@strawberry.type
+class Explanation:
+    gene: NodeRef
+    disease: NodeRef
+    logit: float
+    model_version: str
+    paths: list[ExplanationPath]
+    neighbours: list[AttendedNeighbour]
+
+
+@strawberry.type
+class Phenotype:
+    id: str
+    name: str | None
+    frequency: float | None
+
+
+@strawberry.type
+class Phenotypes:
+    items: list[Phenotype]
+
+
+@strawberry.type
+class KnownGene:
+    id: str
+    symbol: str | None
+    source: str | None
+
+
+@strawberry.type
+class KnownGenes:
+    items: list[KnownGene]
+
+
+@strawberry.type
+class Association:
+    disease: NodeRef
+    datatype: str
+    relation: str
+    score: float
+    source: str
+    synthetic: bool
+
+
+@strawberry.type
+class Associations:
+    items: list[Association]
+
+
+@strawberry.type
+class TissueExpression:
+    tissue: str
+    name: str | None
+    tpm: float | None
+    specificity: float | None
+    synthetic: bool
+
+
+@strawberry.type
+class Expression:
+    items: list[TissueExpression]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Metric:
+    name: str
+    value: float
+
+
+@strawberry.type
+class ModelInfo:
+    version: str
+    release: str
+    trained_at: str | None
+    split: str | None
+    metrics: list[Metric]
+
+
+@strawberry.type
+class SearchHit:
+    type: str
+    id: str
+    name: str | None
+    score: float
+
+
+@strawberry.type
+class SearchHits:
+    items: list[SearchHit]
+
+
+EvidenceResult = Annotated[Evidence | Unavailable, strawberry.union("EvidenceResult")]
+ExplanationResult = Annotated[Explanation | NotFound | Unavailable | BadInput, strawberry.union("ExplanationResult")]
+PhenotypesResult = Annotated[Phenotypes | Unavailable, strawberry.union("PhenotypesResult")]
+KnownGenesResult = Annotated[KnownGenes | Unavailable, strawberry.union("KnownGenesResult")]
+AssociationsResult = Annotated[Associations | Unavailable, strawberry.union("AssociationsResult")]
+ExpressionResult = Annotated[Expression | Unavailable, strawberry.union("ExpressionResult")]
+SearchResult = Annotated[SearchHits | Unavailable | BadInput, strawberry.union("SearchResult")]
