@@ -110,3 +110,10 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
 
     app.state.kg = state
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (each worker reads the settings from the environment)."""
+    from kg.settings import load_settings
+
+    return create_app(load_settings())

@@ -56,7 +56,8 @@ class Service:
 
     def __init__(self, settings: Settings, load_model: bool = True) -> None:
         self.settings = settings
-        self.store = Neo4jStore.from_settings(settings)
+        # fail fast: a request must not wait 15 s of driver retries when Neo4j is down
+        self.store = Neo4jStore.from_settings(settings, retry_s=settings.api.neo4j_timeout_s)
         self.store_timeout = settings.api.neo4j_timeout_s
         self.predictions = PredictionStore(settings.home / "predictions.sqlite")
         self.model = ModelState()

@@ -54,7 +54,7 @@ class ApiSettings(BaseModel):
     max_tokens: int = Field(1500, ge=10)
     max_first: int = Field(100, ge=1)
     max_cost: int = Field(5000, ge=1)
-    neo4j_timeout_s: float = Field(5.0, gt=0)
+    neo4j_timeout_s: float = Field(2.0, gt=0)
 
 
 class Settings(BaseSettings):

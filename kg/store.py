@@ -124,13 +124,14 @@ class Neo4jStore:
             raise StoreUnavailable(f"cannot create a driver for {uri}: {exc}") from exc
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Neo4jStore:
+    def from_settings(cls, settings: Settings, retry_s: float = 15.0) -> Neo4jStore:
         """A store for the connection the settings describe."""
         return cls(
             settings.neo4j_uri,
             settings.neo4j_user,
             settings.neo4j_password.get_secret_value(),
             settings.neo4j_database,
+            retry_s=retry_s,
         )
 
     def close(self) -> None:

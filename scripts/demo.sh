@@ -4,7 +4,7 @@
 # DEMO_SKIP_GNN=1 stops after the graph (no torch download).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${DEMO_SKIP_GNN:-0}" = 1 ]; then bash scripts/setup.sh; else bash scripts/setup.sh "[gnn]"; fi
+if [ "${DEMO_SKIP_GNN:-0}" = 1 ]; then bash scripts/setup.sh; else bash scripts/setup.sh "[gnn,api]"; fi
 source .venv/bin/activate
 kg neo4j start
 time kg etl run

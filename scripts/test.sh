@@ -2,7 +2,7 @@
 # Install everything, start the real local Neo4j, lint, type-check and run the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh "[dev,gnn]"
+bash scripts/setup.sh "[dev,gnn,api]"
 source .venv/bin/activate
 export KG_HOME="$PWD/.kg/test"
 export KG_TEST_NEO4J_HOME="$KG_HOME/neo4j"

@@ -14,6 +14,7 @@ from kg.cli import cypher as cypher_cmd
 from kg.cli import export as export_cmd
 from kg.cli import model as model_cmd
 from kg.cli import neo4j as neo4j_cmd
+from kg.cli import serve as serve_cmd
 from kg.cli import train as train_cmd
 from kg.cli.output import err_console
 from kg.errors import KGError
@@ -33,6 +34,7 @@ app.command(name="replay")(model_cmd.replay)
 app.command(name="predict")(model_cmd.predict)
 app.command(name="rank")(model_cmd.rank)
 app.command(name="explain")(model_cmd.explain)
+app.command(name="serve")(serve_cmd.serve)
 
 
 def _register_etl() -> None:
