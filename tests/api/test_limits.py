@@ -38,7 +38,10 @@ def messages(body: dict) -> str:
 
 
 def test_depth_limit_counts_through_fragments(client: TestClient) -> None:
-    deep = '{ disease(id: "X") { ... on Disease { candidateGenes { ... on CandidateConnection { edges { node { gene { predictedDiseases { gene { predictedDiseases { gene { id } } } } } } } } } } } }'
+    deep = (
+        '{ disease(id: "X") { ... on Disease { candidateGenes { ... on CandidateConnection { edges { node {'
+        " gene { predictedDiseases { gene { predictedDiseases { gene { id } } } } } } } } } } } }"
+    )
     assert "exceeds maximum operation depth" in messages(gql(client, deep))
     hidden = """
     fragment F on Gene { predictedDiseases { gene { predictedDiseases { gene { predictedDiseases { gene {
