@@ -18,12 +18,19 @@ from api.service import GraphDown, Service
 from kg import queries
 
 
+class GraphDownMarker:
+    """What a loader yields for every key while Neo4j is down (an exception would be raised)."""
+
+
+DOWN = GraphDownMarker()
+
+
 def _loader(service: Service, fn: Callable[..., dict[Any, Any]], *extra: Any) -> DataLoader[Any, Any]:
     async def load(keys: Sequence[Any]) -> list[Any]:
         try:
             found = await asyncio.to_thread(service.graph, fn, *extra, list(keys))
-        except GraphDown as exc:
-            return [exc for _ in keys]  # each key resolves to the error: the field reports it
+        except GraphDown:
+            return [DOWN for _ in keys]  # each field reports it as a typed Unavailable
         return [found.get(k) for k in keys]
 
     return DataLoader(load_fn=load)

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
-from api.context import run_sync
+from api.context import DOWN, run_sync
 from api.limits import QueryCost, should_mask
 from api.schema import (
     CandidateResult,
@@ -70,7 +70,7 @@ class Query:
         key = id if id is not None else str(symbol)
         gene_id = await run_sync(service.gene_id, key)
         row = await info.context.genes.load(gene_id) if gene_id else None
-        if isinstance(row, GraphDown):
+        if row is DOWN:
             return _down()
         if row is None:
             close = await run_sync(service.close_gene_matches, key)
@@ -80,7 +80,7 @@ class Query:
     @strawberry.field(description="A disease by id (OMIM:…, ORPHA:…, MONDO:…).")
     async def disease(self, info: Ctx, id: str) -> DiseaseResult:
         row = await info.context.diseases.load(id)
-        if isinstance(row, GraphDown):
+        if row is DOWN:
             return _down()
         if row is None:
             hits = await run_sync(info.context.service.graph, queries.search, id, ["Disease"], 3)

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from api.context import Context, run_sync
+from api.context import DOWN, Context, run_sync
 from api.evidence import datatype_rows, overall
-from api.service import GraphDown
 from api.types import (
     Association,
     Associations,
@@ -66,17 +65,17 @@ class Gene:
     @strawberry.field(description="Full name (needs the graph; null when it is down).")
     async def name(self, info: Ctx) -> str | None:
         row = await info.context.genes.load(self.id)
-        return None if row is None or isinstance(row, GraphDown) else row.get("name")
+        return None if row is None or row is DOWN else row.get("name")
 
     @strawberry.field(description="Synonyms and previous symbols.")
     async def aliases(self, info: Ctx) -> list[str]:
         row = await info.context.genes.load(self.id)
-        return [] if row is None or isinstance(row, GraphDown) else list(row.get("aliases") or [])
+        return [] if row is None or row is DOWN else list(row.get("aliases") or [])
 
     @strawberry.field(description="Known evidence linking this gene to diseases.")
     async def associations(self, info: Ctx) -> AssociationsResult:
         rows = await info.context.associations.load(self.id)
-        if isinstance(rows, GraphDown):
+        if rows is DOWN:
             return _down()
         items = []
         for rel in rows or []:
@@ -103,7 +102,7 @@ class Gene:
     @strawberry.field(description="GTEx median TPM per tissue.")
     async def expression(self, info: Ctx) -> ExpressionResult:
         rows = await info.context.expression.load(self.id)
-        if isinstance(rows, GraphDown):
+        if rows is DOWN:
             return _down()
         return Expression(
             items=[
@@ -142,7 +141,7 @@ class Candidate:
     @strawberry.field(description="Known support per datatype (needs the graph).")
     async def evidence(self, info: Ctx) -> EvidenceResult:
         rels = await info.context.evidence.load((self.gene.id, self.disease_id))
-        if isinstance(rels, GraphDown):
+        if rels is DOWN:
             return _down()
         rows = datatype_rows(rels or [])
         return Evidence(overall=overall(rows), datatypes=[DatatypeScore(**r) for r in rows])
@@ -263,19 +262,19 @@ class Disease:
     @strawberry.field(description="Name (needs the graph; null when it is down).")
     async def name(self, info: Ctx) -> str | None:
         row = await info.context.diseases.load(self.id)
-        return None if row is None or isinstance(row, GraphDown) else row.get("name")
+        return None if row is None or row is DOWN else row.get("name")
 
     @strawberry.field
     async def phenotypes(self, info: Ctx) -> PhenotypesResult:
         rows = await info.context.phenotypes.load(self.id)
-        if isinstance(rows, GraphDown):
+        if rows is DOWN:
             return _down()
         return Phenotypes(items=[Phenotype(**r) for r in rows or []])
 
     @strawberry.field(description="Genes with a curated association.")
     async def known_genes(self, info: Ctx) -> KnownGenesResult:
         rows = await info.context.known_genes.load(self.id)
-        if isinstance(rows, GraphDown):
+        if rows is DOWN:
             return _down()
         return KnownGenes(items=[KnownGene(**r) for r in rows or []])
 

@@ -1,0 +1,179 @@
+"""The API against the live Neo4j: pages, evidence, no N+1, degraded mode, the real server over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.service import Service
+from gnn.export import export_graph
+from gnn.inference import ModelContext
+from gnn.model import ModelConfig
+from gnn.pipeline import train_on_export
+from gnn.train import TrainConfig
+from kg import local_neo4j
+from kg.export import ExportSpec
+from kg.predictions import PredictionStore, write_to_neo4j
+from kg.schema import NodeLabel
+from kg.settings import Settings, load_settings
+from kg.store import Neo4jStore
+from tests.gnn.test_end_to_end import load_planted
+
+pytestmark = pytest.mark.neo4j
+
+PAGE = """query($d: String!, $n: Int!, $after: String) {
+  candidateGenes(disease: $d, first: $n, after: $after, includeKnown: true) {
+    __typename
+    ... on CandidateConnection { totalCount modelVersion pageInfo { hasNextPage endCursor }
+      edges { cursor node { rank known score gene { id symbol name }
+        evidence { __typename ... on Evidence { overall datatypes { datatype score source } }
+                   ... on Unavailable { code } } } } } } }"""
+
+
+@pytest.fixture()
+def served(store: Neo4jStore, neo4j_server: local_neo4j.ServerConfig, tmp_path: Path) -> Settings:
+    load_planted(store)
+    store.merge_nodes(NodeLabel.GENE, [{"id": "NCBIGene:1", "symbol": "GENE1", "aliases": ["OLDNAME1"]}])
+    home = tmp_path / "home"
+    graph, _ = export_graph(store, ExportSpec(), home / "exports")
+    run = tmp_path / "run"
+    train_on_export(
+        graph, run, ModelConfig(hidden=16, sketch_dim=16, dropout=0.0), TrainConfig(epochs=10, lr=0.01), "disease"
+    )
+    ctx = ModelContext(graph, run)
+    rows = ctx.predict(top=10)
+    info = {"model_version": ctx.version, "graph_release": graph.graph_release, "release": graph.graph_release}
+    PredictionStore(home / "predictions.sqlite").replace(info, rows)
+    write_to_neo4j(store, rows, ctx.version, graph.graph_release)
+    return load_settings(neo4j_uri=neo4j_server.uri, home=home, api={"model_dir": str(run)})
+
+
+@pytest.fixture()
+def client(served: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(served, Service(served))) as c:
+        yield c
+
+
+def gql(client: TestClient | httpx.Client, query: str, **variables: object) -> dict:
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+def test_pages_evidence_and_round_trips_do_not_grow_with_page_size(client: TestClient) -> None:
+    store = client.app.state.kg["service"].store  # type: ignore[attr-defined]
+    trips = []
+    for n in (3, 12):
+        before = store.round_trips
+        page = gql(client, PAGE, d="OMIM:100000", n=n)["candidateGenes"]
+        trips.append(store.round_trips - before)
+        assert len(page["edges"]) == min(n, page["totalCount"])
+    assert trips[0] == trips[1] <= 2, trips  # one evidence batch + one gene batch, whatever the page size
+    known = [e["node"] for e in page["edges"] if e["node"]["known"]]
+    assert known and all(
+        k["evidence"]["datatypes"][0] == {"datatype": "curated_association", "score": 1.0, "source": "hpo"}
+        for k in known
+    )
+    new = [e["node"] for e in page["edges"] if not e["node"]["known"]]
+    assert new and all(n["evidence"] == {"__typename": "Evidence", "overall": 0.0, "datatypes": []} for n in new)
+    first = gql(client, PAGE, d="OMIM:100000", n=4)["candidateGenes"]
+    second = gql(client, PAGE, d="OMIM:100000", n=4, after=first["pageInfo"]["endCursor"])["candidateGenes"]
+    ids = [e["node"]["gene"]["id"] for e in first["edges"] + second["edges"]]
+    assert len(set(ids)) == 8 and ids == [e["node"]["gene"]["id"] for e in page["edges"][:8]]
+
+
+def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
+    gene = gql(client, '{ gene(symbol: "oldname1") { __typename ... on Gene { id symbol } } }')["gene"]
+    assert gene == {"__typename": "Gene", "id": "NCBIGene:1", "symbol": "GENE1"}
+    missing = gql(client, '{ gene(symbol: "GENE48X") { ... on NotFound { code closeMatches } } }')["gene"]
+    assert missing["code"] == "NOT_FOUND" and "GENE48" in missing["closeMatches"]
+    disease = gql(
+        client,
+        '{ disease(id: "OMIM:100000") { ... on Disease { name phenotypes { ... on Phenotypes { items { id } } } '
+        "knownGenes { ... on KnownGenes { items { symbol } } } } } }",
+    )["disease"]
+    assert disease["name"] == "syndrome 0" and disease["phenotypes"]["items"] and disease["knownGenes"]["items"]
+    explained = gql(
+        client,
+        '{ explain(gene: "GENE1", disease: "OMIM:100000", topK: 3) { __typename ... on Explanation { '
+        "paths { hops relations nodes { id } } } } }",
+    )["explain"]
+    assert explained["__typename"] == "Explanation" and 1 <= len(explained["paths"]) <= 3
+    ranked = gql(
+        client,
+        '{ candidateGenesForPhenotypes(phenotypes: ["HP:0001021"], first: 5) { ... on PhenotypeRanking { genes { rank } } } }',
+    )["candidateGenesForPhenotypes"]
+    assert [g["rank"] for g in ranked["genes"]] == [1, 2, 3, 4, 5]
+
+
+def test_degraded_mode_and_recovery(client: TestClient, neo4j_server: local_neo4j.ServerConfig) -> None:
+    assert client.get("/readyz").status_code == 200
+    local_neo4j.stop(neo4j_server)
+    try:
+        page = gql(client, PAGE, d="OMIM:100000", n=5)["candidateGenes"]
+        assert page["__typename"] == "CandidateConnection" and len(page["edges"]) == 5  # predictions still served
+        assert {e["node"]["evidence"]["__typename"] for e in page["edges"]} == {"Unavailable"}
+        assert page["edges"][0]["node"]["evidence"]["code"] == "GRAPH_UNAVAILABLE"
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and not ready.json()["graph"]["ok"] and ready.json()["model"]["ok"]
+    finally:
+        local_neo4j.start(neo4j_server)
+    page = gql(client, PAGE, d="OMIM:100000", n=5)["candidateGenes"]  # same app, no restart
+    assert {e["node"]["evidence"]["__typename"] for e in page["edges"]} == {"Evidence"}
+    assert client.get("/readyz").status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_kg_serve_over_http(served: Settings) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KG_NEO4J_URI": served.neo4j_uri,
+        "KG_HOME": str(served.home),
+        "KG_API__MODEL_DIR": str(served.api.model_dir),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kg", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=10) as http:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if http.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    server.stderr.read() if server.stderr else ""
+                )
+                time.sleep(0.5)
+            assert http.get("/readyz").json()["ready"]
+            page = gql(http, PAGE, d="OMIM:100001", n=5)["candidateGenes"]
+            assert page["totalCount"] > 0 and page["edges"][0]["node"]["rank"] >= 1
+            assert 'kg_api_requests_total{path="/graphql",status="200"}' in http.get("/metrics").text
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
