@@ -113,7 +113,8 @@ def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
     assert explained["__typename"] == "Explanation" and 1 <= len(explained["paths"]) <= 3
     ranked = gql(
         client,
-        '{ candidateGenesForPhenotypes(phenotypes: ["HP:0001021"], first: 5) { ... on PhenotypeRanking { genes { rank } } } }',
+        '{ candidateGenesForPhenotypes(phenotypes: ["HP:0001021"], first: 5) '
+        "{ ... on PhenotypeRanking { genes { rank } } } }",
     )["candidateGenesForPhenotypes"]
     assert [g["rank"] for g in ranked["genes"]] == [1, 2, 3, 4, 5]
 
