@@ -25,10 +25,15 @@ class GraphDownMarker:
 DOWN = GraphDownMarker()
 
 
-def _loader(service: Service, fn: Callable[..., dict[Any, Any]], *extra: Any) -> DataLoader[Any, Any]:
+def _loader(
+    service: Service, fn: Callable[..., dict[Any, Any]], *extra: Any, direct: bool = False
+) -> DataLoader[Any, Any]:
     async def load(keys: Sequence[Any]) -> list[Any]:
         try:
-            found = await asyncio.to_thread(service.graph, fn, *extra, list(keys))
+            if direct:  # a Service method with its own cache
+                found = await asyncio.to_thread(fn, list(keys))
+            else:
+                found = await asyncio.to_thread(service.graph, fn, *extra, list(keys))
         except GraphDown:
             return [DOWN for _ in keys]  # each field reports it as a typed Unavailable
         return [found.get(k) for k in keys]
@@ -44,7 +49,7 @@ class Context(BaseContext):
         self.service = service
         self.genes = _loader(service, queries.nodes, "Gene")
         self.diseases = _loader(service, queries.nodes, "Disease")
-        self.evidence = _loader(service, queries.evidence)
+        self.evidence = _loader(service, service.evidence, direct=True)
         self.phenotypes = _loader(service, queries.disease_phenotypes)
         self.known_genes = _loader(service, queries.known_genes)
         self.associations = _loader(service, queries.gene_associations)

@@ -194,7 +194,7 @@ async def _candidates(
     if offset is None:
         return BadInput(code=ErrorCode.BAD_INPUT, message="after: not a cursor returned by this API")
     service = info.context.service
-    current = await run_sync(service.predictions.current_model)
+    current = service.current_predictions()
     if current is None:
         return Unavailable(code=ErrorCode.MODEL_UNAVAILABLE, message="no predictions written yet (run `kg predict`)")
     rows, total = await run_sync(

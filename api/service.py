@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,8 @@ class Service:
         self._lock = threading.Lock()
         self._graph_checked = 0.0
         self._graph_error: str | None = None
+        self._evidence: OrderedDict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = OrderedDict()
+        self._current: tuple[float, dict[str, Any] | None] = (-1e9, None)
         if load_model:
             self.load_model(settings.api.model_dir)
 
@@ -106,6 +109,33 @@ class Service:
             raise GraphDown("the graph database is unavailable; predictions are still served") from exc
         self._graph_error = None
         return result
+
+    def evidence(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """Evidence per pair, from a bounded in-process cache (valid ``evidence_ttl_s``) or one query.
+
+        Evidence only changes when a source is reloaded, so a short TTL bounds staleness while
+        sparing Neo4j the same questions from every page view.
+        """
+        now = time.monotonic()
+        ttl = self.settings.api.evidence_ttl_s
+        with self._lock:
+            hits = {p: v for p in pairs if (v := self._evidence.get(p)) is not None and now - v[0] < ttl}
+        missing = [p for p in pairs if p not in hits]
+        found = self.graph(queries.evidence, missing) if missing else {}
+        with self._lock:
+            for p, rows in found.items():
+                self._evidence[p] = (now, rows)
+                self._evidence.move_to_end(p)
+            while len(self._evidence) > 200_000:
+                self._evidence.popitem(last=False)
+        return {p: hits[p][1] if p in hits else found.get(p, []) for p in pairs}
+
+    def current_predictions(self) -> dict[str, Any] | None:
+        """The current model of the prediction store (re-read at most once a second)."""
+        now = time.monotonic()
+        if now - self._current[0] > 1.0:
+            self._current = (now, self.predictions.current_model())
+        return self._current[1]
 
     def readiness(self) -> dict[str, Any]:
         """A real Cypher query and a loaded model; says what is missing."""

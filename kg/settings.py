@@ -55,6 +55,7 @@ class ApiSettings(BaseModel):
     max_first: int = Field(100, ge=1)
     max_cost: int = Field(5000, ge=1)
     neo4j_timeout_s: float = Field(2.0, gt=0)
+    evidence_ttl_s: float = Field(60.0, ge=0)
 
 
 class Settings(BaseSettings):

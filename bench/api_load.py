@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""API load benchmark: GraphQL ``candidateGenes`` and ``explain`` vs a plain FastAPI endpoint.
+
+Starts ``kg serve`` on loopback (the running Neo4j, ``$KG_HOME/predictions.sqlite`` and the
+model in ``--model``), then drives, from ``--clients`` concurrent clients for ``--requests``
+requests each phase:
+
+1. ``candidateGenes(disease, first: 20)`` with gene symbols and per-datatype evidence;
+2. ``explain(gene, disease)`` for the top candidate;
+3. a plain FastAPI JSON endpoint (started by this script, same service objects, no GraphQL)
+   serving the same top-20 rows with the same evidence — the baseline.
+
+Prints requests/s, p50/p99 latency and errors per phase and the GraphQL/plain ratio.
+Targets (2-core machine): candidateGenes p99 ≤ 50 ms, ≥ 300 req/s, 0 errors; ≤ 3× plain;
+explain p99 ≤ 300 ms.
+
+Usage: ``python bench/api_load.py [--model runs/latest] [--clients 32] [--requests 3000] [--workers 1]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+CANDIDATES = """query($d: String!) { candidateGenes(disease: $d, first: 20) { ... on CandidateConnection {
+  totalCount edges { node { rank score known gene { id symbol }
+  evidence { ... on Evidence { overall datatypes { datatype score source } } } } } } } }"""
+EXPLAIN = """query($g: String!, $d: String!) { explain(gene: $g, disease: $d, topK: 5) { ... on Explanation {
+  logit paths { weight hops relations nodes { id name } } } } }"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def plain_app() -> object:
+    """The baseline: same Service, same rows and evidence, JSON without GraphQL."""
+    from fastapi import FastAPI
+
+    from api.evidence import datatype_rows, overall
+    from api.service import Service
+    from kg.settings import load_settings
+
+    service = Service(load_settings(), load_model=False)
+    app = FastAPI()
+
+    @app.get("/candidates/{disease}")
+    def candidates(disease: str) -> dict:
+        version = service.current_predictions()["model_version"]  # type: ignore[index]
+        rows, total = service.predictions.for_disease(disease, 20, 0, False, 0.0, version)
+        evidence = service.evidence([(r.gene_id, r.disease_id) for r in rows])  # same cache as the API
+        out = []
+        for r in rows:
+            scored = datatype_rows(evidence[(r.gene_id, r.disease_id)])
+            out.append(
+                {
+                    "rank": r.rank,
+                    "score": r.score,
+                    "known": r.known,
+                    "gene": {"id": r.gene_id, "symbol": r.symbol},
+                    "evidence": {"overall": overall(scored), "datatypes": scored},
+                }
+            )
+        return {"totalCount": total, "edges": out}
+
+    return app
+
+
+def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 404):
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.3)
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+    raise SystemExit("server did not start")
+
+
+async def drive(base: str, make: list, clients: int, total: int) -> dict:  # type: ignore[type-arg]
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(total))
+
+    async def worker(http: httpx.AsyncClient) -> None:
+        nonlocal errors
+        for i in counter:
+            method, path, body = make[i % len(make)]
+            start = time.perf_counter()
+            try:
+                r = await (http.post(path, json=body) if method == "POST" else http.get(path))
+                ok = r.status_code == 200 and "errors" not in r.json()
+            except httpx.HTTPError:
+                ok = False
+            latencies.append((time.perf_counter() - start) * 1000)
+            errors += not ok
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+        for _, path, body in make[:20]:  # warm-up
+            await (http.post(path, json=body) if body else http.get(path))
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(http) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(ordered),
+        "p99_ms": ordered[min(len(ordered) - 1, int(0.99 * (len(ordered) - 1)))],
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=Path("runs/latest"))
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--explain-requests", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--plain-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.plain_server:
+        import uvicorn
+
+        uvicorn.run(plain_app(), host="127.0.0.1", port=args.plain_server, log_level="warning")  # type: ignore[arg-type]
+        return
+    from kg.settings import load_settings
+
+    settings = load_settings()
+    db = sqlite3.connect(settings.home / "predictions.sqlite")
+    version = db.execute("SELECT model_version FROM models WHERE current = 1").fetchone()[0]
+    tops = db.execute(
+        "SELECT disease_id, gene_id FROM predictions WHERE model_version = ? AND known = 0 AND rank = 1", (version,)
+    ).fetchall()
+    random.Random(0).shuffle(tops)
+    tops = tops[:500]
+    env = {**os.environ, "KG_API__MODEL_DIR": str(args.model), "KG_API__WORKERS": str(args.workers)}
+    gql_port, plain_port = free_port(), free_port()
+    gql = start([sys.executable, "-m", "kg", "serve", "--port", str(gql_port)], env, gql_port)
+    plain = start([sys.executable, __file__, "--plain-server", str(plain_port)], env, plain_port)
+    try:
+        candidates = [("POST", "/graphql", {"query": CANDIDATES, "variables": {"d": d}}) for d, _ in tops]
+        explains = [("POST", "/graphql", {"query": EXPLAIN, "variables": {"g": g, "d": d}}) for d, g in tops]
+        rows = [("GET", f"/candidates/{d}", None) for d, _ in tops]
+        results = {
+            "candidateGenes (GraphQL)": asyncio.run(
+                drive(f"http://127.0.0.1:{gql_port}", candidates, args.clients, args.requests)
+            ),
+            "explain (GraphQL)": asyncio.run(
+                drive(f"http://127.0.0.1:{gql_port}", explains, args.clients, args.explain_requests)
+            ),
+            "plain FastAPI JSON, same rows": asyncio.run(
+                drive(f"http://127.0.0.1:{plain_port}", rows, args.clients, args.requests)
+            ),
+        }
+    finally:
+        for proc in (gql, plain):
+            proc.terminate()
+            proc.wait(timeout=20)
+    print(f"{args.clients} clients, model {version}, {os.cpu_count()} CPUs, {args.workers} API worker(s)")
+    print(f"{'phase':<32} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, r in results.items():
+        print(
+            f"{name:<32} {r['requests']:>8} {r['rps']:>8.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['errors']:>7}"
+        )
+    g, p = results["candidateGenes (GraphQL)"], results["plain FastAPI JSON, same rows"]
+    print(f"GraphQL overhead: {p['rps'] / g['rps']:.2f}x throughput, {g['p50_ms'] / p['p50_ms']:.2f}x p50 latency")
+
+
+if __name__ == "__main__":
+    main()
