@@ -69,13 +69,18 @@ class RowsPerSecond(ProgressColumn):
         return Text(f"{speed:,.0f} rows/s" if speed else "", style="cyan")
 
 
-def progress() -> Progress:
-    """A progress display with rows/s, on stderr so stdout stays clean for --format json."""
+def progress(unit: str = "rows") -> Progress:
+    """A progress display with rows/s, on stderr so stdout stays clean for --format json.
+
+    Args:
+        unit: ``rows`` shows a rows/s column; anything else (e.g. epochs) leaves it out.
+    """
+    speed = [RowsPerSecond()] if unit == "rows" else []
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        RowsPerSecond(),
+        *speed,
         TimeElapsedColumn(),
         console=err_console,
         transient=False,

@@ -62,7 +62,7 @@ def train_cmd(
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
         graph, _ = export_graph(store, ExportSpec(), settings.home / "exports")
-    with progress() as bar:
+    with progress("epochs") as bar:
         task = bar.add_task("training", total=train_config.epochs)
 
         def on_epoch(row: dict[str, float]) -> None:
