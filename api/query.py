@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 
 from api.context import DOWN, run_sync
 from api.limits import QueryCost, should_mask
@@ -172,13 +180,20 @@ PAGINATED = frozenset({"candidateGenes", "candidateGenesForPhenotypes", "search"
 
 def build_schema(limits: ApiSettings) -> strawberry.Schema:
     """The schema with depth, alias, token and cost limits and masked unexpected errors."""
+    # The limiters' validation rules are built once, so the validation cache (keyed by schema,
+    # document and rules) hits for every repeated document; extensions are factories, so each
+    # operation gets fresh instances (QueryCost keeps per-request state).
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     return strawberry.Schema(
         query=Query,
-        # factories: a fresh extension per operation (QueryCost keeps per-request state)
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            lambda: AddValidationRules(rules),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
             lambda: QueryCost(limits.max_cost, PAGINATED),
             lambda: MaskErrors(should_mask_error=should_mask),
         ],
