@@ -20,7 +20,13 @@ import torch
 from torch import Tensor
 from torch_geometric.typing import EdgeType
 
+from kg.errors import KGError
+
 TARGET: EdgeType = ("Gene", "ASSOCIATED_WITH", "Disease")
+
+
+class SplitError(KGError, ValueError):
+    """The export cannot be split (no target links, too few diseases, bad fractions)."""
 
 
 class SplitMode(StrEnum):
@@ -84,9 +90,9 @@ def make_split(
     """
     mode = SplitMode(mode)
     if target not in edges:
-        raise ValueError(f"the export has no {target} edges to learn from")
+        raise SplitError(f"the export has no {target} edges to learn from (is the hpo source loaded?)")
     if not (0 < val < 1 and 0 < test < 1 and val + test < 1):
-        raise ValueError(f"val and test must be in (0, 1) with val + test < 1, got {val}, {test}")
+        raise SplitError(f"val and test must be in (0, 1) with val + test < 1, got {val}, {test}")
     pos = edges[target]
     gen = torch.Generator().manual_seed(seed)
     if mode is SplitMode.random:
@@ -103,6 +109,8 @@ def make_split(
         val_idx, test_idx = in_val.nonzero().flatten(), in_test.nonzero().flatten()
         train_idx = (~(in_val | in_test)).nonzero().flatten()
         held = torch.cat([val_d, test_d])
+        if val_d.numel() == 0 or test_d.numel() == 0 or val_d.numel() + test_d.numel() >= perm.numel():
+            raise SplitError(f"{perm.numel()} diseases with gene links are too few for a disease-held-out split")
     train = pos[:, train_idx]
     message: dict[EdgeType, Tensor] = {}
     for et, ei in edges.items():
