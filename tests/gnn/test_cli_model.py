@@ -28,6 +28,15 @@ def test_model_commands_end_to_end(store: Neo4jStore, neo4j_server, tmp_path: Pa
     replayed = kg("replay", "--model", str(run), "--format", "json", **env)
     assert replayed.returncode == 0 and json.loads(replayed.stdout)["matches"], replayed.stderr
 
+    evaluated = kg("evaluate", "--model", str(run), "--fidelity-pairs", "4", "--k", "2", "--format", "json", **env)
+    assert evaluated.returncode == 0, evaluated.stderr
+    report = json.loads(evaluated.stdout)
+    assert report["replay_matches_results_json"] is True
+    assert len(report["metrics"]) == 5 and all(0 <= m["auroc"] <= 1 for m in report["metrics"].values())
+    assert report["fidelity"]["pairs"] >= 1
+    assert {"evaluation.md", "evaluation.json", "pr_curve.png"} <= {p.name for p in run.iterdir()}
+    assert "| Phenotype similarity (simGIC, HPO ancestors) |" in (run / "evaluation.md").read_text()
+
     predicted = kg("predict", "--model", str(run), "--top", "3", "--format", "json", **env)
     assert predicted.returncode == 0, predicted.stderr
     summary = json.loads(predicted.stdout)
