@@ -17,4 +17,4 @@ if [ "${DEMO_SKIP_GNN:-0}" != 1 ]; then
   kg explain FBN1 OMIM:154700 --top 5
   echo "baseline comparison: kg evaluate --model runs/latest   (trains 4 baselines, ~3 min)"
 fi
-echo "Neo4j keeps running at bolt://127.0.0.1:7687 (stop it with: .venv/bin/kg neo4j stop)"
+echo "Neo4j keeps running (stop it with: .venv/bin/kg neo4j stop); serve the API with: .venv/bin/kg serve"
