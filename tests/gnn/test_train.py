@@ -44,3 +44,12 @@ def test_early_stopping() -> None:
         n, split, ModelConfig(hidden=8, layers=1, heads=1, dropout=0.0), TrainConfig(epochs=500, lr=0.05, patience=5)
     )
     assert len(result.history) - result.best_epoch <= 5 and len(result.history) < 500
+
+
+def test_training_is_deterministic_for_a_seed() -> None:
+    n, edges = planted()
+    split = make_split(edges, "disease", 0.2, 0.2, seed=0)
+    runs = [train(n, split, ModelConfig(hidden=16, sketch_dim=32), TrainConfig(epochs=5, seed=s)) for s in (0, 0, 1)]
+    same = [runs[0].model.state_dict()[k].equal(v) for k, v in runs[1].model.state_dict().items()]
+    other = [runs[0].model.state_dict()[k].equal(v) for k, v in runs[2].model.state_dict().items()]
+    assert all(same) and not all(other)
