@@ -138,6 +138,10 @@ class Candidate:
             known=row.known,
         )
 
+    @strawberry.field(description="The disease this gene is scored for.")
+    def disease(self) -> Disease:
+        return Disease(id=self.disease_id)
+
     @strawberry.field(description="Known support per datatype (needs the graph).")
     async def evidence(self, info: Ctx) -> EvidenceResult:
         rels = await info.context.evidence.load((self.gene.id, self.disease_id))
@@ -200,7 +204,11 @@ async def _candidates(
     rows, total = await run_sync(
         service.predictions.for_disease, disease, first, offset, include_known, min_score, current["model_version"]
     )
-    if total == 0 and offset == 0:
+    exists = (
+        total > 0
+        or (await run_sync(service.predictions.for_disease, disease, 1, 0, True, 0.0, current["model_version"]))[1] > 0
+    )
+    if not exists:
         ctx = service.model.context
         pool = ctx.graph.node_ids["Disease"] if ctx is not None else []
         import difflib

@@ -118,6 +118,19 @@ def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
         "{ ... on PhenotypeRanking { genes { rank } } } }",
     )["candidateGenesForPhenotypes"]
     assert [g["rank"] for g in ranked["genes"]] == [1, 2, 3, 4, 5]
+    strict = gql(
+        client,
+        '{ candidateGenes(disease: "OMIM:100000", minScore: 2.0) '
+        "{ __typename ... on CandidateConnection { totalCount } } "
+        'unknown: candidateGenes(disease: "OMIM:10000") { __typename ... on NotFound { closeMatches } } '
+        'gene(symbol: "GENE2") { ... on Gene { predictedDiseases(first: 2) { rank disease { id name } } } } }',
+    )
+    assert strict["candidateGenes"] == {"__typename": "CandidateConnection", "totalCount": 0}  # filtered, not unknown
+    assert strict["unknown"]["__typename"] == "NotFound" and strict["unknown"]["closeMatches"][0].startswith(
+        "OMIM:1000"
+    )
+    predicted = strict["gene"]["predictedDiseases"]
+    assert predicted and all(p["disease"]["id"].startswith("OMIM:") and p["disease"]["name"] for p in predicted)
 
 
 def test_degraded_mode_and_recovery(client: TestClient, neo4j_server: local_neo4j.ServerConfig) -> None:
