@@ -67,62 +67,54 @@ def evidence(store: Neo4jStore, pairs: Sequence[tuple[str, str]]) -> dict[tuple[
     return out
 
 
+def _grouped(store: Neo4jStore, query: str, ids: Sequence[str]) -> dict[str, list[Row]]:
+    """Run ``query`` (``$ids`` in; ``id, row`` out, ordered) and group the rows by id."""
+    out: dict[str, list[Row]] = {i: [] for i in ids}
+    for r in _rows(store, query, ids=list(ids)):
+        out[r["id"]].append(r["row"])
+    return out
+
+
 def disease_phenotypes(store: Neo4jStore, disease_ids: Sequence[str]) -> dict[str, list[Row]]:
     """Phenotypes of each disease (id, name, frequency when HPO gives one)."""
-    rows = _rows(
+    return _grouped(
         store,
         "UNWIND $ids AS id MATCH (d:Disease {id: id})-[r:HAS_PHENOTYPE]->(p:Phenotype) "
-        "RETURN id, p.id AS phenotype, p.name AS name, r.frequency_value AS frequency ORDER BY id, p.id",
-        ids=list(disease_ids),
+        "RETURN id, {id: p.id, name: p.name, frequency: r.frequency_value} AS row ORDER BY id, p.id",
+        disease_ids,
     )
-    out: dict[str, list[Row]] = {i: [] for i in disease_ids}
-    for r in rows:
-        out[r["id"]].append({"id": r["phenotype"], "name": r["name"], "frequency": r["frequency"]})
-    return out
 
 
 def known_genes(store: Neo4jStore, disease_ids: Sequence[str]) -> dict[str, list[Row]]:
     """Genes with a curated association to each disease."""
-    rows = _rows(
+    return _grouped(
         store,
         "UNWIND $ids AS id MATCH (g:Gene)-[r:ASSOCIATED_WITH]->(d:Disease {id: id}) "
-        "RETURN id, g.id AS gene, g.symbol AS symbol, r.source AS source ORDER BY id, g.symbol",
-        ids=list(disease_ids),
+        "RETURN id, {id: g.id, symbol: g.symbol, source: r.source} AS row ORDER BY id, g.symbol",
+        disease_ids,
     )
-    out: dict[str, list[Row]] = {i: [] for i in disease_ids}
-    for r in rows:
-        out[r["id"]].append({"id": r["gene"], "symbol": r["symbol"], "source": r["source"]})
-    return out
 
 
 def gene_associations(store: Neo4jStore, gene_ids: Sequence[str]) -> dict[str, list[Row]]:
     """Every evidence relationship from each gene to a disease."""
-    rows = _rows(
+    return _grouped(
         store,
         "UNWIND $ids AS id MATCH (g:Gene {id: id})-[r:ASSOCIATED_WITH|MUTATED_IN|UPREGULATED_IN|DOWNREGULATED_IN]->"
-        "(d:Disease) RETURN id, d.id AS disease, d.name AS name, type(r) AS type, properties(r) AS props "
-        "ORDER BY id, d.id, type",
-        ids=list(gene_ids),
+        "(d:Disease) RETURN id, {disease: d.id, name: d.name, type: type(r), props: properties(r)} AS row "
+        "ORDER BY id, d.id, type(r)",
+        gene_ids,
     )
-    out: dict[str, list[Row]] = {i: [] for i in gene_ids}
-    for r in rows:
-        out[r["id"]].append({"disease": r["disease"], "name": r["name"], "type": r["type"], "props": r["props"]})
-    return out
 
 
 def gene_expression(store: Neo4jStore, gene_ids: Sequence[str]) -> dict[str, list[Row]]:
     """GTEx median TPM per tissue of each gene, highest first."""
-    rows = _rows(
+    return _grouped(
         store,
         "UNWIND $ids AS id MATCH (g:Gene {id: id})-[r:EXPRESSED_IN]->(t:Tissue) "
-        "RETURN id, t.id AS tissue, t.name AS name, r.tpm_median AS tpm, r.specificity AS specificity, "
-        "r.synthetic AS synthetic ORDER BY id, tpm DESC",
-        ids=list(gene_ids),
+        "RETURN id, {tissue: t.id, name: t.name, tpm: r.tpm_median, specificity: r.specificity, "
+        "synthetic: r.synthetic} AS row ORDER BY id, r.tpm_median DESC",
+        gene_ids,
     )
-    out: dict[str, list[Row]] = {i: [] for i in gene_ids}
-    for r in rows:
-        out[r["id"]].append({k: r[k] for k in ("tissue", "name", "tpm", "specificity", "synthetic")})
-    return out
 
 
 def search(store: Neo4jStore, text: str, labels: Sequence[str], first: int) -> list[Row]:
