@@ -27,6 +27,7 @@ from api.schema import (
     _down,
     _explain,
     _no_model,
+    not_found,
 )
 from api.service import GraphDown
 from api.types import (
@@ -142,9 +143,7 @@ class Query:
         try:
             rows = await run_sync(state.context.rank_phenotypes, phenotypes, first)
         except UnknownId as exc:
-            message = str(exc).split(";")[0]
-            close = str(exc).split("close matches: ")[1].split(", ") if "close matches: " in str(exc) else []
-            return NotFound(code=ErrorCode.NOT_FOUND, message=message, close_matches=close)
+            return not_found(exc)
         return PhenotypeRanking(
             model_version=state.info["version"],
             phenotypes=phenotypes,

@@ -50,6 +50,11 @@ def _no_model(info: Ctx) -> Unavailable:
     return Unavailable(code=ErrorCode.MODEL_UNAVAILABLE, message=info.context.service.model.error or "no model")
 
 
+def not_found(exc: Any) -> NotFound:
+    """The typed error of a :class:`gnn.inference.UnknownId`."""
+    return NotFound(code=ErrorCode.NOT_FOUND, message=exc.reason, close_matches=exc.close_matches)
+
+
 def _check_first(info: Ctx, first: int) -> BadInput | None:
     cap = info.context.service.settings.api.max_first
     if not 1 <= first <= cap:
@@ -238,8 +243,7 @@ async def _explain(info: Ctx, gene: str, disease: str, top_k: int) -> Explanatio
         g = state.context.lookup("Gene", gene)
         d = state.context.lookup("Disease", disease)
     except UnknownId as exc:
-        close = str(exc).split("close matches: ")[1].split(", ") if "close matches: " in str(exc) else []
-        return NotFound(code=ErrorCode.NOT_FOUND, message=str(exc).split(";")[0], close_matches=close)
+        return not_found(exc)
     e = await run_sync(state.explainer.explain, g, d, top_k)
 
     def ref(n: dict[str, Any]) -> NodeRef:

@@ -28,7 +28,17 @@ from kg.typing import EdgeType
 
 
 class UnknownId(KGError):
-    """A gene, disease or phenotype id that is not in the model's graph."""
+    """A gene, disease or phenotype id that is not in the model's graph.
+
+    Args:
+        reason: What was not found.
+        close_matches: Ids or symbols close to it (shown after the reason).
+    """
+
+    def __init__(self, reason: str, close_matches: list[str] | None = None) -> None:
+        self.reason, self.close_matches = reason, list(close_matches or [])
+        hint = f"; close matches: {', '.join(self.close_matches)}" if self.close_matches else ""
+        super().__init__(reason + hint)
 
 
 class ModelContext:
@@ -67,9 +77,8 @@ class ModelContext:
             return self._symbols[key.upper()]
         pool = list(index) + (list(self._symbols) if node_type == "Gene" else [])
         close = difflib.get_close_matches(key if node_type != "Gene" else key.upper(), pool, n=3, cutoff=0.75)
-        hint = f"; close matches: {', '.join(close)}" if close else ""
         raise UnknownId(
-            f"unknown {node_type.lower()} {key!r}: not in the model's graph {self.graph.graph_release}{hint}"
+            f"unknown {node_type.lower()} {key!r}: not in the model's graph {self.graph.graph_release}", close
         )
 
     def name(self, node_type: str, index: int) -> str | None:
