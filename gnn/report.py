@@ -24,7 +24,7 @@ from gnn.export import ExportedGraph
 from gnn.features import Featuriser
 from gnn.inference import ModelContext
 from gnn.model import ModelConfig
-from gnn.split import make_split
+from gnn.split import Split, make_split
 from gnn.train import GNNScorer, TrainConfig, train, with_target
 
 METRICS = ("mrr", "hits@1", "hits@10", "hits@50", "auroc", "auprc")
@@ -36,16 +36,28 @@ def _model_config(config: dict[str, Any], **override: Any) -> ModelConfig:
 
 def replay(graph: ExportedGraph, run: Path) -> dict[str, Any]:
     """Rebuild the run's split from its seed and mode and re-evaluate the saved weights on it."""
+    ctx, saved, split = _rebuild(graph, run)
+    replayed = score_pairs(_saved_model(ctx, split), split, split.test, ctx.num_nodes["Gene"]).metrics
+    matches = _matches(replayed, saved)
+    return {"model_version": ctx.version, "saved": saved["metrics"], "replayed": replayed, "matches": matches}
+
+
+def _rebuild(graph: ExportedGraph, run: Path) -> tuple[ModelContext, dict[str, Any], Split]:
+    """The run's model, its saved results and its split, rebuilt from the seed and mode."""
     ctx = ModelContext(graph, run)
     saved = json.loads((run / "results.json").read_text())
-    data = graph.data
-    edges = {et: data[et].edge_index for et in data.edge_types}
-    split = make_split(edges, saved["split"]["mode"], seed=int(ctx.config["train"]["seed"]))
-    featuriser = Featuriser(ctx.num_nodes, split.message_edges, ctx.model.config.sketch_dim, ctx.model.config.seed)
-    scorer = GNNScorer(ctx.model, featuriser, with_target(split, split.train))
-    replayed = score_pairs(scorer, split, split.test, ctx.num_nodes["Gene"]).metrics
-    matches = all(abs(replayed[m] - saved["metrics"][m]) < 1e-5 for m in METRICS if m in saved["metrics"])
-    return {"model_version": ctx.version, "saved": saved["metrics"], "replayed": replayed, "matches": matches}
+    edges = {et: graph.data[et].edge_index for et in graph.data.edge_types}
+    return ctx, saved, make_split(edges, saved["split"]["mode"], seed=int(ctx.config["train"]["seed"]))
+
+
+def _saved_model(ctx: ModelContext, split: Split) -> GNNScorer:
+    config = ctx.model.config
+    featuriser = Featuriser(ctx.num_nodes, split.message_edges, config.sketch_dim, config.seed)
+    return GNNScorer(ctx.model, featuriser, with_target(split, split.train))
+
+
+def _matches(replayed: dict[str, float], saved: dict[str, Any]) -> bool:
+    return all(abs(replayed[m] - saved["metrics"][m]) < 1e-5 for m in METRICS if m in saved["metrics"])
 
 
 def evaluate_run(
@@ -56,13 +68,9 @@ def evaluate_run(
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     """Evaluate the run in ``run`` and all baselines on its split; returns the report dict."""
-    ctx = ModelContext(graph, run)
-    saved = json.loads((run / "results.json").read_text())
-    data = graph.data
-    edges = {et: data[et].edge_index for et in data.edge_types}
+    ctx, saved, split = _rebuild(graph, run)
     num_nodes = ctx.num_nodes
     train_config = TrainConfig(**ctx.config["train"])
-    split = make_split(edges, saved["split"]["mode"], seed=train_config.seed)
     genes = num_nodes["Gene"]
     results: dict[str, Scored] = {}
     timings: dict[str, float] = {}
@@ -74,15 +82,11 @@ def evaluate_run(
         timings[name] = time.perf_counter() - start
         results[name] = score_pairs(model, split, split.test, genes)
 
-    def attention() -> GeneScorer:
-        featuriser = Featuriser(num_nodes, split.message_edges, ctx.model.config.sketch_dim, ctx.model.config.seed)
-        return GNNScorer(ctx.model, featuriser, with_target(split, split.train))
-
     def sage() -> GeneScorer:
         trained = train(num_nodes, split, _model_config(ctx.config, conv="sage"), train_config)
         return GNNScorer(trained.model, trained.featuriser, with_target(split, split.train))
 
-    run_model("HeteroGAT (attention, this run)", attention)
+    run_model("HeteroGAT (attention, this run)", lambda: _saved_model(ctx, split))
     timings["HeteroGAT (attention, this run)"] = float(saved.get("train_seconds", float("nan")))  # training, not replay
     run_model("Popularity (gene degree)", lambda: Popularity(num_nodes, split))
     run_model("Phenotype similarity (simGIC, HPO ancestors)", lambda: PhenotypeSimilarity(num_nodes, split))
@@ -90,7 +94,7 @@ def evaluate_run(
     run_model("DistMult (KG embedding)", lambda: DistMult(num_nodes, split))
     attention_name = next(iter(results))
     replay = results[attention_name].metrics
-    replay_ok = all(abs(replay[m] - saved["metrics"][m]) < 1e-5 for m in METRICS if m in saved["metrics"])
+    replay_ok = _matches(replay, saved)
     baselines = {n: r.metrics for n, r in results.items() if n != attention_name}
     best = {m: max(b[m] for b in baselines.values()) for m in METRICS}
     relative = {m: (replay[m] / best[m] - 1.0) if best[m] > 0 else float("inf") for m in METRICS}
