@@ -8,7 +8,7 @@ because the Neo4j driver is synchronous.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -60,6 +60,3 @@ class Context(BaseContext):
 async def run_sync(fn: Callable[..., Any], *args: Any) -> Any:
     """Run blocking work (SQLite, model) off the event loop."""
     return await asyncio.to_thread(fn, *args)
-
-
-Awaited = Awaitable[Any]
