@@ -14,6 +14,7 @@ PREFIXES: dict[NodeLabel, tuple[str, ...]] = {
     NodeLabel.DISEASE: ("OMIM", "ORPHA", "DECIPHER", "MONDO"),
     NodeLabel.PHENOTYPE: ("HP",),
     NodeLabel.TISSUE: ("UBERON",),
+    NodeLabel.GO_TERM: ("GO",),
 }
 #: Numeric properties and their allowed closed ranges (``frequency`` of HAS_PHENOTYPE is
 #: the raw HPO string; its number is ``frequency_value``).

@@ -14,6 +14,7 @@ CURIE_PATTERNS: dict[str, re.Pattern[str]] = {
     "DECIPHER": re.compile(r"^DECIPHER:\d+$"),
     "MONDO": re.compile(r"^MONDO:\d{7}$"),
     "UBERON": re.compile(r"^UBERON:\d{7}$"),
+    "GO": re.compile(r"^GO:\d{7}$"),
 }
 
 

@@ -21,6 +21,7 @@ class NodeLabel(StrEnum):
     DISEASE = "Disease"
     PHENOTYPE = "Phenotype"
     TISSUE = "Tissue"
+    GO_TERM = "GOTerm"
 
 
 class RelType(StrEnum):
@@ -34,6 +35,8 @@ class RelType(StrEnum):
     HAS_PHENOTYPE = "HAS_PHENOTYPE"
     IS_A = "IS_A"
     LOCALIZES_TO = "LOCALIZES_TO"
+    ANNOTATED_WITH = "ANNOTATED_WITH"
+    INTERACTS_WITH = "INTERACTS_WITH"
 
 
 #: (start label, end label) of every relationship type.
@@ -46,6 +49,9 @@ ENDPOINTS: dict[RelType, tuple[NodeLabel, NodeLabel]] = {
     RelType.HAS_PHENOTYPE: (NodeLabel.DISEASE, NodeLabel.PHENOTYPE),
     RelType.IS_A: (NodeLabel.PHENOTYPE, NodeLabel.PHENOTYPE),
     RelType.LOCALIZES_TO: (NodeLabel.DISEASE, NodeLabel.TISSUE),
+    RelType.ANNOTATED_WITH: (NodeLabel.GENE, NodeLabel.GO_TERM),
+    # Undirected in meaning: stored once per pair, start id < end id.
+    RelType.INTERACTS_WITH: (NodeLabel.GENE, NodeLabel.GENE),
 }
 
 #: Properties that, with the two endpoints and the type, identify one relationship.
@@ -68,6 +74,8 @@ REQUIRED_EDGE_PROPERTIES: dict[RelType, tuple[str, ...]] = {
     RelType.HAS_PHENOTYPE: (),
     RelType.IS_A: (),
     RelType.LOCALIZES_TO: (),
+    RelType.ANNOTATED_WITH: ("evidence", "aspect"),
+    RelType.INTERACTS_WITH: ("method",),
 }
 
 #: Labels of bookkeeping nodes that are not part of the biological graph.

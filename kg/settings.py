@@ -37,6 +37,8 @@ class EtlSettings(BaseModel):
     de_normal: Literal["pooled", "tcga", "gtex"] = "pooled"
     mutation_min_patients: int = Field(1, ge=1)
     maf_project: str | None = None
+    go_include_iea: bool = True
+    string_min_score: int = Field(700, ge=0, le=1000)
     sources: dict[str, str] = Field(default_factory=dict)
 
 

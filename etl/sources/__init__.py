@@ -5,8 +5,10 @@ from __future__ import annotations
 from etl.sources.base import Source, SourceContext
 from etl.sources.gdc_counts import GdcCountsSource
 from etl.sources.genes import GenesSource
+from etl.sources.go import GoSource
 from etl.sources.gtex import GtexSource
 from etl.sources.hpo import HpoSource
+from etl.sources.interactions import InteractionsSource
 from etl.sources.maf import MafSource
 from etl.sources.projects import TcgaProjectsSource
 from etl.sources.xena import XenaSource
@@ -19,6 +21,8 @@ REGISTRY: dict[str, Source] = {
         TcgaProjectsSource(),
         HpoSource(),
         GtexSource(),
+        GoSource(),
+        InteractionsSource(),
         MafSource(),
         XenaSource(),
         GdcCountsSource(),

@@ -1,4 +1,4 @@
-"""GTEx gene median TPM (GCT ``#1.2``, v8/v10) → Gene–Tissue ``EXPRESSED_IN``.
+"""GTEx gene median TPM (GCT ``#1.2`` or header-only, v7/v8/v10) → Gene–Tissue ``EXPRESSED_IN``.
 
 An edge is written where the median TPM is at least ``gtex_min_tpm`` (default 1 TPM).
 ``specificity`` is the tissue specificity index of that tissue for that gene:
@@ -17,9 +17,11 @@ import numpy as np
 
 from etl.io import LocalFile, is_number, numbered_lines, parse_int
 from etl.sources.base import SourceContext
+from etl.sources.packaged import wheel_data
 from kg.errors import SourceFormatError
 from kg.schema import Edge, Record, RelType
 
+V7_FILE = "GTEx_Analysis_2016-01-15_v7_RNASeQCv1.1.8_gene_median_tpm.gct"
 _VERSION = re.compile(r"_(v\d+)[_.]")
 
 
@@ -39,7 +41,10 @@ class GtexSource:
     needs_genes: ClassVar[bool] = True
 
     def default_location(self) -> str | None:
-        """The shipped synthetic sample."""
+        """The real GTEx v7 median TPM of the mantis-ml wheel; the synthetic sample if that is not installed."""
+        real = wheel_data("mantis_ml", f"gtex/RNASeq/{V7_FILE}")
+        if real is not None:
+            return str(real)
         return str(resources.files("etl.data").joinpath("synthetic/SYNTHETIC_GTEx_gene_median_tpm.gct.gz"))
 
     def version(self, files: list[LocalFile]) -> str:
@@ -57,24 +62,36 @@ class GtexSource:
         first = next(lines, None)
         if first is None:
             raise SourceFormatError(f.origin, 1, None, "empty file")
-        if first[1].strip() != "#1.2":
-            raise SourceFormatError(f.origin, 1, None, f"not a GCT 1.2 file: first line is {first[1][:40]!r}")
-        dims = next(lines, (2, ""))
-        parts = dims[1].split("\t")
-        if len(parts) < 2:
-            raise SourceFormatError(f.origin, 2, None, f"expected '<rows>\\t<columns>', got {dims[1][:40]!r}")
-        n_rows = parse_int(parts[0], f.origin, 2, "rows")
-        n_cols = parse_int(parts[1], f.origin, 2, "columns")
-        lineno, header_line = next(lines, (3, ""))
+        n_rows: int | None = None
+        if first[1].strip() == "#1.2":
+            dims = next(lines, (2, ""))
+            parts = dims[1].split("\t")
+            if len(parts) < 2:
+                raise SourceFormatError(f.origin, 2, None, f"expected '<rows>\\t<columns>', got {dims[1][:40]!r}")
+            n_rows = parse_int(parts[0], f.origin, 2, "rows")
+            n_cols: int | None = parse_int(parts[1], f.origin, 2, "columns")
+            header_no, header_line = next(lines, (3, ""))
+        else:
+            # GCTs re-saved without their two "#1.2" lines (e.g. GTEx v7 in the mantis-ml wheel):
+            # the column header comes first and the dimensions are not declared.
+            n_cols = None
+            header_no, header_line = first
         header = header_line.split("\t")
-        if header[:2] != ["Name", "Description"]:
+        if [h.lower() for h in header[:2]] not in (["name", "description"], ["gene_id", "gene_name"]):
             raise SourceFormatError(
-                f.origin, 3, header[0] if header else None, "header must start with Name, Description"
+                f.origin,
+                header_no,
+                header[0] if header else None,
+                f"not a GCT file: expected '#1.2' or a 'Name<tab>Description' header, got {header_line[:40]!r}",
             )
         tissues = header[2:]
+        if not tissues:
+            raise SourceFormatError(f.origin, header_no, None, "no tissue columns after Name, Description")
+        if n_cols is None:
+            n_cols = len(tissues)
         if len(tissues) != n_cols:
             raise SourceFormatError(
-                f.origin, 3, None, f"header has {len(tissues)} tissue columns, line 2 says {n_cols}"
+                f.origin, header_no, None, f"header has {len(tissues)} tissue columns, line 2 says {n_cols}"
             )
         table = ctx.cohort_table()
         mapped = [(i, table.tissue_of_gtex(t)) for i, t in enumerate(tissues)]
@@ -108,7 +125,7 @@ class GtexSource:
                 ctx.count("duplicate_gene_rows")
                 values = np.maximum(best[gene], values)
             best[gene] = values
-        if seen != n_rows:
+        if n_rows is not None and seen != n_rows:
             raise SourceFormatError(f.origin, None, None, f"line 2 says {n_rows} rows but the file has {seen}")
         ctx.count("genes", len(best))
         idx = np.array([i for i, _ in keep], dtype=int)

@@ -11,7 +11,7 @@ from kg.errors import SourceFormatError
 from kg.schema import Edge, RelType
 from tests.conftest import make_ctx
 
-SYNTH = Path(str(REGISTRY["gtex"].default_location())).parent
+SYNTH = Path(str(REGISTRY["tcga-maf"].default_location()).split(",")[0]).parent
 
 
 def test_xena_planted_de_pooled_vs_tcga_only(genes: GeneResolver) -> None:

@@ -8,7 +8,7 @@ from etl.genemap import GeneResolver
 from etl.sources.gtex import GtexSource, tau
 from kg.errors import SourceFormatError
 from kg.schema import Edge
-from tests.conftest import make_ctx
+from tests.conftest import FIXTURES, make_ctx
 
 HEADER = "Name\tDescription\tLiver\tLung\tCells - Cultured fibroblasts"
 
@@ -55,8 +55,8 @@ def test_malformed_gct(tmp_path: Path, genes: GeneResolver, rows: list[str], dim
 
 
 def test_not_gct_and_truncated_gzip(tmp_path: Path, genes: GeneResolver) -> None:
-    (tmp_path / "a.gct").write_text("Name\tDescription\n")
-    with pytest.raises(SourceFormatError, match="not a GCT 1.2 file"):
+    (tmp_path / "a.gct").write_text("#1.3\n1\t1\nid\tname\tLiver\n")
+    with pytest.raises(SourceFormatError, match=r"a.gct:1 \[#1.3\]: not a GCT file"):
         list(GtexSource().read(make_ctx("gtex", [tmp_path / "a.gct"], genes)))
     good = _gct(tmp_path / "b.gct.gz", [f"ENSG00000141510.16\tTP53\t{i}\t1\t1" for i in range(2000)])
     (tmp_path / "c.gct.gz").write_bytes(good.read_bytes()[:-200])
@@ -67,3 +67,21 @@ def test_not_gct_and_truncated_gzip(tmp_path: Path, genes: GeneResolver) -> None
 def test_tau() -> None:
     assert tau(np.array([5.0, 0.0, 0.0])) == 1.0
     assert tau(np.array([2.0, 2.0, 2.0])) == 0.0
+
+
+def test_v7_file_without_its_gct_lines(genes: GeneResolver) -> None:
+    """The real GTEx v7 head from the mantis-ml wheel: no '#1.2' lines, 'gene_id  Gene_Name' header."""
+    f = FIXTURES / "gtex" / "GTEx_Analysis_2016-01-15_v7_RNASeQCv1.1.8_gene_median_tpm.gct"
+    ctx = make_ctx("gtex", [f], genes)
+    edges = [e for e in GtexSource().read(ctx) if isinstance(e, Edge)]
+    tp53 = {e.end: e.props["tpm_median"] for e in edges if e.start == "NCBIGene:7157"}
+    assert len(tp53) > 40 and tp53["UBERON:0001114"] > 1  # liver
+    assert ctx.stats["columns_not_tissues"] == 2  # EBV lymphocytes, transformed fibroblasts
+    assert GtexSource().version(ctx.files).startswith("v7+")
+
+
+def test_header_that_is_not_gct_is_refused(tmp_path: Path, genes: GeneResolver) -> None:
+    f = tmp_path / "median.tsv"
+    f.write_text("gene\tsymbol\tLiver\nENSG00000141510\tTP53\t3\n")
+    with pytest.raises(SourceFormatError, match=r"median.tsv:1 \[gene\]: not a GCT file"):
+        list(GtexSource().read(make_ctx("gtex", [f], genes)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -19,13 +20,21 @@ from kg.store import Neo4jStore
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 SETTINGS = EtlSettings()
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+#: Small inputs for the heavy real sources, so that the repeated loads below stay quick; the
+#: real defaults are read by the contract test and loaded whole by the CLI end-to-end test.
+SMALL = {
+    "gtex": str(resources.files("etl.data").joinpath("synthetic/SYNTHETIC_GTEx_gene_median_tpm.gct.gz")),
+    "go": str(FIXTURES / "go" / "goa_human_head.gaf"),
+    "interactions": str(FIXTURES / "interactions" / "inweb_pairwise_gene_interactions.tsv"),
+}
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory):
-    """The default release (real HPO + gene reference, synthetic TCGA/GTEx), built once."""
+    """Real HPO + gene reference, synthetic TCGA/GTEx, heads of GO and InWeb; built once."""
     home = tmp_path_factory.mktemp("kghome")
-    return home, build_release({}, SETTINGS, home)
+    return home, build_release(SMALL, SETTINGS, home)
 
 
 def expected_counts(results: list[SourceResult]) -> tuple[dict[str, int], dict[str, int]]:
@@ -86,12 +95,12 @@ def test_new_version_of_one_source_replaces_only_its_edges(store: Neo4jStore, re
     home, report = release
     load_results(store, report.release, report.results, SETTINGS)
     before = store.count_edges(by_source=True)
-    gct = Path(str(REGISTRY["gtex"].default_location()))
+    gct = Path(SMALL["gtex"])
     lines = gzip.decompress(gct.read_bytes()).decode().splitlines()
     kept = lines[3:503]  # a "new GTEx release" with 500 of the genes
     new = tmp_path / "GTEx_Analysis_v10_gene_median_tpm.gct.gz"
     new.write_bytes(gzip.compress("\n".join(["#1.2", f"{len(kept)}\t{lines[1].split()[1]}", lines[2], *kept]).encode()))
-    report2 = build_release({"gtex": str(new)}, SETTINGS, home)
+    report2 = build_release({**SMALL, "gtex": str(new)}, SETTINGS, home)
     outcome = load_results(store, report2.release, report2.results, SETTINGS)
     assert outcome["gtex"] == "loaded" and {v for k, v in outcome.items() if k != "gtex"} == {"unchanged"}
     after = store.count_edges(by_source=True)
@@ -113,11 +122,11 @@ def test_bad_input_leaves_the_database_as_it_was(store: Neo4jStore, release, tmp
     home, report = release
     load_results(store, report.release, report.results, SETTINGS)
     before = db_counts(store)
-    gct = Path(str(REGISTRY["gtex"].default_location()))
+    gct = Path(SMALL["gtex"])
     broken = tmp_path / "GTEx_broken.gct.gz"
     broken.write_bytes(gct.read_bytes()[: gct.stat().st_size // 2])
     with pytest.raises(SourceFormatError, match="GTEx_broken.gct.gz:\\d+: truncated or corrupt gzip"):
-        build_release({"gtex": str(broken)}, SETTINGS, home)
+        build_release({**SMALL, "gtex": str(broken)}, SETTINGS, home)
     assert db_counts(store) == before
 
 
