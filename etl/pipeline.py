@@ -40,6 +40,7 @@ class RunReport:
     results: list[SourceResult]
     load: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    resolver: GeneResolver | None = None
 
 
 def no_progress(description: str, total: int | None) -> Advance:
@@ -82,13 +83,15 @@ def unpack(archive: LocalFile, cache_dir: Path) -> Path:
     return target
 
 
-def locations(overrides: dict[str, str]) -> dict[str, str]:
-    """Default location of every source, with ``overrides`` applied (names checked)."""
-    unknown = sorted(set(overrides) - set(REGISTRY))
+def locations(overrides: dict[str, str], only: set[str] | None = None) -> dict[str, str]:
+    """Default location of every source (or of the ``only`` ones), with ``overrides`` applied (names checked)."""
+    unknown = sorted((set(overrides) | (only or set())) - set(REGISTRY))
     if unknown:
         raise UnknownSource(f"unknown source {unknown[0]!r}; known: {', '.join(REGISTRY)}")
     out: dict[str, str] = {}
     for name, source in REGISTRY.items():
+        if only is not None and name not in only:
+            continue
         loc = overrides.get(name) or source.default_location()
         if loc:
             out[name] = loc
@@ -194,9 +197,10 @@ def transform(
     settings: EtlSettings,
     home: Path,
     start: StartTask = no_progress,
+    only: set[str] | None = None,
 ) -> tuple[str, list[SourceResult], dict[str, Rejects], GeneResolver]:
-    """Extract and validate every source; nothing is written anywhere."""
-    locs = locations(overrides)
+    """Extract and validate every source (or the ``only`` ones); nothing is written anywhere."""
+    locs = locations(overrides, only)
     if "genes" not in locs:
         raise KGError("the gene reference ('genes' source) is required")
     cohorts = CohortTable()
@@ -221,11 +225,16 @@ def transform(
 
 
 def build_release(
-    overrides: dict[str, str], settings: EtlSettings, home: Path, write: bool = True, start: StartTask = no_progress
+    overrides: dict[str, str],
+    settings: EtlSettings,
+    home: Path,
+    write: bool = True,
+    start: StartTask = no_progress,
+    only: set[str] | None = None,
 ) -> RunReport:
     """Transform and (unless ``write`` is false) write the release folder with reports."""
     t0 = time.perf_counter()
-    rid, results, all_rejects, resolver = transform(overrides, settings, home, start)
+    rid, results, all_rejects, resolver = transform(overrides, settings, home, start, only)
     out: Path | None = None
     if write:
         out = write_release(home / "releases", rid, results, settings.model_dump())
@@ -234,4 +243,4 @@ def build_release(
                 rejects.write(out / "rejects" / f"{name}.tsv")
             if resolver.unresolved_count(name):
                 resolver.write_report(out / "unresolved" / f"{name}.tsv", name)
-    return RunReport(rid, out, results, seconds=time.perf_counter() - t0)
+    return RunReport(rid, out, results, seconds=time.perf_counter() - t0, resolver=resolver)

@@ -23,6 +23,7 @@ from kg.schema import Edge, Record, RelType
 
 V7_FILE = "GTEx_Analysis_2016-01-15_v7_RNASeQCv1.1.8_gene_median_tpm.gct"
 _VERSION = re.compile(r"_(v\d+)[_.]")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def tau(log_expr: np.ndarray) -> float:
@@ -50,7 +51,9 @@ class GtexSource:
     def version(self, files: list[LocalFile]) -> str:
         """GTEx release from the file name (``v8``, ``v10``) plus checksum."""
         m = _VERSION.search(files[0].name)
-        return f"{m.group(1) if m else 'unknown'}+sha256:{files[0].sha256[:12]}"
+        dated = _DATE.search(files[0].name)  # "GTEx_Analysis_2016-01-15_v7_…": the release date
+        release = f"{m.group(1) if m else 'unknown'}{':' + dated.group(0) if dated else ''}"
+        return f"{release}+sha256:{files[0].sha256[:12]}"
 
     def read(self, ctx: SourceContext) -> Iterator[Record]:
         """Yield EXPRESSED_IN edges (Tissue nodes come from the tissue table)."""

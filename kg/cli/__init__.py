@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from kg.cli import benchmark as benchmark_cmd
 from kg.cli import cypher as cypher_cmd
 from kg.cli import export as export_cmd
 from kg.cli import model as model_cmd
@@ -30,6 +31,7 @@ app.command(name="cypher")(cypher_cmd.cypher)
 app.command(name="export")(export_cmd.export)
 app.command(name="train")(train_cmd.train_cmd)
 app.command(name="evaluate")(model_cmd.evaluate)
+app.command(name="benchmark")(benchmark_cmd.benchmark)
 app.command(name="replay")(model_cmd.replay)
 app.command(name="predict")(model_cmd.predict)
 app.command(name="rank")(model_cmd.rank)

@@ -1,0 +1,276 @@
+"""Prospective benchmark: train on an old HPO release's graph, rank genes for later diseases.
+
+The diseases first described in a newer release are ranked from their phenotypes alone,
+against baselines in the same run. Every protein-coding gene of the reference is a candidate
+(not only genes that already had a disease); a true gene outside the export ranks last. Ranks are realistic
+(ties count half) and filtered (a disease's other true genes are removed). Metrics are reported
+overall, per id space (OMIM, ORPHA) and for *novel-gene* diseases, none of whose genes had a
+disease link in the old release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import torch
+from torch import Tensor
+
+from gnn.export import ExportedGraph
+from gnn.features import Featuriser
+from gnn.metrics import filtered_ranks
+from gnn.model import HeteroGAT, ModelConfig
+from gnn.ontology import HAS_PHENOTYPE, IS_A
+from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
+from gnn.split import TARGET, SplitMode, make_split, reverse
+from gnn.train import TrainConfig, train
+from kg.typing import EdgeType
+
+INTERACTS = ("Gene", "INTERACTS_WITH", "Gene")
+ANNOTATED = ("Gene", "ANNOTATED_WITH", "GOTerm")
+KS = (1, 10, 100)
+
+
+class Scorer(Protocol):
+    """Scores every gene for each query."""
+
+    def score_all(self, queries: Tensor) -> Tensor:
+        """``[num_queries]`` query indices → ``[num_queries, num_genes]``."""
+        ...
+
+
+@dataclass(frozen=True)
+class NewDisease:
+    """A disease of the newer release: its id, phenotypes and genes."""
+
+    id: str
+    phenotypes: tuple[str, ...]
+    genes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GroupMetrics:
+    """Rank-based metrics of one model on one group of queries."""
+
+    diseases: int
+    pairs: int
+    mrr: float
+    hits: dict[int, float]
+
+    @staticmethod
+    def of(ranks: Tensor, diseases: int) -> GroupMetrics:
+        """Metrics of ``ranks`` (1 = best)."""
+        if ranks.numel() == 0:
+            return GroupMetrics(0, 0, float("nan"), dict.fromkeys(KS, float("nan")))
+        r = ranks.float()
+        return GroupMetrics(
+            diseases, int(r.numel()), float((1 / r).mean()), {k: float((r <= k).float().mean()) for k in KS}
+        )
+
+    def to_flat_dict(self) -> dict[str, float]:
+        """``{"mrr": …, "hits@1": …}``."""
+        return {
+            "diseases": self.diseases,
+            "pairs": self.pairs,
+            "mrr": self.mrr,
+            **{f"hits@{k}": v for k, v in self.hits.items()},
+        }
+
+
+@dataclass
+class BenchmarkResult:
+    """Per model, per group (``all``, ``OMIM``, ``ORPHA``, ``novel-gene``) metrics."""
+
+    models: dict[str, dict[str, GroupMetrics]]
+    model_name: str
+    counts: dict[str, int] = field(default_factory=dict)
+    train_seconds: float = 0.0
+
+    def to_flat_dict(self) -> dict[str, object]:
+        """JSON-ready."""
+        return {
+            "model": self.model_name,
+            "counts": self.counts,
+            "train_seconds": self.train_seconds,
+            "results": {m: {g: v.to_flat_dict() for g, v in groups.items()} for m, groups in self.models.items()},
+        }
+
+    def best_baseline(self, group: str, metric: str) -> tuple[str, float]:
+        """The best baseline (not the model, not ablations) on one group and metric."""
+        rows = [
+            (name, _get(groups[group], metric))
+            for name, groups in self.models.items()
+            if name != self.model_name and "ablation" not in name
+        ]
+        return max(rows, key=lambda r: r[1])
+
+    def markdown(self) -> str:
+        """One table per group, plus the model's relative gain over the best baseline."""
+        out = []
+        for group in ("all", "OMIM", "ORPHA", "novel-gene"):
+            n = self.models[self.model_name][group]
+            out.append(f"\n**{group}** ({n.diseases} diseases, {n.pairs} gene links)\n")
+            out.append("| model | MRR | Hits@1 | Hits@10 | Hits@100 |\n|---|---|---|---|---|")
+            for name, groups in self.models.items():
+                m = groups[group]
+                out.append(f"| {name} | {m.mrr:.3f} | {m.hits[1]:.3f} | {m.hits[10]:.3f} | {m.hits[100]:.3f} |")
+            gains = []
+            for metric in ("mrr", "hits@10", "hits@100"):
+                best, value = self.best_baseline(group, metric)
+                mine = _get(n, metric)
+                gains.append(f"{metric} {100 * (mine / value - 1):+.0f} % vs {best}" if value > 0 else f"{metric} n/a")
+            out.append("\nmodel vs best baseline: " + "; ".join(gains))
+        return "\n".join(out)
+
+
+def _get(m: GroupMetrics, metric: str) -> float:
+    return m.mrr if metric == "mrr" else m.hits[int(metric.split("@")[1])]
+
+
+@dataclass
+class Queries:
+    """The new diseases mapped onto the old graph's indices."""
+
+    phenotypes: Tensor  # [2, E] (query, phenotype index)
+    pairs: Tensor  # [2, N] (gene index or -1, query)
+    groups: dict[str, Tensor]  # group → bool [num_queries]
+    ids: list[str]
+    counts: dict[str, int]
+
+
+def map_queries(graph: ExportedGraph, diseases: Sequence[NewDisease], old_linked_genes: set[str]) -> Queries:
+    """Map new diseases' phenotypes and genes onto the export (unknown terms dropped and counted)."""
+    terms, genes = graph.index("Phenotype"), graph.index("Gene")
+    known_diseases = set(graph.node_ids["Disease"])
+    phen: list[tuple[int, int]] = []
+    pairs: list[tuple[int, int]] = []
+    ids: list[str] = []
+    novel: list[bool] = []
+    counts = {"new_diseases": len(diseases), "dropped_terms": 0, "genes_outside_graph": 0, "skipped_no_terms": 0}
+    for d in diseases:
+        if d.id in known_diseases:
+            raise ValueError(f"{d.id} is in the old graph: not a new disease")
+        mapped = sorted({terms[p] for p in d.phenotypes if p in terms})
+        counts["dropped_terms"] += len(set(d.phenotypes)) - len(mapped)
+        if not mapped or not d.genes:
+            counts["skipped_no_terms"] += 1
+            continue
+        q = len(ids)
+        ids.append(d.id)
+        phen.extend((q, t) for t in mapped)
+        for g in sorted(set(d.genes)):
+            pairs.append((genes.get(g, -1), q))
+            counts["genes_outside_graph"] += g not in genes
+        novel.append(not (set(d.genes) & old_linked_genes))
+    groups = {
+        "all": torch.ones(len(ids), dtype=torch.bool),
+        "OMIM": torch.tensor([i.startswith("OMIM:") for i in ids]),
+        "ORPHA": torch.tensor([i.startswith("ORPHA:") for i in ids]),
+        "novel-gene": torch.tensor(novel, dtype=torch.bool),
+    }
+    counts["queries"] = len(ids)
+    return Queries(torch.tensor(phen).t().reshape(2, -1), torch.tensor(pairs).t().reshape(2, -1), groups, ids, counts)
+
+
+def ranks_of(scores: Tensor, queries: Queries, candidates: Tensor, outside: int = 0) -> Tensor:
+    """Filtered realistic ranks of every (gene, query) pair among the candidate genes.
+
+    ``outside`` candidates are not in the graph: no model can score them, so they tie below
+    every scored gene, and a true gene among them gets the mean rank of that tie.
+    """
+    scores = scores.float().masked_fill(~candidates[None, :], float("-inf"))
+    q = queries.pairs[1]
+    genes = queries.pairs[0]
+    inside = genes >= 0
+    all_scores = scores[q]
+    known = torch.zeros_like(all_scores, dtype=torch.bool)
+    same = (q[:, None] == q[None, :]) & inside[None, :]
+    qi, pj = same.nonzero(as_tuple=True)
+    known[qi, genes[pj]] = True
+    target = torch.where(inside, genes, torch.zeros_like(genes))
+    ranks = filtered_ranks(all_scores, target, known)
+    worst = candidates.sum().float() + (outside + 1) / 2
+    return torch.where(inside, ranks, worst.expand_as(ranks))
+
+
+class ModelScorer:
+    """The trained attention model over the old graph plus transient query diseases."""
+
+    def __init__(self, model: HeteroGAT, edges: dict[EdgeType, Tensor], num_nodes: dict[str, int], first: int) -> None:
+        featuriser = Featuriser(num_nodes, edges, model.config.sketch_dim, model.config.seed)
+        self.first, self.model = first, model.eval()
+        with torch.no_grad():
+            self.h, _ = model.encode(featuriser(edges), edges)
+
+    def score_all(self, queries: Tensor) -> Tensor:
+        """Logits ``[len(queries), num_genes]``."""
+        with torch.no_grad():
+            return self.model.score_all(self.h["Gene"], self.h["Disease"][self.first + queries])
+
+
+def run_benchmark(
+    graph: ExportedGraph,
+    diseases: Sequence[NewDisease],
+    candidate_genes: set[str],
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+    model_name: str = "HeteroGAT (attention)",
+) -> BenchmarkResult:
+    """Train on the old graph, then score every query with the model and each baseline."""
+    data = graph.data
+    edges = {et: data[et].edge_index for et in data.edge_types}
+    num_nodes = {t: int(data[t].num_nodes) for t in data.node_types}
+    links = edges[TARGET]
+    linked = {graph.node_ids["Gene"][i] for i in torch.unique(links[0]).tolist()}
+    queries = map_queries(graph, diseases, linked)
+    if not queries.ids:
+        raise ValueError("no new disease has both a known phenotype term and a gene")
+    candidates = torch.tensor([g in candidate_genes for g in graph.node_ids["Gene"]], dtype=torch.bool)
+    outside = len(candidate_genes) - int(candidates.sum())
+
+    split = make_split(edges, SplitMode.disease, val=0.1, test=0.05, seed=train_config.seed)
+    result = train(num_nodes, split, model_config, train_config, on_epoch)
+
+    # Scoring graph: every old link in message passing, plus the queries as new disease nodes.
+    nq = len(queries.ids)
+    full: dict[EdgeType, Tensor] = {}
+    for et, ei in edges.items():
+        full[et] = ei
+        full[reverse(et)] = ei.flip(0)
+    added = torch.stack([queries.phenotypes[0] + num_nodes["Disease"], queries.phenotypes[1]])
+    full[HAS_PHENOTYPE] = torch.cat([edges[HAS_PHENOTYPE], added], dim=1)
+    full[reverse(HAS_PHENOTYPE)] = full[HAS_PHENOTYPE].flip(0)
+    extended = {**num_nodes, "Disease": num_nodes["Disease"] + nq}
+    model_scorer = ModelScorer(result.model, full, extended, num_nodes["Disease"])
+
+    space = PhenotypeSpace(
+        num_nodes["Phenotype"],
+        edges.get(IS_A, torch.empty(2, 0, dtype=torch.long)),
+        (edges[HAS_PHENOTYPE], num_nodes["Disease"]),
+        (queries.phenotypes, nq),
+        links,
+        num_nodes["Gene"],
+    )
+    scorers: dict[str, Scorer] = {model_name: model_scorer}
+    for cls in (IcCosine, SimGIC, Popularity):
+        scorers[cls.name] = cls(space)
+    scorers[RandomWalk.name] = RandomWalk(
+        space,
+        edges.get(INTERACTS, torch.empty(2, 0, dtype=torch.long)),
+        edges.get(ANNOTATED, torch.empty(2, 0, dtype=torch.long)),
+        num_nodes.get("GOTerm", 0),
+    )
+    scorers[DiseaseNeighbours.name] = DiseaseNeighbours(space)
+
+    all_queries = torch.arange(nq)
+    table: dict[str, dict[str, GroupMetrics]] = {}
+    for name, scorer in scorers.items():
+        ranks = ranks_of(scorer.score_all(all_queries), queries, candidates, outside)
+        table[name] = {}
+        for group, mask in queries.groups.items():
+            in_group = mask[queries.pairs[1]]
+            table[name][group] = GroupMetrics.of(ranks[in_group], int(mask.sum()))
+    counts = {**queries.counts, "candidates": len(candidate_genes), "candidates_in_graph": int(candidates.sum())}
+    return BenchmarkResult(table, model_name, counts, result.seconds)

