@@ -39,7 +39,7 @@ def timed(num_nodes, split, model_config, train_config) -> dict:  # type: ignore
     result = train(num_nodes, split, model_config, train_config, on_epoch=lambda _: stamps.append(time.perf_counter()))
     total = time.perf_counter() - start
     epochs = [b - a for a, b in zip([start, *stamps[:-1]], stamps, strict=True)]
-    test = evaluate(result.model, result.featuriser, num_nodes, split, split.test)
+    test = evaluate(result.model, result.featuriser, num_nodes, split, split.test, result.prior)
     return {
         "epochs": len(epochs),
         "best_epoch": result.best_epoch,

@@ -22,6 +22,7 @@ from gnn.features import Featuriser
 from gnn.metrics import filtered_ranks
 from gnn.model import HeteroGAT, ModelConfig
 from gnn.ontology import HAS_PHENOTYPE, IS_A
+from gnn.prior import PhenotypePrior
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
 from gnn.split import TARGET, SplitMode, make_split, reverse
 from gnn.train import TrainConfig, train
@@ -198,15 +199,20 @@ class ModelScorer:
     """The trained attention model over the old graph plus transient query diseases."""
 
     def __init__(self, model: HeteroGAT, edges: dict[EdgeType, Tensor], num_nodes: dict[str, int], first: int) -> None:
-        featuriser = Featuriser(num_nodes, edges, model.config.sketch_dim, model.config.seed)
-        self.first, self.model = first, model.eval()
+        config = model.config
+        featuriser = Featuriser(num_nodes, edges, config.sketch_dim, config.seed)
+        self.first, self.model, self.links = first, model.eval(), edges[TARGET]
+        # IC from the old diseases only: the queries' annotations are post-cutoff statistics
+        self.prior = PhenotypePrior(num_nodes, edges, config.prior_power, ic_rows=first) if config.prior else None
         with torch.no_grad():
             self.h, _ = model.encode(featuriser(edges), edges)
 
     def score_all(self, queries: Tensor) -> Tensor:
         """Logits ``[len(queries), num_genes]``."""
+        rows = self.first + queries
+        prior = self.prior.scores(rows, self.links) if self.prior is not None else None
         with torch.no_grad():
-            return self.model.score_all(self.h["Gene"], self.h["Disease"][self.first + queries])
+            return self.model.score_all(self.h["Gene"], self.h["Disease"][rows], prior)
 
 
 def run_benchmark(

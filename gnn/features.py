@@ -36,13 +36,43 @@ class Featuriser:
                 num_nodes["Phenotype"], is_a, edges[HAS_PHENOTYPE], num_nodes["Disease"], sketch_dim, seed
             )
             self.sketch = sketch * math.sqrt(sketch_dim)  # unit-variance entries, like the other inputs
+        # GO terms (or any other annotation vocabulary of genes): a fixed random identity vector
+        # scaled by the term's information content, so a gene's first message is an IC-weighted
+        # random projection of its annotation set (inner products ≈ shared specific terms).
+        self.identity: dict[str, Tensor] = {}
+        for et, ei in edges.items():
+            src, _, dst = et
+            if sketch_dim and src == "Gene" and dst in IDENTITY_TYPES and dst in num_nodes:
+                self.identity[dst] = identity_sketch(num_nodes[dst], ei[1], sketch_dim, seed)
 
     def __call__(self, edges: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
         """Features of every node type for message passing over ``edges``."""
         feats = {t: _standardise(f) for t, f in structural_features(self.num_nodes, edges).items()}
         if self.sketch is not None:
             feats["Phenotype"] = torch.cat([feats["Phenotype"], self.sketch.to(feats["Phenotype"].device)], dim=1)
+        for t, sketch in self.identity.items():
+            feats[t] = torch.cat([feats[t], sketch.to(feats[t].device)], dim=1)
         return feats
+
+
+#: Node types annotated onto genes that get an identity sketch.
+IDENTITY_TYPES = ("GOTerm",)
+
+
+def identity_sketch(num_terms: int, annotated: Tensor, dim: int, seed: int) -> Tensor:
+    """``[num_terms, dim]``: a random direction per term with norm IC·sqrt(dim)/mean IC.
+
+    Args:
+        num_terms: Number of terms.
+        annotated: Term index of every gene annotation (for the term frequencies).
+        dim: Sketch width.
+        seed: Seed of the random directions.
+    """
+    gen = torch.Generator().manual_seed(seed + 1)
+    directions = torch.nn.functional.normalize(torch.randn(num_terms, dim, generator=gen), dim=1)
+    counts = torch.bincount(annotated, minlength=num_terms).float().clamp(min=1)
+    ic = torch.log(counts.max() * 2 / counts)
+    return directions * (ic / ic.mean()).unsqueeze(1) * math.sqrt(dim)
 
 
 def _standardise(columns: Tensor) -> Tensor:

@@ -21,6 +21,7 @@ from gnn.export import ExportedGraph
 from gnn.features import Featuriser
 from gnn.model import Attention, HeteroGAT
 from gnn.ontology import HAS_PHENOTYPE
+from gnn.prior import PhenotypePrior
 from gnn.split import TARGET, reverse
 from kg.errors import KGError
 from kg.predictions import Prediction
@@ -61,6 +62,8 @@ class ModelContext:
             self.edges[et] = data[et].edge_index
             self.edges[reverse(et)] = data[et].edge_index.flip(0)
         self.featuriser = Featuriser(self.num_nodes, self.edges, self.model.config.sketch_dim, self.model.config.seed)
+        config = self.model.config
+        self.prior = PhenotypePrior(self.num_nodes, self.edges, config.prior_power) if config.prior else None
         self._encoded: tuple[dict[str, Tensor], Attention] | None = None
         self._index = {t: graph.index(t) for t in graph.node_ids}
         self._symbols = {
@@ -104,8 +107,14 @@ class ModelContext:
         else:
             with torch.no_grad():
                 h, _ = self.model.encode(self.featuriser(edges), edges)
+        scores = self.prior_scores(torch.tensor([disease]))
+        prior = scores[:, gene] if scores is not None else None
         with torch.no_grad():
-            return float(self.model.score(h["Gene"][gene : gene + 1], h["Disease"][disease : disease + 1])[0])
+            return float(self.model.score(h["Gene"][gene : gene + 1], h["Disease"][disease : disease + 1], prior)[0])
+
+    def prior_scores(self, diseases: Tensor) -> Tensor | None:
+        """The phenotype prior of ``diseases`` over all genes (all known links), or ``None``."""
+        return self.prior.scores(diseases, self.edges[TARGET]) if self.prior is not None else None
 
     def known_genes(self, disease: int) -> Tensor:
         """Indices of the genes already linked to ``disease``."""
@@ -132,7 +141,7 @@ class ModelContext:
         for begin in range(0, len(diseases), chunk):
             batch = torch.tensor(diseases[begin : begin + chunk], dtype=torch.long)
             with torch.no_grad():
-                logits = self.model.score_all(h["Gene"], h["Disease"][batch])
+                logits = self.model.score_all(h["Gene"], h["Disease"][batch], self.prior_scores(batch))
             probs = torch.softmax(logits, dim=1)
             known = known_mask(batch, links, logits.shape[1])
             fresh = logits.masked_fill(known, float("-inf")).topk(min(top, logits.shape[1]), dim=1)
@@ -170,9 +179,13 @@ class ModelContext:
         edges[reverse(HAS_PHENOTYPE)] = edges[HAS_PHENOTYPE].flip(0)
         featuriser = Featuriser(num_nodes, edges, self.model.config.sketch_dim, self.model.config.seed)
         model: HeteroGAT = self.model
+        prior = None
+        if model.config.prior:
+            extended = PhenotypePrior(num_nodes, edges, model.config.prior_power, ic_rows=new)
+            prior = extended.scores(torch.tensor([new]), edges[TARGET])
         with torch.no_grad():
             h, _ = model.encode(featuriser(edges), edges)
-            logits = model.score_all(h["Gene"], h["Disease"][new : new + 1])[0]
+            logits = model.score_all(h["Gene"], h["Disease"][new : new + 1], prior)[0]
         probs = torch.softmax(logits, dim=0)
         order = torch.argsort(logits, descending=True)[:top]
         return [

@@ -41,6 +41,10 @@ class ModelConfig:
         layer_norm: LayerNorm after each residual update (off by default: it rescales a
             gene's degree-only first layer to the size of the content that arrives later).
         conv: ``gatv2`` (attention) or ``sage`` (the non-attention baseline of the same size).
+        prior: Add a learned multiple of the phenotype prior (:mod:`gnn.prior`) to every logit:
+            the attention layers then learn a residual on top of phenotype similarity.
+        prior_power: Sharpening exponent of the prior's disease similarity.
+        prior_weight: Initial weight of the prior in the logit.
         seed: Seed for parameter initialisation.
     """
 
@@ -50,10 +54,13 @@ class ModelConfig:
     dropout: float = 0.1
     embed_types: tuple[str, ...] = ("Phenotype", "Tissue")
     sketch_dim: int = 512
-    static_types: tuple[str, ...] = ("Phenotype",)
+    static_types: tuple[str, ...] = ("Phenotype", "GOTerm")
     structural_init: float = 0.1
     layer_norm: bool = False
     conv: str = "gatv2"
+    prior: bool = True
+    prior_power: float = 6.0
+    prior_weight: float = 10.0
     seed: int = 0
     extra: dict[str, float] = field(default_factory=dict)
 
@@ -140,6 +147,7 @@ class HeteroGAT(nn.Module):
         self.relation = nn.Parameter(torch.eye(h))
         self.log_temperature = nn.Parameter(torch.tensor(math.log(10.0)))
         self.bias = nn.Parameter(torch.zeros(()))
+        self.prior_weight = nn.Parameter(torch.tensor(float(config.prior_weight)))
 
     @staticmethod
     def _conv(config: ModelConfig) -> nn.Module:
@@ -212,16 +220,19 @@ class HeteroGAT(nn.Module):
             }
         return x, attention
 
-    def score_all(self, genes: Tensor, diseases: Tensor) -> Tensor:
+    def score_all(self, genes: Tensor, diseases: Tensor, prior: Tensor | None = None) -> Tensor:
         """Logits of every gene for each disease, as one matrix product.
 
         Shapes:
-            genes: ``[num_genes, hidden]``; diseases: ``[num_queries, hidden]`` → ``[num_queries, num_genes]``.
+            genes: ``[num_genes, hidden]``; diseases: ``[num_queries, hidden]``; prior:
+            ``[num_queries, num_genes]`` (used when the model has one) → ``[num_queries, num_genes]``.
         """
         g, d = nn.functional.normalize(genes, dim=-1), nn.functional.normalize(diseases, dim=-1)
-        return (d @ self.relation.t() @ g.t()) * self.log_temperature.exp() + self.bias
+        logits = (d @ self.relation.t() @ g.t()) * self.log_temperature.exp() + self.bias
+        return logits + self.prior_weight * prior if self.config.prior and prior is not None else logits
 
-    def score(self, genes: Tensor, diseases: Tensor) -> Tensor:
-        """Logits of gene–disease pairs (``[N, hidden]`` each → ``[N]``)."""
+    def score(self, genes: Tensor, diseases: Tensor, prior: Tensor | None = None) -> Tensor:
+        """Logits of gene–disease pairs (``[N, hidden]`` each, prior ``[N]`` → ``[N]``)."""
         g, d = nn.functional.normalize(genes, dim=-1), nn.functional.normalize(diseases, dim=-1)
-        return ((d @ self.relation.t()) * g).sum(-1) * self.log_temperature.exp() + self.bias
+        logits = ((d @ self.relation.t()) * g).sum(-1) * self.log_temperature.exp() + self.bias
+        return logits + self.prior_weight * prior if self.config.prior and prior is not None else logits

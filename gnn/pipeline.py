@@ -39,7 +39,7 @@ def train_on_export(
     split = make_split(edges, mode, seed=train_config.seed, target=TARGET)
     result = train(num_nodes, split, model_config, train_config, on_epoch)
     featuriser = result.featuriser
-    metrics = evaluate(result.model, featuriser, num_nodes, split, split.test)
+    metrics = evaluate(result.model, featuriser, num_nodes, split, split.test, result.prior)
     feats = featuriser(with_target(split, split.train))
     graph_info = {
         "graph_release": graph.graph_release,

@@ -24,6 +24,7 @@ from gnn.export import ExportedGraph
 from gnn.features import Featuriser
 from gnn.inference import ModelContext
 from gnn.model import ModelConfig
+from gnn.prior import PhenotypePrior
 from gnn.split import Split, make_split
 from gnn.train import GNNScorer, TrainConfig, train, with_target
 
@@ -53,7 +54,9 @@ def _rebuild(graph: ExportedGraph, run: Path) -> tuple[ModelContext, dict[str, A
 def _saved_model(ctx: ModelContext, split: Split) -> GNNScorer:
     config = ctx.model.config
     featuriser = Featuriser(ctx.num_nodes, split.message_edges, config.sketch_dim, config.seed)
-    return GNNScorer(ctx.model, featuriser, with_target(split, split.train))
+    edges = with_target(split, split.train)
+    prior = PhenotypePrior(ctx.num_nodes, edges, config.prior_power) if config.prior else None
+    return GNNScorer(ctx.model, featuriser, edges, prior)
 
 
 def _matches(replayed: dict[str, float], saved: dict[str, Any]) -> bool:
@@ -84,7 +87,7 @@ def evaluate_run(
 
     def sage() -> GeneScorer:
         trained = train(num_nodes, split, _model_config(ctx.config, conv="sage"), train_config)
-        return GNNScorer(trained.model, trained.featuriser, with_target(split, split.train))
+        return GNNScorer(trained.model, trained.featuriser, with_target(split, split.train), trained.prior)
 
     run_model("HeteroGAT (attention, this run)", lambda: _saved_model(ctx, split))
     timings["HeteroGAT (attention, this run)"] = float(saved.get("train_seconds", float("nan")))  # training, not replay

@@ -23,6 +23,7 @@ from gnn.evaluation import known_mask, score_pairs
 from gnn.features import Featuriser
 from gnn.minibatch import minibatch_epoch
 from gnn.model import HeteroGAT, ModelConfig
+from gnn.prior import PhenotypePrior
 from gnn.split import TARGET, Split, SplitMode, reverse
 
 
@@ -82,6 +83,7 @@ class TrainResult:
 
     model: HeteroGAT
     featuriser: Featuriser
+    prior: PhenotypePrior | None
     best_epoch: int
     history: list[dict[str, float]] = field(default_factory=list)
     seconds: float = 0.0
@@ -96,24 +98,46 @@ def with_target(split: Split, target_edges: Tensor) -> dict[EdgeType, Tensor]:
 
 
 class GNNScorer:
-    """A trained model over one message-passing graph, as a :class:`gnn.evaluation.GeneScorer`."""
+    """A trained model over one message-passing graph, as a :class:`gnn.evaluation.GeneScorer`.
 
-    def __init__(self, model: HeteroGAT, featuriser: Featuriser, edges: dict[EdgeType, Tensor]) -> None:
-        self.model = model.eval()
+    Args:
+        model: The model.
+        featuriser: Node inputs of the graph.
+        edges: Message-passing edges (their gene–disease links also feed the prior).
+        prior: The phenotype prior of the graph (``None``: the model has none).
+    """
+
+    def __init__(
+        self,
+        model: HeteroGAT,
+        featuriser: Featuriser,
+        edges: dict[EdgeType, Tensor],
+        prior: PhenotypePrior | None = None,
+    ) -> None:
+        if model.config.prior and prior is None:
+            raise ValueError("this model adds the phenotype prior: pass the graph's PhenotypePrior")
+        self.model, self.prior, self.links = model.eval(), prior, edges[TARGET]
         with torch.no_grad():
             self.h, _ = model.encode(featuriser(edges), edges)
 
     def score_all(self, diseases: Tensor) -> Tensor:
         """Logits of every gene for each disease."""
+        device = self.h["Disease"].device
+        prior = self.prior.scores(diseases.cpu(), self.links.cpu()).to(device) if self.prior is not None else None
         with torch.no_grad():
-            return self.model.score_all(self.h["Gene"], self.h["Disease"][diseases.to(self.h["Disease"].device)])
+            return self.model.score_all(self.h["Gene"], self.h["Disease"][diseases.to(device)], prior)
 
 
 def evaluate(
-    model: HeteroGAT, featuriser: Featuriser, num_nodes: dict[NodeType, int], split: Split, pairs: Tensor
+    model: HeteroGAT,
+    featuriser: Featuriser,
+    num_nodes: dict[NodeType, int],
+    split: Split,
+    pairs: Tensor,
+    prior: PhenotypePrior | None = None,
 ) -> dict[str, float]:
     """Metrics of ``pairs`` with all training links in message passing."""
-    scorer = GNNScorer(model, featuriser, with_target(split, split.train))
+    scorer = GNNScorer(model, featuriser, with_target(split, split.train), prior)
     return score_pairs(scorer, split, pairs, num_nodes["Gene"]).metrics
 
 
@@ -149,31 +173,45 @@ def _to(split: Split, device: torch.device) -> Split:
 
 
 def _loss(
-    model: HeteroGAT, h: dict[NodeType, Tensor], sup: Tensor, config: TrainConfig, gen: torch.Generator
+    model: HeteroGAT,
+    h: dict[NodeType, Tensor],
+    sup: Tensor,
+    config: TrainConfig,
+    gen: torch.Generator,
+    prior: Tensor | None = None,
 ) -> Tensor:
     genes, diseases = h["Gene"], h["Disease"]
     if config.loss == "softmax":
-        logits = model.score_all(genes, diseases[sup[1]])
+        logits = model.score_all(genes, diseases[sup[1]], prior)
         others = known_mask(sup[1], sup, logits.shape[1])
         others[torch.arange(sup.shape[1], device=sup.device), sup[0]] = False
         return nn.functional.cross_entropy(logits.masked_fill(others, float("-inf")), sup[0])
     negatives = torch.randint(genes.shape[0], (sup.shape[1],), generator=gen).to(sup.device)
-    logits = torch.cat([model.score(genes[sup[0]], diseases[sup[1]]), model.score(genes[negatives], diseases[sup[1]])])
+    rows = torch.arange(sup.shape[1], device=sup.device)
+    pos_prior = prior[rows, sup[0]] if prior is not None else None
+    neg_prior = prior[rows, negatives] if prior is not None else None
+    logits = torch.cat(
+        [
+            model.score(genes[sup[0]], diseases[sup[1]], pos_prior),
+            model.score(genes[negatives], diseases[sup[1]], neg_prior),
+        ]
+    )
     labels = torch.cat([torch.ones(sup.shape[1]), torch.zeros(sup.shape[1])]).to(logits.device)
     return nn.functional.binary_cross_entropy_with_logits(logits, labels)
 
 
 def build_model(
     num_nodes: dict[NodeType, int], split: Split, model_config: ModelConfig
-) -> tuple[HeteroGAT, Featuriser]:
-    """An untrained model and the featuriser of ``split``'s graph."""
+) -> tuple[HeteroGAT, Featuriser, PhenotypePrior | None]:
+    """An untrained model, the featuriser and the phenotype prior of ``split``'s graph."""
     edges = with_target(split, split.train)
     featuriser = Featuriser(num_nodes, edges, model_config.sketch_dim, model_config.seed)
     feats = featuriser(edges)
     model = HeteroGAT(
         (list(num_nodes), list(edges)), {t: f.shape[1] for t, f in feats.items()}, num_nodes, model_config
     )
-    return model, featuriser
+    prior = PhenotypePrior(num_nodes, edges, model_config.prior_power) if model_config.prior else None
+    return model, featuriser, prior
 
 
 def train(
@@ -186,7 +224,11 @@ def train(
     """Train with early stopping on the validation ``monitor`` metric; returns the best model (on CPU)."""
     started = time.perf_counter()
     device = resolve_device(config.device)
-    model, featuriser = build_model(num_nodes, split, model_config)
+    model, featuriser, prior = build_model(num_nodes, split, model_config)
+    if prior is not None and config.batch_size:
+        raise ValueError(
+            "the mini-batch path does not support the phenotype prior yet: use batch_size 0 or prior false"
+        )
     model.to(device)
     split = _to(split, device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -217,10 +259,14 @@ def train(
             )
         else:
             h, _ = model.encode(featuriser(edges), edges)
-            loss = _loss(model, h, split.train[:, mask], config, gen)
+            sup = split.train[:, mask]
+            sup_prior = None
+            if prior is not None:  # from the links message passing sees: the supervised ones are hidden
+                sup_prior = prior.scores(sup[1].cpu(), split.train[:, ~mask].cpu()).to(device)
+            loss = _loss(model, h, sup, config, gen, sup_prior)
             step(loss)
             loss_value = float(loss.detach())
-        val = evaluate(model, featuriser, num_nodes, split, split.val)
+        val = evaluate(model, featuriser, num_nodes, split, split.val, prior)
         row = {"epoch": float(epoch), "loss": loss_value, **{f"val_{k}": v for k, v in val.items()}}
         history.append(row)
         if on_epoch:
@@ -230,4 +276,4 @@ def train(
         elif epoch - best_epoch >= config.patience:
             break
     model.load_state_dict(best_state)
-    return TrainResult(model.cpu().eval(), featuriser, best_epoch, history, time.perf_counter() - started)
+    return TrainResult(model.cpu().eval(), featuriser, prior, best_epoch, history, time.perf_counter() - started)

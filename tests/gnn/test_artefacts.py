@@ -33,7 +33,7 @@ def run(tmp_path_factory: pytest.TempPathFactory):
         "feature_dims": {t: f.shape[1] for t, f in feats.items()},
         "num_nodes": n,
     }
-    metrics = evaluate(result.model, featuriser, n, split, split.test)
+    metrics = evaluate(result.model, featuriser, n, split, split.test, result.prior)
     out = save_run(tmp_path_factory.mktemp("run"), result, mcfg, tcfg, graph, split.manifest(), metrics)
     return out, result, n, split, metrics, featuriser
 
@@ -51,7 +51,9 @@ def test_files_and_replayed_metrics(run) -> None:
     }
     assert (out / "training_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     model, _ = load_model(out, expected_graph_release="abc123")
-    assert evaluate(model, featuriser, n, split, split.test) == pytest.approx(metrics)  # replay reproduces the metrics
+    assert evaluate(model, featuriser, n, split, split.test, result.prior) == pytest.approx(
+        metrics
+    )  # replay reproduces the metrics
     assert json.loads((out / "results.json").read_text())["metrics"] == pytest.approx(metrics)
     assert "2025-01-16" in (out / "MODEL_CARD.md").read_text()
 
