@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from gnn.inference import ModelContext
-from gnn.split import reverse
+from gnn.split import TARGET, reverse
 from kg.errors import KGError
 from kg.typing import EdgeType
 
@@ -48,6 +48,7 @@ class Explanation:
     neighbours: list[dict[str, Any]] = field(default_factory=list)
     paths: list[dict[str, Any]] = field(default_factory=list)
     edges: list[tuple[EdgeType, int, int, float]] = field(default_factory=list)
+    prior: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (without the internal edge list)."""
@@ -57,6 +58,7 @@ class Explanation:
             "logit": self.logit,
             "neighbours": self.neighbours,
             "paths": self.paths,
+            "prior": self.prior,
         }
 
 
@@ -152,8 +154,34 @@ class Explainer:
         ranked = sorted(paths.values(), key=lambda p: -p["weight"])[:top_k]
         edges = sorted(((et, s, t, w) for (et, s, t), w in edge_flow.items()), key=lambda e: -e[3])
         return Explanation(
-            self._describe(g), self._describe(d), self.ctx.score(gene, disease), neighbours, ranked, edges
+            self._describe(g),
+            self._describe(d),
+            self.ctx.score(gene, disease),
+            neighbours,
+            ranked,
+            edges,
+            self._prior(gene, disease),
         )
+
+    def _prior(self, gene: int, disease: int) -> dict[str, Any] | None:
+        """The phenotype-prior part of the logit: similar known diseases of the gene and the shared phenotypes."""
+        ctx = self.ctx
+        if ctx.prior is None:
+            return None
+        value = ctx.prior_scores(torch.tensor([disease]))
+        assert value is not None
+        weight = float(ctx.model.prior_weight)
+        similar = []
+        for d, cosine, shared in ctx.prior.contributions(disease, gene, ctx.edges[TARGET]):
+            similar.append(
+                {
+                    **self._describe(("Disease", d)),
+                    "cosine": cosine,
+                    "shared_phenotypes": [{**self._describe(("Phenotype", t)), "ic": ic} for t, ic in shared],
+                }
+            )
+        prior = float(value[0, gene])
+        return {"value": prior, "weight": weight, "logit_part": weight * prior, "similar_diseases": similar}
 
     def computation_edges(self, gene: int, disease: int) -> list[tuple[EdgeType, int, int]]:
         """Every edge whose message reaches the pair's representations (up to ``layers`` hops)."""

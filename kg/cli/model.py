@@ -177,6 +177,21 @@ def explain(
         fmt,
         title="most-attended neighbours",
     )
+    if e.prior is not None:
+        emit(
+            ["similar known disease of the gene", "cosine", "shared phenotypes (IC)"],
+            [
+                [
+                    f"{s['name']} ({s['id']})",
+                    f"{s['cosine']:.3f}",
+                    "; ".join(f"{p['name']} ({p['ic']:.1f})" for p in s["shared_phenotypes"]),
+                ]
+                for s in e.prior["similar_diseases"]
+            ],
+            fmt,
+            title=f"phenotype prior: {e.prior['weight']:.2f} × {e.prior['value']:.3f} = "
+            f"{e.prior['logit_part']:.3f} of the logit",
+        )
 
 
 def _path_text(path: dict[str, Any]) -> str:
