@@ -201,17 +201,20 @@ class ModelScorer:
     def __init__(self, model: HeteroGAT, edges: dict[EdgeType, Tensor], num_nodes: dict[str, int], first: int) -> None:
         config = model.config
         featuriser = Featuriser(num_nodes, edges, config.sketch_dim, config.seed)
-        self.first, self.model, self.links = first, model.eval(), edges[TARGET]
+        self.first, self.model, self.links, self.edges = first, model.eval(), edges[TARGET], edges
         # IC from the old diseases only: the queries' annotations are post-cutoff statistics
         self.prior = PhenotypePrior(num_nodes, edges, config.prior_power, ic_rows=first) if config.prior else None
         with torch.no_grad():
-            self.h, _ = model.encode(featuriser(edges), edges)
+            self.h, self.attention = model.encode(featuriser(edges), edges, return_attention=config.prior)
 
     def score_all(self, queries: Tensor) -> Tensor:
         """Logits ``[len(queries), num_genes]``."""
         rows = self.first + queries
-        prior = self.prior.scores(rows, self.links) if self.prior is not None else None
         with torch.no_grad():
+            prior = None
+            if self.prior is not None:
+                raw = self.prior.scores(rows, self.links)
+                prior = self.model.prior_logit(raw, self.attention, self.edges, self.h["Gene"].shape[0])
             return self.model.score_all(self.h["Gene"], self.h["Disease"][rows], prior)
 
 

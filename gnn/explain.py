@@ -168,8 +168,9 @@ class Explainer:
         ctx = self.ctx
         if ctx.prior is None:
             return None
-        value = ctx.prior_scores(torch.tensor([disease]))
-        assert value is not None
+        logit = ctx.prior_logit(torch.tensor([disease]))
+        raw = ctx.prior.scores(torch.tensor([disease]), ctx.edges[TARGET])
+        assert logit is not None
         weight = float(ctx.model.prior_weight)
         similar = []
         for d, cosine, shared in ctx.prior.contributions(disease, gene, ctx.edges[TARGET]):
@@ -180,8 +181,35 @@ class Explainer:
                     "shared_phenotypes": [{**self._describe(("Phenotype", t)), "ic": ic} for t, ic in shared],
                 }
             )
-        prior = float(value[0, gene])
-        return {"value": prior, "weight": weight, "logit_part": weight * prior, "similar_diseases": similar}
+        prior = float(raw[0, gene])
+        spread = []  # neighbours whose prior spread to the gene (last layer's attention)
+        last = ctx.model.config.layers - 1
+        for (layer, et), (ei, alpha) in self.ctx.encoded()[1].items():
+            if layer != last or et[2] != "Gene" or et[0] != "Gene":
+                continue
+            into = (ei[1] == gene).nonzero().flatten()
+            for e in into.tolist():
+                src = int(ei[0, e])
+                flow = float(alpha[e].mean()) * float(raw[0, src])
+                if flow > 0:
+                    spread.append(
+                        {
+                            **self._describe(("Gene", src)),
+                            "relation": et[1].removeprefix("rev_"),
+                            "attention": float(alpha[e].mean()),
+                            "prior": float(raw[0, src]),
+                            "flow": flow,
+                        }
+                    )
+        spread.sort(key=lambda x: -x["flow"])
+        return {
+            "value": prior,
+            "weight": weight,
+            "direct_logit": weight * prior,
+            "logit_part": float(logit[0, gene]),
+            "similar_diseases": similar,
+            "spread_from": spread[:5],
+        }
 
     def computation_edges(self, gene: int, disease: int) -> list[tuple[EdgeType, int, int]]:
         """Every edge whose message reaches the pair's representations (up to ``layers`` hops)."""

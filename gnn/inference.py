@@ -103,18 +103,26 @@ class ModelContext:
     def score(self, gene: int, disease: int, edges: dict[EdgeType, Tensor] | None = None) -> float:
         """Logit of one pair, optionally on modified message-passing edges (for fidelity)."""
         if edges is None:
-            h = self.encoded()[0]
+            h, attention = self.encoded()
         else:
             with torch.no_grad():
-                h, _ = self.model.encode(self.featuriser(edges), edges)
-        scores = self.prior_scores(torch.tensor([disease]))
-        prior = scores[:, gene] if scores is not None else None
+                h, attention = self.model.encode(self.featuriser(edges), edges, return_attention=True)
+        logit = self.prior_logit(torch.tensor([disease]), edges, attention)
+        prior = logit[:, gene] if logit is not None else None
         with torch.no_grad():
             return float(self.model.score(h["Gene"][gene : gene + 1], h["Disease"][disease : disease + 1], prior)[0])
 
-    def prior_scores(self, diseases: Tensor) -> Tensor | None:
-        """The phenotype prior of ``diseases`` over all genes (all known links), or ``None``."""
-        return self.prior.scores(diseases, self.edges[TARGET]) if self.prior is not None else None
+    def prior_logit(
+        self, diseases: Tensor, edges: dict[EdgeType, Tensor] | None = None, attention: Attention | None = None
+    ) -> Tensor | None:
+        """The prior's part of the logit for ``diseases`` over all genes (``None`` without a prior)."""
+        if self.prior is None:
+            return None
+        edges = edges if edges is not None else self.edges
+        attention = attention if attention is not None else self.encoded()[1]
+        raw = self.prior.scores(diseases, edges[TARGET])
+        with torch.no_grad():
+            return self.model.prior_logit(raw, attention, edges, self.num_nodes["Gene"])
 
     def known_genes(self, disease: int) -> Tensor:
         """Indices of the genes already linked to ``disease``."""
@@ -141,7 +149,7 @@ class ModelContext:
         for begin in range(0, len(diseases), chunk):
             batch = torch.tensor(diseases[begin : begin + chunk], dtype=torch.long)
             with torch.no_grad():
-                logits = self.model.score_all(h["Gene"], h["Disease"][batch], self.prior_scores(batch))
+                logits = self.model.score_all(h["Gene"], h["Disease"][batch], self.prior_logit(batch))
             probs = torch.softmax(logits, dim=1)
             known = known_mask(batch, links, logits.shape[1])
             fresh = logits.masked_fill(known, float("-inf")).topk(min(top, logits.shape[1]), dim=1)
@@ -180,11 +188,12 @@ class ModelContext:
         featuriser = Featuriser(num_nodes, edges, self.model.config.sketch_dim, self.model.config.seed)
         model: HeteroGAT = self.model
         prior = None
-        if model.config.prior:
-            extended = PhenotypePrior(num_nodes, edges, model.config.prior_power, ic_rows=new)
-            prior = extended.scores(torch.tensor([new]), edges[TARGET])
         with torch.no_grad():
-            h, _ = model.encode(featuriser(edges), edges)
+            h, attention = model.encode(featuriser(edges), edges, return_attention=model.config.prior)
+            if model.config.prior:
+                extended = PhenotypePrior(num_nodes, edges, model.config.prior_power, ic_rows=new)
+                raw = extended.scores(torch.tensor([new]), edges[TARGET])
+                prior = model.prior_logit(raw, attention, edges, num_nodes["Gene"])
             logits = model.score_all(h["Gene"], h["Disease"][new : new + 1], prior)[0]
         probs = torch.softmax(logits, dim=0)
         order = torch.argsort(logits, descending=True)[:top]

@@ -45,6 +45,9 @@ class ModelConfig:
             the attention layers then learn a residual on top of phenotype similarity.
         prior_power: Sharpening exponent of the prior's disease similarity.
         prior_weight: Initial weight of the prior in the logit.
+        spread: Relations along which the prior also spreads to a gene from its neighbours,
+            weighted by the last layer's attention: ``INTERACTS_WITH`` (interaction partners)
+            and ``ANNOTATED_WITH`` (genes sharing GO terms, through the terms).
         seed: Seed for parameter initialisation.
     """
 
@@ -61,11 +64,13 @@ class ModelConfig:
     prior: bool = True
     prior_power: float = 6.0
     prior_weight: float = 10.0
+    spread: tuple[str, ...] = ("INTERACTS_WITH", "ANNOTATED_WITH")
     seed: int = 0
     extra: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.embed_types, self.static_types = tuple(self.embed_types), tuple(self.static_types)  # JSON gives lists
+        self.spread = tuple(self.spread)
         for name in ("hidden", "layers", "heads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -148,6 +153,7 @@ class HeteroGAT(nn.Module):
         self.log_temperature = nn.Parameter(torch.tensor(math.log(10.0)))
         self.bias = nn.Parameter(torch.zeros(()))
         self.prior_weight = nn.Parameter(torch.tensor(float(config.prior_weight)))
+        self.spread_weight = nn.Parameter(torch.full((len(config.spread),), float(config.prior_weight) / 5))
 
     @staticmethod
     def _conv(config: ModelConfig) -> nn.Module:
@@ -220,19 +226,67 @@ class HeteroGAT(nn.Module):
             }
         return x, attention
 
+    def prior_logit(self, prior: Tensor, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int) -> Tensor:
+        """The prior's part of the logit: weighted prior plus its attention-weighted spread, ``[Q, G]``.
+
+        For each relation of ``config.spread``, a gene receives the attention-weighted mean
+        (last layer, heads averaged) of its neighbours' prior; through GO terms a term first
+        takes the mean prior of its genes. Without attention (GraphSAGE) the weights are uniform.
+        """
+        total = self.prior_weight * prior
+        last = self.config.layers - 1
+        for k, rel in enumerate(self.config.spread):
+            spread = torch.zeros_like(prior)
+            if rel == "INTERACTS_WITH":
+                for et in (("Gene", rel, "Gene"), ("Gene", f"rev_{rel}", "Gene")):
+                    if et in edges:
+                        spread = spread + _mix(prior, *_weights(attention, last, et, edges[et], num_genes, num_genes))
+            elif rel == "ANNOTATED_WITH" and ("Gene", rel, "GOTerm") in edges:
+                down = edges[("Gene", rel, "GOTerm")]
+                terms = int(down[1].max()) + 1 if down.numel() else 0
+                per_term = _mix(prior, down, _mean_weights(down, terms), terms)  # [Q, T]
+                up = ("GOTerm", f"rev_{rel}", "Gene")
+                spread = spread + _mix(per_term, *_weights(attention, last, up, edges[up], terms, num_genes))
+            total = total + self.spread_weight[k] * spread
+        return total
+
     def score_all(self, genes: Tensor, diseases: Tensor, prior: Tensor | None = None) -> Tensor:
         """Logits of every gene for each disease, as one matrix product.
 
         Shapes:
-            genes: ``[num_genes, hidden]``; diseases: ``[num_queries, hidden]``; prior:
-            ``[num_queries, num_genes]`` (used when the model has one) → ``[num_queries, num_genes]``.
+            genes: ``[num_genes, hidden]``; diseases: ``[num_queries, hidden]``; prior: the
+            prior's logit part ``[num_queries, num_genes]`` from :meth:`prior_logit` (used when
+            the model has a prior) → ``[num_queries, num_genes]``.
         """
         g, d = nn.functional.normalize(genes, dim=-1), nn.functional.normalize(diseases, dim=-1)
         logits = (d @ self.relation.t() @ g.t()) * self.log_temperature.exp() + self.bias
-        return logits + self.prior_weight * prior if self.config.prior and prior is not None else logits
+        return logits + prior if self.config.prior and prior is not None else logits
 
     def score(self, genes: Tensor, diseases: Tensor, prior: Tensor | None = None) -> Tensor:
-        """Logits of gene–disease pairs (``[N, hidden]`` each, prior ``[N]`` → ``[N]``)."""
+        """Logits of gene–disease pairs (``[N, hidden]`` each, prior logit ``[N]`` → ``[N]``)."""
         g, d = nn.functional.normalize(genes, dim=-1), nn.functional.normalize(diseases, dim=-1)
         logits = ((d @ self.relation.t()) * g).sum(-1) * self.log_temperature.exp() + self.bias
-        return logits + self.prior_weight * prior if self.config.prior and prior is not None else logits
+        return logits + prior if self.config.prior and prior is not None else logits
+
+
+def _mean_weights(edge_index: Tensor, num_dst: int) -> Tensor:
+    deg = torch.bincount(edge_index[1], minlength=num_dst).float().clamp(min=1)
+    return 1.0 / deg[edge_index[1]]
+
+
+def _weights(
+    attention: Attention, layer: int, et: EdgeType, edge_index: Tensor, num_src: int, num_dst: int
+) -> tuple[Tensor, Tensor, int]:
+    """``(edge_index, weight per edge, num_dst)``: the layer's attention if recorded, else uniform."""
+    if (layer, et) in attention:
+        ei, alpha = attention[(layer, et)]
+        return ei, alpha.mean(dim=1), num_dst
+    return edge_index, _mean_weights(edge_index, num_dst), num_dst
+
+
+def _mix(values: Tensor, edge_index: Tensor, weights: Tensor, num_dst: int) -> Tensor:
+    """``out[q, dst] = Σ_e weights[e] · values[q, src_e]`` as one sparse product: ``[Q, S]`` → ``[Q, num_dst]``."""
+    matrix = torch.sparse_coo_tensor(
+        torch.stack([edge_index[1], edge_index[0]]), weights, (num_dst, values.shape[1])
+    ).coalesce()
+    return torch.sparse.mm(matrix, values.t()).t()

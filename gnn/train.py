@@ -46,6 +46,8 @@ class TrainConfig:
         negatives: Mini-batch: random candidate genes per batch for the sampled softmax.
         device: ``cpu``, ``cuda`` or ``auto`` (CUDA when present). Results are identical in
             sampling; floating-point results differ slightly between devices.
+        max_supervision: Full batch: at most this many supervision links per step (a random
+            subset; 0 = all), which bounds the cost of the loss on large graphs.
         seed: Seed of sampling.
     """
 
@@ -61,6 +63,7 @@ class TrainConfig:
     fanout: tuple[int, ...] = (15, 10)
     negatives: int = 1024
     device: str = "cpu"
+    max_supervision: int = 0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -116,15 +119,18 @@ class GNNScorer:
     ) -> None:
         if model.config.prior and prior is None:
             raise ValueError("this model adds the phenotype prior: pass the graph's PhenotypePrior")
-        self.model, self.prior, self.links = model.eval(), prior, edges[TARGET]
+        self.model, self.prior, self.links, self.edges = model.eval(), prior, edges[TARGET], edges
         with torch.no_grad():
-            self.h, _ = model.encode(featuriser(edges), edges)
+            self.h, self.attention = model.encode(featuriser(edges), edges, return_attention=prior is not None)
 
     def score_all(self, diseases: Tensor) -> Tensor:
         """Logits of every gene for each disease."""
         device = self.h["Disease"].device
-        prior = self.prior.scores(diseases.cpu(), self.links.cpu()).to(device) if self.prior is not None else None
         with torch.no_grad():
+            prior = None
+            if self.prior is not None:
+                raw = self.prior.scores(diseases.cpu(), self.links.cpu()).to(device)
+                prior = self.model.prior_logit(raw, self.attention, self.edges, self.h["Gene"].shape[0])
             return self.model.score_all(self.h["Gene"], self.h["Disease"][diseases.to(device)], prior)
 
 
@@ -258,11 +264,15 @@ def train(
                 gen,
             )
         else:
-            h, _ = model.encode(featuriser(edges), edges)
+            h, attention = model.encode(featuriser(edges), edges, return_attention=prior is not None)
             sup = split.train[:, mask]
+            if config.max_supervision and sup.shape[1] > config.max_supervision:
+                keep = torch.randperm(sup.shape[1], generator=gen)[: config.max_supervision].to(sup.device)
+                sup = sup[:, keep]
             sup_prior = None
             if prior is not None:  # from the links message passing sees: the supervised ones are hidden
-                sup_prior = prior.scores(sup[1].cpu(), split.train[:, ~mask].cpu()).to(device)
+                raw = prior.scores(sup[1].cpu(), split.train[:, ~mask].cpu()).to(device)
+                sup_prior = model.prior_logit(raw, attention, edges, h["Gene"].shape[0])
             loss = _loss(model, h, sup, config, gen, sup_prior)
             step(loss)
             loss_value = float(loss.detach())

@@ -189,9 +189,25 @@ def explain(
                 for s in e.prior["similar_diseases"]
             ],
             fmt,
-            title=f"phenotype prior: {e.prior['weight']:.2f} × {e.prior['value']:.3f} = "
-            f"{e.prior['logit_part']:.3f} of the logit",
+            title=f"phenotype prior: {e.prior['weight']:.2f} × {e.prior['value']:.3f} = {e.prior['direct_logit']:.3f}; "
+            f"with its spread from neighbours {e.prior['logit_part']:.3f} of the logit {e.logit:.3f}",
         )
+        if e.prior["spread_from"]:
+            emit(
+                ["neighbour", "relation", "attention", "its prior", "flow"],
+                [
+                    [
+                        f"{n['name']} ({n['id']})",
+                        n["relation"],
+                        f"{n['attention']:.3f}",
+                        f"{n['prior']:.3f}",
+                        f"{n['flow']:.4f}",
+                    ]
+                    for n in e.prior["spread_from"]
+                ],
+                fmt,
+                title="prior spread to the gene from its interaction partners (attention × their prior)",
+            )
 
 
 def _path_text(path: dict[str, Any]) -> str:
