@@ -1,4 +1,8 @@
-"""Node inputs of the GNN: structural features plus the phenotypes' ontology sketch.
+"""Node inputs of the GNN: structural features, the phenotypes' ontology sketch, content inputs.
+
+Diseases also start from the mean sketch of their phenotypes and genes from the mean identity
+sketch of their GO terms, so a short, cheap pre-training on inputs alone already relates
+phenotypes to gene functions (see ``TrainConfig.pretrain_steps``).
 
 The sketch depends only on the HPO hierarchy and disease annotations, which training does
 not change, so it is computed once; the log-degree columns are recomputed for each graph the
@@ -49,9 +53,18 @@ class Featuriser:
         """Features of every node type for message passing over ``edges``."""
         feats = {t: _standardise(f) for t, f in structural_features(self.num_nodes, edges).items()}
         if self.sketch is not None:
-            feats["Phenotype"] = torch.cat([feats["Phenotype"], self.sketch.to(feats["Phenotype"].device)], dim=1)
+            sketch = self.sketch.to(feats["Phenotype"].device)
+            feats["Phenotype"] = torch.cat([feats["Phenotype"], sketch], dim=1)
+            # content inputs: a disease starts as the mean sketch of its phenotypes
+            feats["Disease"] = torch.cat(
+                [feats["Disease"], _mean_of(edges[HAS_PHENOTYPE], sketch, self.num_nodes["Disease"])], dim=1
+            )
         for t, sketch in self.identity.items():
-            feats[t] = torch.cat([feats[t], sketch.to(feats[t].device)], dim=1)
+            sketch = sketch.to(feats[t].device)
+            feats[t] = torch.cat([feats[t], sketch], dim=1)
+            # … and a gene as the mean identity sketch of its annotations (zero without any)
+            annotations = edges[("Gene", "ANNOTATED_WITH", t)]
+            feats["Gene"] = torch.cat([feats["Gene"], _mean_of(annotations, sketch, self.num_nodes["Gene"])], dim=1)
         return feats
 
 
@@ -73,6 +86,14 @@ def identity_sketch(num_terms: int, annotated: Tensor, dim: int, seed: int) -> T
     counts = torch.bincount(annotated, minlength=num_terms).float().clamp(min=1)
     ic = torch.log(counts.max() * 2 / counts)
     return directions * (ic / ic.mean()).unsqueeze(1) * math.sqrt(dim)
+
+
+def _mean_of(pairs: Tensor, vectors: Tensor, num_rows: int) -> Tensor:
+    """``[num_rows, dim]``: the mean of ``vectors[term]`` over each row's ``(row, term)`` pairs (zero if none)."""
+    out = torch.zeros(num_rows, vectors.shape[1], device=vectors.device)
+    out.index_add_(0, pairs[0], vectors[pairs[1]])
+    count = torch.bincount(pairs[0], minlength=num_rows).clamp(min=1).unsqueeze(1)
+    return out / count
 
 
 def _standardise(columns: Tensor) -> Tensor:

@@ -190,6 +190,7 @@ class HeteroGAT(nn.Module):
         edge_index_dict: dict[EdgeType, Tensor],
         node_ids: dict[NodeType, Tensor] | None = None,
         return_attention: bool = False,
+        layers: int | None = None,
     ) -> tuple[dict[NodeType, Tensor], Attention]:
         """Node representations after message passing.
 
@@ -198,13 +199,14 @@ class HeteroGAT(nn.Module):
             edge_index_dict: ``{edge_type: [2, num_edges]}`` message-passing edges.
             node_ids: Per-id embedding rows for ``embed_types`` (default: ``arange``).
             return_attention: Also return ``{(layer, edge_type): (edge_index, alpha [E, heads])}``.
+            layers: Run only the first ``layers`` layers (0: the projected inputs; used to pre-train).
         """
         x = {t: self.inputs[t](features[t]) for t in self.node_types}
         for t, emb in self.embeddings.items():
             ids = node_ids[t] if node_ids and t in node_ids else torch.arange(x[t].shape[0], device=x[t].device)
             x[t] = x[t] + emb(ids)
         attention: Attention = {}
-        for layer in range(self.config.layers):
+        for layer in range(self.config.layers if layers is None else layers):
             convs, norms = cast(nn.ModuleDict, self.convs[layer]), cast(nn.ModuleDict, self.norms[layer])
             out = {t: torch.zeros_like(v) for t, v in x.items()}
             for et in self.edge_types:

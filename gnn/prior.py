@@ -59,13 +59,36 @@ class PhenotypePrior:
         self.vectors = torch.sparse_coo_tensor(
             idx, weighted.values() / norms[idx[0]], weighted.shape, check_invariants=True
         ).coalesce()  # [D, T], unit rows
+        self._csr = self.vectors.to_sparse_csr()
         self.propagated = propagated
+        self._all: Tensor | None = None
+
+    def precompute(self) -> None:
+        """Cache every disease-pair similarity (``[D, D]`` floats): training asks for many rows each step."""
+        chunks = [
+            self.similarity(rows, torch.arange(self.num_diseases))
+            for rows in torch.arange(self.num_diseases).split(2048)
+        ]
+        self._all = torch.cat(chunks)
+
+    def _dense_rows(self, rows: Tensor) -> Tensor:
+        crow, col, val = self._csr.crow_indices(), self._csr.col_indices(), self._csr.values()
+        starts, lengths = crow[rows], crow[rows + 1] - crow[rows]
+        owner = torch.repeat_interleave(torch.arange(rows.numel()), lengths)
+        offsets = torch.arange(int(lengths.sum())) - torch.repeat_interleave(
+            torch.cumsum(lengths, 0) - lengths, lengths
+        )
+        positions = starts[owner] + offsets
+        out = torch.zeros(rows.numel(), self.vectors.shape[1])
+        out[owner, col[positions]] = val[positions]
+        return out
 
     def similarity(self, diseases: Tensor, others: Tensor) -> Tensor:
         """``[len(diseases), len(others)]`` IC-weighted cosine."""
-        a = self.vectors.index_select(0, diseases).to_dense()
-        b = self.vectors.index_select(0, others)
-        return sparse_mm(b, a.t()).t()
+        if self._all is not None:
+            return self._all[diseases][:, others]
+        a = self._dense_rows(diseases)  # [Q, T]
+        return sparse_mm(self._csr, a.t()).t()[:, others]
 
     def scores(self, diseases: Tensor, links: Tensor) -> Tensor:
         """``[len(diseases), num_genes]`` prior, normalised per row to max 1.

@@ -48,6 +48,9 @@ class TrainConfig:
             sampling; floating-point results differ slightly between devices.
         max_supervision: Full batch: at most this many supervision links per step (a random
             subset; 0 = all), which bounds the cost of the loss on large graphs.
+        pretrain_steps: Cheap steps on the projected inputs alone (no message passing) before
+            the full-graph epochs: they fit the input projections, scorer and prior weight.
+        pretrain_lr: Learning rate of those steps.
         seed: Seed of sampling.
     """
 
@@ -64,6 +67,8 @@ class TrainConfig:
     negatives: int = 1024
     device: str = "cpu"
     max_supervision: int = 0
+    pretrain_steps: int = 0
+    pretrain_lr: float = 0.01
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -158,6 +163,36 @@ def _supervision_mask(split: Split, ratio: float, gen: torch.Generator) -> Tenso
     return mask.to(split.train.device)
 
 
+def _pretrain(
+    model: HeteroGAT,
+    featuriser: Featuriser,
+    prior: PhenotypePrior | None,
+    split: Split,
+    config: TrainConfig,
+    gen: torch.Generator,
+    device: torch.device,
+) -> None:
+    """Steps on the projected inputs (``encode(layers=0)``): no message passing, so each costs little."""
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.pretrain_lr)
+    model.train()
+    for _ in range(config.pretrain_steps):
+        mask = _supervision_mask(split, config.supervision_ratio, gen)
+        edges = with_target(split, split.train[:, ~mask])
+        h, _ = model.encode(featuriser(edges), edges, layers=0)
+        sup = split.train[:, mask]
+        if config.max_supervision and sup.shape[1] > config.max_supervision:
+            sup = sup[:, torch.randperm(sup.shape[1], generator=gen)[: config.max_supervision].to(sup.device)]
+        sup_prior = None
+        if prior is not None:
+            raw = prior.scores(sup[1].cpu(), split.train[:, ~mask].cpu()).to(device)
+            sup_prior = model.prior_logit(raw, {}, {}, h["Gene"].shape[0])  # direct part only: no edges here
+        loss = _loss(model, h, sup, config, gen, sup_prior)
+        optimiser.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        optimiser.step()
+
+
 def resolve_device(name: str) -> torch.device:
     """``auto`` → CUDA when present, else CPU."""
     if name == "auto":
@@ -247,6 +282,10 @@ def train(
         nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
         optimiser.step()
 
+    if prior is not None:
+        prior.precompute()
+    if config.pretrain_steps:
+        _pretrain(model, featuriser, prior, split, config, gen, device)
     for epoch in range(1, config.epochs + 1):
         model.train()
         mask = _supervision_mask(split, config.supervision_ratio, gen)

@@ -49,3 +49,24 @@ def test_group_metrics() -> None:
     m = GroupMetrics.of(torch.tensor([1.0, 2.0, 200.0]), diseases=2)
     assert abs(m.mrr - (1 + 0.5 + 1 / 200) / 3) < 1e-6
     assert m.hits == pytest.approx({1: 1 / 3, 10: 2 / 3, 100: 2 / 3})
+
+
+def test_phenotype_prior_matches_the_cosine_and_ignores_the_diseases_own_links() -> None:
+    from gnn.ontology import HAS_PHENOTYPE
+    from gnn.ontology import IS_A as IS_A_TYPE
+    from gnn.prior import PhenotypePrior
+    from gnn.split import TARGET
+
+    edges = {IS_A_TYPE: IS_A, HAS_PHENOTYPE: OLD[0], TARGET: LINKS}
+    prior = PhenotypePrior({"Phenotype": 5, "Disease": 3, "Gene": 5}, edges, power=1.0)
+    space = _space()
+    old = space.old.to_dense() * space.ic
+    old = old / old.norm(dim=1, keepdim=True)
+    expected = old @ old.t()
+    every = torch.arange(3)
+    assert torch.allclose(prior.similarity(every, every), expected, atol=1e-6)
+    prior.precompute()
+    assert torch.allclose(prior.similarity(torch.tensor([2, 0]), torch.tensor([1])), expected[[2, 0]][:, [1]])
+    scores = prior.scores(torch.tensor([0]), LINKS)
+    # disease 0's own gene (0) gets nothing from disease 0 itself; gene 2 and 1 come via disease 2
+    assert scores[0, 0] == 0 and scores[0, 2] == 1.0 and 0 < scores[0, 1] <= 1.0
