@@ -155,6 +155,7 @@ def extract(
         rejects=len(rejects.rows),
         unresolved=genes.unresolved_count(name) if genes is not None else 0,
         stats=dict(ctx.stats),
+        licence=source.licence,
     )
     return result, rejects
 

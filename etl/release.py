@@ -30,6 +30,7 @@ class SourceResult:
     rejects: int = 0
     unresolved: int = 0
     stats: dict[str, int] = field(default_factory=dict)
+    licence: str = ""
 
     @property
     def checksum(self) -> str:
@@ -85,6 +86,7 @@ def write_release(root: Path, rid: str, results: list[SourceResult], settings: d
             "origins": r.origins,
             "sha256": r.checksums,
             "synthetic": r.synthetic,
+            "licence": r.licence,
             "rows": r.counts(),
             "rejects": r.rejects,
             "unresolved_identifiers": r.unresolved,

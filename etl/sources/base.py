@@ -60,6 +60,7 @@ class Source(Protocol):
     name: ClassVar[str]
     description: ClassVar[str]
     needs_genes: ClassVar[bool]
+    licence: ClassVar[str]
 
     def default_location(self) -> str | None:
         """Where the shipped default data lives, or ``None`` if there is none."""

@@ -32,6 +32,9 @@ class GdcCountsSource:
     name: ClassVar[str] = "gdc-counts"
     description: ClassVar[str] = "GDC STAR gene counts + GDC sample sheet: tumour vs TCGA normal DE"
     needs_genes: ClassVar[bool] = True
+    licence: ClassVar[str] = (
+        "shipped files: SYNTHETIC (Apache-2.0, this project); GDC open-access data: NIH GDC policies"
+    )
 
     def default_location(self) -> str | None:
         """The shipped synthetic download folder."""

@@ -31,6 +31,7 @@ class GenesSource:
     name: ClassVar[str] = "genes"
     description: ClassVar[str] = "NCBI Homo_sapiens.gene_info or HGNC complete set (gene reference)"
     needs_genes: ClassVar[bool] = False
+    licence: ClassVar[str] = "NCBI Gene: public domain (NCBI data policy); HGNC: free to use with attribution"
 
     def default_location(self) -> str | None:
         """The bundled NCBI-format reference built from org.Hs.eg.db."""

@@ -54,6 +54,7 @@ class GoSource:
     name: ClassVar[str] = "go"
     description: ClassVar[str] = "Gene Ontology: GAF 2.x annotations (+ go-basic.obo or GO.db SQLite for term names)"
     needs_genes: ClassVar[bool] = True
+    licence: ClassVar[str] = "GO and GOA annotations: CC BY 4.0"
 
     def default_location(self) -> str | None:
         """GOA human 2018-12 (mantis-ml wheel) and, if fetched, GO.db's ontology."""

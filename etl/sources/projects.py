@@ -17,6 +17,7 @@ class TcgaProjectsSource:
     name: ClassVar[str] = "tcga-projects"
     description: ClassVar[str] = "curated table: 33 TCGA projects → MONDO disease, GTEx tissue (UBERON)"
     needs_genes: ClassVar[bool] = False
+    licence: ClassVar[str] = "curated table of this project (Apache-2.0); MONDO/UBERON ids: CC BY 4.0"
 
     def default_location(self) -> str | None:
         """The shipped table."""

@@ -34,6 +34,9 @@ class XenaSource:
     name: ClassVar[str] = "xena"
     description: ClassVar[str] = "UCSC Xena TCGA-TARGET-GTEx (Toil) TPM matrix + phenotype: tumour vs normal DE"
     needs_genes: ClassVar[bool] = True
+    licence: ClassVar[str] = (
+        "shipped files: SYNTHETIC (Apache-2.0, this project); UCSC Xena Toil: TCGA/TARGET/GTEx terms"
+    )
 
     def default_location(self) -> str | None:
         """The shipped synthetic samples."""

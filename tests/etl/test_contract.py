@@ -19,7 +19,7 @@ ADAPTERS = sorted(REGISTRY)
 @pytest.mark.parametrize("name", ADAPTERS)
 def test_adapter_contract(name: str, genes: GeneResolver, tmp_path: Path) -> None:
     source = REGISTRY[name]
-    assert source.name == name and source.description
+    assert source.name == name and source.description and source.licence
     loc = source.default_location()
     assert loc, f"{name} ships no default data"
     files: list[LocalFile] = expand(loc, tmp_path)
