@@ -24,11 +24,10 @@ import time
 
 import torch
 
-from gnn.export import export_graph
+from gnn.export import MODEL_SPEC, export_graph
 from gnn.model import ModelConfig
 from gnn.split import make_split
 from gnn.train import TrainConfig, evaluate, train
-from kg.export import ExportSpec
 from kg.settings import load_settings
 from kg.store import Neo4jStore
 
@@ -62,7 +61,7 @@ def main() -> None:
     settings = load_settings()
     t0 = time.perf_counter()
     with Neo4jStore.from_settings(settings) as store:
-        graph, cached = export_graph(store, ExportSpec(), settings.home / "exports")
+        graph, cached = export_graph(store, MODEL_SPEC, settings.home / "exports")
     export_s = time.perf_counter() - t0
     data = graph.data
     edges = {et: data[et].edge_index for et in data.edge_types}

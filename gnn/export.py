@@ -24,6 +24,19 @@ from kg.typing import EdgeType
 
 FORMAT_VERSION = 1
 
+#: What the default model learns from: HPO phenotypes and gene–disease links plus the real gene
+#: knowledge (GO annotations, interactions). TCGA-derived edges (synthetic in the shipped data)
+#: and the 750k GTEx edges are not message-passing inputs of the default model.
+MODEL_SPEC = ExportSpec(
+    rel_types=(
+        RelType.ASSOCIATED_WITH,
+        RelType.HAS_PHENOTYPE,
+        RelType.IS_A,
+        RelType.ANNOTATED_WITH,
+        RelType.INTERACTS_WITH,
+    )
+)
+
 
 @dataclass
 class ExportedGraph:

@@ -17,7 +17,6 @@ import typer
 from kg import local_neo4j
 from kg.cli.output import OutputFormat, console, emit_json, parse_pairs, progress
 from kg.errors import KGError
-from kg.export import ExportSpec
 from kg.schema import NodeLabel, RelType
 from kg.settings import load_settings
 from kg.store import Neo4jStore
@@ -26,13 +25,6 @@ from kg.store import Neo4jStore
 SOURCES = ("genes", "hpo", "go", "interactions")
 #: The gene reference only names genes (its 2022 date does not leak disease knowledge).
 IDENTIFIER_SOURCES = ("genes",)
-RELATIONS = (
-    RelType.ASSOCIATED_WITH,
-    RelType.HAS_PHENOTYPE,
-    RelType.IS_A,
-    RelType.ANNOTATED_WITH,
-    RelType.INTERACTS_WITH,
-)
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -85,7 +77,7 @@ def benchmark(
     """Train on an old HPO release plus gene knowledge; rank all protein-coding genes for the new diseases."""
     try:
         from gnn.benchmark import run_benchmark
-        from gnn.export import export_graph
+        from gnn.export import MODEL_SPEC, export_graph
         from gnn.model import ModelConfig
         from gnn.train import TrainConfig
     except ImportError as exc:
@@ -122,7 +114,7 @@ def benchmark(
                 store.clear()
                 store.ensure_schema()
                 load_results(store, report.release, report.results, settings.etl, start=start)
-                graph, _ = export_graph(store, ExportSpec(rel_types=RELATIONS), home / "exports")
+                graph, _ = export_graph(store, MODEL_SPEC, home / "exports")
         finally:
             local_neo4j.stop(server)
         diseases = _new_diseases(report.results, new_result)

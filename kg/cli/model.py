@@ -10,7 +10,6 @@ import typer
 
 from kg.cli.output import OutputFormat, console, emit, emit_json, err_console, progress
 from kg.errors import KGError
-from kg.export import ExportSpec
 from kg.settings import Settings, load_settings
 from kg.store import Neo4jStore
 
@@ -24,11 +23,11 @@ Format = Annotated[OutputFormat, typer.Option("--format", help="table, json or c
 
 def _graph(settings: Settings) -> ExportedGraph:
     try:
-        from gnn.export import export_graph
+        from gnn.export import MODEL_SPEC, export_graph
     except ImportError as exc:
         raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
     with Neo4jStore.from_settings(settings) as store:
-        graph, _ = export_graph(store, ExportSpec(), settings.home / "exports")
+        graph, _ = export_graph(store, MODEL_SPEC, settings.home / "exports")
     return graph
 
 
