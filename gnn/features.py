@@ -44,6 +44,7 @@ class Featuriser:
         # scaled by the term's information content, so a gene's first message is an IC-weighted
         # random projection of its annotation set (inner products ≈ shared specific terms).
         self.identity: dict[str, Tensor] = {}
+        self._cache: dict[str, tuple[object, Tensor]] = {}
         for et, ei in edges.items():
             src, _, dst = et
             if sketch_dim and src == "Gene" and dst in IDENTITY_TYPES and dst in num_nodes:
@@ -64,8 +65,15 @@ class Featuriser:
             feats[t] = torch.cat([feats[t], sketch], dim=1)
             # … and a gene as the mean identity sketch of its annotations (zero without any)
             annotations = edges[("Gene", "ANNOTATED_WITH", t)]
-            feats["Gene"] = torch.cat([feats["Gene"], _mean_of(annotations, sketch, self.num_nodes["Gene"])], dim=1)
+            feats["Gene"] = torch.cat([feats["Gene"], self._content("Gene", annotations, sketch)], dim=1)
         return feats
+
+    def _content(self, node_type: str, pairs: Tensor, sketch: Tensor) -> Tensor:
+        """Mean sketch per node, cached while the same annotations come back (training hides links only)."""
+        key = (node_type, pairs.data_ptr(), pairs.shape[1], sketch.device.type)
+        if self._cache.get(node_type, (None,))[0] != key:
+            self._cache[node_type] = (key, _mean_of(pairs, sketch, self.num_nodes[node_type]))
+        return self._cache[node_type][1]
 
 
 #: Node types annotated onto genes that get an identity sketch.
