@@ -150,7 +150,9 @@ class HeteroGAT(nn.Module):
         # score(g, d) = t · ĝᵀ W d̂ + b on unit vectors, W starting as the identity: an untrained
         # model ranks genes by the cosine of their phenotype-derived representations.
         self.relation = nn.Parameter(torch.eye(h))
-        self.log_temperature = nn.Parameter(torch.tensor(math.log(10.0)))
+        # With the prior, the attention part is a correction: it starts small (temperature 1, logits
+        # within ±1) so that the untrained model ranks like phenotype similarity plus its spread.
+        self.log_temperature = nn.Parameter(torch.tensor(math.log(1.0 if config.prior else 10.0)))
         self.bias = nn.Parameter(torch.zeros(()))
         self.prior_weight = nn.Parameter(torch.tensor(float(config.prior_weight)))
         self.spread_weight = nn.Parameter(torch.full((len(config.spread),), float(config.prior_weight) / 5))

@@ -172,7 +172,11 @@ def _pretrain(
     gen: torch.Generator,
     device: torch.device,
 ) -> None:
-    """Steps on the projected inputs (``encode(layers=0)``): no message passing, so each costs little."""
+    """Steps on the projected inputs (``encode(layers=0)``): no message passing, so each costs little.
+
+    The prior spreads with uniform weights here (there is no attention yet), which fits the
+    weights of the prior and of its spread along each relation.
+    """
     optimiser = torch.optim.Adam(model.parameters(), lr=config.pretrain_lr)
     model.train()
     for _ in range(config.pretrain_steps):
@@ -185,7 +189,7 @@ def _pretrain(
         sup_prior = None
         if prior is not None:
             raw = prior.scores(sup[1].cpu(), split.train[:, ~mask].cpu()).to(device)
-            sup_prior = model.prior_logit(raw, {}, {}, h["Gene"].shape[0])  # direct part only: no edges here
+            sup_prior = model.prior_logit(raw, {}, edges, h["Gene"].shape[0])
         loss = _loss(model, h, sup, config, gen, sup_prior)
         optimiser.zero_grad()
         loss.backward()
@@ -286,6 +290,12 @@ def train(
         prior.precompute()
     if config.pretrain_steps:
         _pretrain(model, featuriser, prior, split, config, gen, device)
+        val = evaluate(model, featuriser, num_nodes, split, split.val, prior)
+        row = {"epoch": 0.0, "loss": float("nan"), **{f"val_{k}": v for k, v in val.items()}}
+        history.append(row)
+        if on_epoch:
+            on_epoch(row)
+        best, best_state = val[config.monitor], copy.deepcopy(model.state_dict())  # epoch 0 may stay the best
     for epoch in range(1, config.epochs + 1):
         model.train()
         mask = _supervision_mask(split, config.supervision_ratio, gen)
