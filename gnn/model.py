@@ -246,11 +246,17 @@ class HeteroGAT(nn.Module):
                     if et in edges:
                         spread = spread + _mix(prior, *_weights(attention, last, et, edges[et], num_genes, num_genes))
             elif rel == "ANNOTATED_WITH" and ("Gene", rel, "GOTerm") in edges:
+                # through a term: the mean prior of the term's *other* genes (a gene's own prior
+                # must not come back to it), weighted by the gene's attention over its terms
                 down = edges[("Gene", rel, "GOTerm")]
                 terms = int(down[1].max()) + 1 if down.numel() else 0
-                per_term = _mix(prior, down, _mean_weights(down, terms), terms)  # [Q, T]
+                others = (torch.bincount(down[1], minlength=terms).float() - 1).clamp(min=1)
+                per_term = _mix(prior, down, torch.ones(down.shape[1], device=prior.device), terms)  # sums [Q, T]
                 up = ("GOTerm", f"rev_{rel}", "Gene")
-                spread = spread + _mix(per_term, *_weights(attention, last, up, edges[up], terms, num_genes))
+                ei, w, _ = _weights(attention, last, up, edges[up], terms, num_genes)
+                w = w / others[ei[0]]
+                own = torch.zeros(num_genes, device=prior.device).index_add_(0, ei[1], w)
+                spread = spread + _mix(per_term, ei, w, num_genes) - prior * own
             total = total + self.spread_weight[k] * spread
         return total
 

@@ -129,6 +129,12 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
         p["nodes"][0]["id"] == new[0].gene_id and p["nodes"][-1]["id"] == "OMIM:100000" for p in explanation.paths
     )
     assert {n["side"] for n in explanation.neighbours} == {"gene", "disease"}
+    prior = explanation.prior  # both parts of the logit: the phenotype prior and the attention paths
+    assert prior is not None and prior["logit_part"] == pytest.approx(
+        float(ctx.prior_logit(torch.tensor([d0]))[0, g])  # type: ignore[index]
+    )
+    for similar in prior["similar_diseases"]:
+        assert similar["id"] != "OMIM:100000" and 0 < similar["cosine"] <= 1 and similar["shared_phenotypes"]
     json.dumps(explanation.as_dict())
     fid = fidelity(explainer, [(g, d0)], k=2)
     assert fid["pairs"] == 1.0 and fid["drop_top_k"] != 0.0

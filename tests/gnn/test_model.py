@@ -96,3 +96,25 @@ def test_score_all_matches_pairwise_scores() -> None:
     full = model.score_all(h["Gene"], h["Disease"])
     pairwise = model.score(h["Gene"].repeat(D, 1), h["Disease"].repeat_interleave(G, 0)).view(D, G)
     assert torch.allclose(full, pairwise, atol=1e-5)
+
+
+def test_prior_spreads_to_interaction_partners_and_go_neighbours_only() -> None:
+    n = {"Gene": 5, "GOTerm": 2, "Disease": 1}
+    ppi = torch.tensor([[0], [3]])  # gene 0 – gene 3
+    go = torch.tensor([[0, 2], [1, 1]])  # genes 0 and 2 share GO term 1
+    edges = {
+        ("Gene", "INTERACTS_WITH", "Gene"): ppi,
+        ("Gene", "rev_INTERACTS_WITH", "Gene"): ppi.flip(0),
+        ("Gene", "ANNOTATED_WITH", "GOTerm"): go,
+        ("GOTerm", "rev_ANNOTATED_WITH", "Gene"): go.flip(0),
+    }
+    feats = structural_features(n, edges)
+    config = ModelConfig(hidden=8, layers=2, heads=1, dropout=0.0, embed_types=(), sketch_dim=0)
+    model = HeteroGAT((list(n), list(edges)), {t: f.shape[1] for t, f in feats.items()}, n, config).eval()
+    prior = torch.tensor([[1.0, 0.0, 0.0, 0.0, 0.0]])  # only gene 0 has phenotype evidence
+    with torch.no_grad():
+        _, attention = model.encode(feats, edges, return_attention=True)
+        logit = model.prior_logit(prior, attention, edges, 5)[0]
+    assert logit[0] == pytest.approx(config.prior_weight)  # its own prior (gene 0 has no prior-carrying neighbour)
+    assert logit[3] > 0 and logit[2] > 0  # the interaction partner; the gene sharing a GO term
+    assert logit[1] == 0 and logit[4] == 0  # unconnected genes get nothing
