@@ -172,6 +172,11 @@ class Explainer:
         raw = ctx.prior.scores(torch.tensor([disease]), ctx.edges[TARGET])
         assert logit is not None
         weight = float(ctx.model.prior_weight)
+        with torch.no_grad():
+            combined = ctx.model.prior_score(raw, ctx.encoded()[1], ctx.edges, ctx.num_nodes["Gene"])
+            spread_weight = {
+                rel: float(w) for rel, w in zip(ctx.model.config.spread, ctx.model.spread_weight, strict=True)
+            }
         similar = []
         for d, cosine, shared in ctx.prior.contributions(disease, gene, ctx.edges[TARGET]):
             similar.append(
@@ -190,12 +195,13 @@ class Explainer:
             into = (ei[1] == gene).nonzero().flatten()
             for e in into.tolist():
                 src = int(ei[0, e])
-                flow = float(alpha[e].mean()) * float(raw[0, src])
+                relation = et[1].removeprefix("rev_")
+                flow = spread_weight.get(relation, 0.0) * float(alpha[e].mean()) * float(raw[0, src])
                 if flow > 0:
                     spread.append(
                         {
                             **self._describe(("Gene", src)),
-                            "relation": et[1].removeprefix("rev_"),
+                            "relation": relation,
                             "attention": float(alpha[e].mean()),
                             "prior": float(raw[0, src]),
                             "flow": flow,
@@ -204,8 +210,8 @@ class Explainer:
         spread.sort(key=lambda x: -x["flow"])
         return {
             "value": prior,
+            "with_spread": float(combined[0, gene]),
             "weight": weight,
-            "direct_logit": weight * prior,
             "logit_part": float(logit[0, gene]),
             "similar_diseases": similar,
             "spread_from": spread[:5],

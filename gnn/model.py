@@ -44,7 +44,9 @@ class ModelConfig:
         prior: Add a learned multiple of the phenotype prior (:mod:`gnn.prior`) to every logit:
             the attention layers then learn a residual on top of phenotype similarity.
         prior_power: Sharpening exponent of the prior's disease similarity.
-        prior_weight: Initial weight of the prior in the logit.
+        prior_weight: Initial weight of the log prior in the logit (1: softmax ∝ prior score).
+        prior_floor: Added to the prior score before the log, so genes without any evidence
+            are ranked by the attention part (relative to a top gene's score of 1).
         spread: Relations along which the prior also spreads to a gene from its neighbours,
             weighted by the last layer's attention: ``INTERACTS_WITH`` (interaction partners)
             and ``ANNOTATED_WITH`` (genes sharing GO terms, through the terms).
@@ -63,7 +65,8 @@ class ModelConfig:
     conv: str = "gatv2"
     prior: bool = True
     prior_power: float = 6.0
-    prior_weight: float = 10.0
+    prior_weight: float = 1.0
+    prior_floor: float = 1e-3
     spread: tuple[str, ...] = ("INTERACTS_WITH", "ANNOTATED_WITH")
     seed: int = 0
     extra: dict[str, float] = field(default_factory=dict)
@@ -155,7 +158,8 @@ class HeteroGAT(nn.Module):
         self.log_temperature = nn.Parameter(torch.tensor(math.log(1.0 if config.prior else 10.0)))
         self.bias = nn.Parameter(torch.zeros(()))
         self.prior_weight = nn.Parameter(torch.tensor(float(config.prior_weight)))
-        self.spread_weight = nn.Parameter(torch.full((len(config.spread),), float(config.prior_weight) / 5))
+        # softplus(raw) > 0; starts at 0.2: a neighbour's evidence counts a fifth of the gene's own
+        self.spread_raw = nn.Parameter(torch.full((len(config.spread),), math.log(math.expm1(0.2))))
 
     @staticmethod
     def _conv(config: ModelConfig) -> nn.Module:
@@ -230,14 +234,26 @@ class HeteroGAT(nn.Module):
             }
         return x, attention
 
+    @property
+    def spread_weight(self) -> Tensor:
+        """Weight of each spread relation relative to the gene's own prior (positive)."""
+        return nn.functional.softplus(self.spread_raw)
+
     def prior_logit(self, prior: Tensor, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int) -> Tensor:
-        """The prior's part of the logit: weighted prior plus its attention-weighted spread, ``[Q, G]``.
+        """The prior's part of the logit, ``[Q, G]``: ``w · log(floor + prior + Σ_r s_r · spread_r)``.
 
         For each relation of ``config.spread``, a gene receives the attention-weighted mean
         (last layer, heads averaged) of its neighbours' prior; through GO terms a term first
-        takes the mean prior of its genes. Without attention (GraphSAGE) the weights are uniform.
+        takes the mean prior of its other genes. Without attention (GraphSAGE) the weights are
+        uniform. On the log scale the attention part corrects the prior multiplicatively.
         """
-        total = self.prior_weight * prior
+        return self.prior_weight * torch.log(
+            self.config.prior_floor + self.prior_score(prior, attention, edges, num_genes)
+        )
+
+    def prior_score(self, prior: Tensor, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int) -> Tensor:
+        """The gene's prior plus the weighted spread of its neighbours' (before the log), ``[Q, G]``."""
+        total = prior
         last = self.config.layers - 1
         for k, rel in enumerate(self.config.spread):
             spread = torch.zeros_like(prior)

@@ -54,10 +54,10 @@ class TrainConfig:
         seed: Seed of sampling.
     """
 
-    epochs: int = 80
+    epochs: int = 4
     lr: float = 0.005
     weight_decay: float = 0.0
-    patience: int = 15
+    patience: int = 4
     supervision_ratio: float = 0.3
     max_grad_norm: float = 1.0
     loss: str = "softmax"
@@ -66,8 +66,8 @@ class TrainConfig:
     fanout: tuple[int, ...] = (15, 10)
     negatives: int = 1024
     device: str = "cpu"
-    max_supervision: int = 0
-    pretrain_steps: int = 0
+    max_supervision: int = 512
+    pretrain_steps: int = 150
     pretrain_lr: float = 0.01
     seed: int = 0
 

@@ -177,19 +177,23 @@ def explain(
         title="most-attended neighbours",
     )
     if e.prior is not None:
+        p = e.prior
+        title = (
+            f"phenotype prior {p['value']:.3f}, with its spread from neighbours {p['with_spread']:.3f}: "
+            f"{p['weight']:.2f} × log(floor + that) = {p['logit_part']:.3f} of the logit {e.logit:.3f}"
+        )
         emit(
             ["similar known disease of the gene", "cosine", "shared phenotypes (IC)"],
             [
                 [
                     f"{s['name']} ({s['id']})",
                     f"{s['cosine']:.3f}",
-                    "; ".join(f"{p['name']} ({p['ic']:.1f})" for p in s["shared_phenotypes"]),
+                    "; ".join(f"{t['name']} ({t['ic']:.1f})" for t in s["shared_phenotypes"]),
                 ]
                 for s in e.prior["similar_diseases"]
             ],
             fmt,
-            title=f"phenotype prior: {e.prior['weight']:.2f} × {e.prior['value']:.3f} = {e.prior['direct_logit']:.3f}; "
-            f"with its spread from neighbours {e.prior['logit_part']:.3f} of the logit {e.logit:.3f}",
+            title=title,
         )
         if e.prior["spread_from"]:
             emit(
@@ -205,7 +209,7 @@ def explain(
                     for n in e.prior["spread_from"]
                 ],
                 fmt,
-                title="prior spread to the gene from its interaction partners (attention × their prior)",
+                title="prior spread to the gene from interaction partners (weight × attention × their prior)",
             )
 
 

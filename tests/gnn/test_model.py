@@ -114,7 +114,9 @@ def test_prior_spreads_to_interaction_partners_and_go_neighbours_only() -> None:
     prior = torch.tensor([[1.0, 0.0, 0.0, 0.0, 0.0]])  # only gene 0 has phenotype evidence
     with torch.no_grad():
         _, attention = model.encode(feats, edges, return_attention=True)
+        score = model.prior_score(prior, attention, edges, 5)[0]
         logit = model.prior_logit(prior, attention, edges, 5)[0]
-    assert logit[0] == pytest.approx(config.prior_weight)  # its own prior (gene 0 has no prior-carrying neighbour)
-    assert logit[3] > 0 and logit[2] > 0  # the interaction partner; the gene sharing a GO term
-    assert logit[1] == 0 and logit[4] == 0  # unconnected genes get nothing
+    assert score[0] == pytest.approx(1.0)  # its own prior: its GO neighbour and partner carry none back
+    assert score[3] > 0 and score[2] > 0  # the interaction partner; the gene sharing a GO term
+    assert score[1] == 0 and score[4] == 0  # unconnected genes get nothing
+    assert logit[0] > logit[3] > logit[1] and logit[1] == pytest.approx(torch.log(torch.tensor(config.prior_floor)))

@@ -44,7 +44,10 @@ def test_early_stopping() -> None:
     n, edges = planted(1)
     split = make_split(edges, "random", 0.15, 0.15, seed=1)
     result = train(
-        n, split, ModelConfig(hidden=8, layers=1, heads=1, dropout=0.0), TrainConfig(epochs=500, lr=0.05, patience=5)
+        n,
+        split,
+        ModelConfig(hidden=8, layers=1, heads=1, dropout=0.0),
+        TrainConfig(epochs=500, lr=0.05, patience=5, pretrain_steps=0),
     )
     assert len(result.history) - result.best_epoch <= 5 and len(result.history) < 500
 
