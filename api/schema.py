@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -28,12 +29,16 @@ from api.types import (
     KnownGene,
     KnownGenes,
     KnownGenesResult,
+    MatchedPhenotype,
     NodeRef,
     NotFound,
     PageInfo,
     Phenotype,
     Phenotypes,
     PhenotypesResult,
+    PriorPart,
+    PriorSpread,
+    SimilarDisease,
     TissueExpression,
     Unavailable,
 )
@@ -263,6 +268,30 @@ async def _explain(info: Ctx, gene: str, disease: str, top_k: int) -> Explanatio
         neighbours=[
             AttendedNeighbour(side=n["side"], layer=n["layer"], relation=n["relation"], weight=n["weight"], node=ref(n))
             for n in e.neighbours
+        ],
+        prior=_prior_part(e.prior, ref),
+    )
+
+
+def _prior_part(p: dict[str, Any] | None, ref: Callable[[dict[str, Any]], NodeRef]) -> PriorPart | None:
+    if p is None:
+        return None
+    return PriorPart(
+        value=p["value"],
+        with_spread=p["with_spread"],
+        weight=p["weight"],
+        logit_part=p["logit_part"],
+        similar_diseases=[
+            SimilarDisease(
+                node=ref(d),
+                cosine=d["cosine"],
+                shared_phenotypes=[MatchedPhenotype(node=ref(t), ic=t["ic"]) for t in d["shared_phenotypes"]],
+            )
+            for d in p["similar_diseases"]
+        ],
+        spread_from=[
+            PriorSpread(node=ref(n), relation=n["relation"], attention=n["attention"], prior=n["prior"], flow=n["flow"])
+            for n in p["spread_from"]
         ],
     )
 

@@ -85,6 +85,38 @@ class AttendedNeighbour:
 
 
 @strawberry.type
+class MatchedPhenotype:
+    node: NodeRef
+    ic: float = strawberry.field(description="Information content of the shared term (higher = more specific)")
+
+
+@strawberry.type
+class SimilarDisease:
+    node: NodeRef
+    cosine: float = strawberry.field(description="IC-weighted cosine between the two diseases' phenotypes")
+    shared_phenotypes: list[MatchedPhenotype]
+
+
+@strawberry.type
+class PriorSpread:
+    node: NodeRef
+    relation: str
+    attention: float
+    prior: float = strawberry.field(description="The neighbour's own phenotype prior")
+    flow: float = strawberry.field(description="Relation weight × attention × the neighbour's prior")
+
+
+@strawberry.type
+class PriorPart:
+    value: float = strawberry.field(description="Phenotype prior of the gene (genes of similar diseases), 0–1")
+    with_spread: float = strawberry.field(description="Prior plus what spread from interaction partners and GO")
+    weight: float
+    logit_part: float = strawberry.field(description="weight × log(floor + with_spread): this part of the logit")
+    similar_diseases: list[SimilarDisease]
+    spread_from: list[PriorSpread]
+
+
+@strawberry.type
 class Explanation:
     gene: NodeRef
     disease: NodeRef
@@ -92,6 +124,9 @@ class Explanation:
     model_version: str
     paths: list[ExplanationPath]
     neighbours: list[AttendedNeighbour]
+    prior: PriorPart | None = strawberry.field(
+        description="The phenotype-prior part of the logit (null for a model without one)"
+    )
 
 
 @strawberry.type

@@ -109,9 +109,14 @@ def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
     explained = gql(
         client,
         '{ explain(gene: "GENE1", disease: "OMIM:100000", topK: 3) { __typename ... on Explanation { '
-        "paths { hops relations nodes { id } } } } }",
+        "paths { hops relations nodes { id } } "
+        "prior { value withSpread logitPart similarDiseases { node { id } cosine sharedPhenotypes { node { id } ic } } } "
+        "} } }",
     )["explain"]
     assert explained["__typename"] == "Explanation" and 1 <= len(explained["paths"]) <= 3
+    prior = explained["prior"]  # both parts of the explanation: the phenotype prior and the attention paths
+    assert 0 <= prior["value"] <= prior["withSpread"] and isinstance(prior["logitPart"], float)
+    assert all(d["node"]["id"] != "OMIM:100000" and d["sharedPhenotypes"] for d in prior["similarDiseases"])
     ranked = gql(
         client,
         '{ candidateGenesForPhenotypes(phenotypes: ["HP:0001021"], first: 5) '
