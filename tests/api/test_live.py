@@ -110,7 +110,8 @@ def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
         client,
         '{ explain(gene: "GENE1", disease: "OMIM:100000", topK: 3) { __typename ... on Explanation { '
         "paths { hops relations nodes { id } } "
-        "prior { value withSpread logitPart similarDiseases { node { id } cosine sharedPhenotypes { node { id } ic } } } "
+        "prior { value withSpread logitPart "
+        "similarDiseases { node { id } cosine sharedPhenotypes { node { id } ic } } } "
         "} } }",
     )["explain"]
     assert explained["__typename"] == "Explanation" and 1 <= len(explained["paths"]) <= 3
