@@ -54,7 +54,7 @@ class TrainConfig:
         seed: Seed of sampling.
     """
 
-    epochs: int = 4
+    epochs: int = 3
     lr: float = 0.005
     weight_decay: float = 0.0
     patience: int = 4

@@ -70,7 +70,7 @@ def benchmark(
         list[str] | None, typer.Option("--source", "-s", help="NAME=PATH_OR_URL for go/interactions (repeatable).")
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for benchmark.md and benchmark.json.")] = Path("runs/benchmark"),
-    epochs: Annotated[int | None, typer.Option(help="Maximum full-graph training epochs [4].")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Maximum full-graph training epochs [3].")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML file with model and train tables.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:

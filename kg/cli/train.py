@@ -30,7 +30,7 @@ def train_cmd(
         Path | None, typer.Option(help="TOML file with [model] and [train] tables (flags below override it).")
     ] = None,
     split: Annotated[str, typer.Option(help="Evaluation split: disease (held-out diseases) or random.")] = "disease",
-    epochs: Annotated[int | None, typer.Option(help="Maximum epochs (early stopping on validation MRR) [4].")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Maximum epochs (early stopping on validation MRR) [3].")] = None,
     hidden: Annotated[int | None, typer.Option(help="Hidden width [64].")] = None,
     layers: Annotated[int | None, typer.Option(help="Attention layers [2].")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate [0.005].")] = None,
