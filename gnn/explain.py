@@ -171,7 +171,7 @@ class Explainer:
         logit = ctx.prior_logit(torch.tensor([disease]))
         raw = ctx.prior.scores(torch.tensor([disease]), ctx.edges[TARGET])
         assert logit is not None
-        weight = float(ctx.model.prior_weight)
+        weight = float(ctx.model.prior_weight.detach())
         with torch.no_grad():
             combined = ctx.model.prior_score(raw, ctx.encoded()[1], ctx.edges, ctx.num_nodes["Gene"])
             spread_weight = {

@@ -77,7 +77,7 @@ def test_v7_file_without_its_gct_lines(genes: GeneResolver) -> None:
     tp53 = {e.end: e.props["tpm_median"] for e in edges if e.start == "NCBIGene:7157"}
     assert len(tp53) > 40 and tp53["UBERON:0001114"] > 1  # liver
     assert ctx.stats["columns_not_tissues"] == 2  # EBV lymphocytes, transformed fibroblasts
-    assert GtexSource().version(ctx.files).startswith("v7+")
+    assert GtexSource().version(ctx.files).startswith("v7:2016-01-15+")  # release date from the file name
 
 
 def test_header_that_is_not_gct_is_refused(tmp_path: Path, genes: GeneResolver) -> None:
