@@ -67,7 +67,7 @@ class TrainConfig:
     negatives: int = 1024
     device: str = "cpu"
     max_supervision: int = 512
-    pretrain_steps: int = 150
+    pretrain_steps: int = 100
     pretrain_lr: float = 0.01
     seed: int = 0
 
