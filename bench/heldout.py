@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""The saved model against the phenotype baselines on its own disease-held-out split (seconds).
+
+``kg evaluate`` gives the full table (it also trains GraphSAGE and DistMult, ~15 min on the
+default graph); this prints the model's saved test metrics next to simGIC and popularity on the
+same rebuilt split and scoring protocol, and the ratios model / simGIC.
+
+Usage: ``python bench/heldout.py [--model runs/latest]`` (after ``kg train``; reads the cached export).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from gnn.baselines import PhenotypeSimilarity, Popularity
+from gnn.evaluation import score_pairs
+from gnn.export import load
+from gnn.report import _rebuild
+from kg.settings import load_settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, default=Path("runs/latest"))
+    args = parser.parse_args()
+    release = json.loads((args.model / "manifest.json").read_text())["graph_release"]
+    exports = load_settings().home / "exports"
+    folder = next(
+        p.parent for p in exports.glob("*/meta.json") if json.loads(p.read_text())["graph_release"] == release
+    )
+    ctx, saved, split = _rebuild(load(folder), args.model)
+    n = ctx.num_nodes
+    rows = {"model (saved test metrics)": saved["metrics"]}
+    for name, baseline in (("simGIC", PhenotypeSimilarity(n, split)), ("popularity", Popularity(n, split))):
+        rows[name] = score_pairs(baseline, split, split.test, n["Gene"]).metrics
+    print(
+        f"disease-held-out test split: {split.test.shape[1]} links of {len(split.held_out_diseases)} held-out diseases"
+    )
+    print("| model | MRR | Hits@1 | Hits@10 | Hits@50 | AUROC |\n|---|---|---|---|---|---|")
+    for name, m in rows.items():
+        print(
+            f"| {name} | {m['mrr']:.3f} | {m['hits@1']:.3f} | {m['hits@10']:.3f} | {m['hits@50']:.3f} | {m['auroc']:.3f} |"
+        )
+    mine, theirs = rows["model (saved test metrics)"], rows["simGIC"]
+    print(f"model / simGIC: MRR {mine['mrr'] / theirs['mrr']:.2f}×, Hits@10 {mine['hits@10'] / theirs['hits@10']:.2f}×")
+
+
+if __name__ == "__main__":
+    main()
