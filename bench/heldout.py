@@ -35,14 +35,12 @@ def main() -> None:
     rows = {"model (saved test metrics)": saved["metrics"]}
     for name, baseline in (("simGIC", PhenotypeSimilarity(n, split)), ("popularity", Popularity(n, split))):
         rows[name] = score_pairs(baseline, split, split.test, n["Gene"]).metrics
-    print(
-        f"disease-held-out test split: {split.test.shape[1]} links of {len(split.held_out_diseases)} held-out diseases"
-    )
+    diseases = len(set(split.test[1].tolist()))
+    print(f"disease-held-out test split: {split.test.shape[1]} gene links of {diseases} held-out test diseases")
     print("| model | MRR | Hits@1 | Hits@10 | Hits@50 | AUROC |\n|---|---|---|---|---|---|")
     for name, m in rows.items():
-        print(
-            f"| {name} | {m['mrr']:.3f} | {m['hits@1']:.3f} | {m['hits@10']:.3f} | {m['hits@50']:.3f} | {m['auroc']:.3f} |"
-        )
+        cells = " | ".join(f"{m[k]:.3f}" for k in ("mrr", "hits@1", "hits@10", "hits@50", "auroc"))
+        print(f"| {name} | {cells} |")
     mine, theirs = rows["model (saved test metrics)"], rows["simGIC"]
     print(f"model / simGIC: MRR {mine['mrr'] / theirs['mrr']:.2f}×, Hits@10 {mine['hits@10'] / theirs['hits@10']:.2f}×")
 
