@@ -181,20 +181,39 @@ def _pretrain(
     model.train()
     for _ in range(config.pretrain_steps):
         mask = _supervision_mask(split, config.supervision_ratio, gen)
-        edges = with_target(split, split.train[:, ~mask])
-        h, _ = model.encode(featuriser(edges), edges, layers=0)
-        sup = split.train[:, mask]
-        if config.max_supervision and sup.shape[1] > config.max_supervision:
-            sup = sup[:, torch.randperm(sup.shape[1], generator=gen)[: config.max_supervision].to(sup.device)]
-        sup_prior = None
-        if prior is not None:
-            raw = prior.scores(sup[1].cpu(), split.train[:, ~mask].cpu()).to(device)
-            sup_prior = model.prior_logit(raw, {}, edges, h["Gene"].shape[0])
-        loss = _loss(model, h, sup, config, gen, sup_prior)
+        loss = _step_loss(model, featuriser, prior, split, mask, config, gen, device, layers=0)
         optimiser.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
         optimiser.step()
+
+
+def _step_loss(
+    model: HeteroGAT,
+    featuriser: Featuriser,
+    prior: PhenotypePrior | None,
+    split: Split,
+    mask: Tensor,
+    config: TrainConfig,
+    gen: torch.Generator,
+    device: torch.device,
+    layers: int | None = None,
+) -> Tensor:
+    """Loss of one full-graph step (``layers=0``: a pre-training step on the inputs alone).
+
+    The ``mask``ed training links supervise and are hidden from message passing and from the
+    prior; at most ``max_supervision`` of them are scored.
+    """
+    edges = with_target(split, split.train[:, ~mask])
+    h, attention = model.encode(featuriser(edges), edges, return_attention=prior is not None, layers=layers)
+    sup = split.train[:, mask]
+    if config.max_supervision and sup.shape[1] > config.max_supervision:
+        sup = sup[:, torch.randperm(sup.shape[1], generator=gen)[: config.max_supervision].to(sup.device)]
+    sup_prior = None
+    if prior is not None:
+        raw = prior.scores(sup[1].cpu(), split.train[:, ~mask].cpu()).to(device)
+        sup_prior = model.prior_logit(raw, attention, edges, h["Gene"].shape[0])  # uniform spread if no layer ran
+    return _loss(model, h, sup, config, gen, sup_prior)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -313,16 +332,7 @@ def train(
                 gen,
             )
         else:
-            h, attention = model.encode(featuriser(edges), edges, return_attention=prior is not None)
-            sup = split.train[:, mask]
-            if config.max_supervision and sup.shape[1] > config.max_supervision:
-                keep = torch.randperm(sup.shape[1], generator=gen)[: config.max_supervision].to(sup.device)
-                sup = sup[:, keep]
-            sup_prior = None
-            if prior is not None:  # from the links message passing sees: the supervised ones are hidden
-                raw = prior.scores(sup[1].cpu(), split.train[:, ~mask].cpu()).to(device)
-                sup_prior = model.prior_logit(raw, attention, edges, h["Gene"].shape[0])
-            loss = _loss(model, h, sup, config, gen, sup_prior)
+            loss = _step_loss(model, featuriser, prior, split, mask, config, gen, device)
             step(loss)
             loss_value = float(loss.detach())
         val = evaluate(model, featuriser, num_nodes, split, split.val, prior)
