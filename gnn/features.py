@@ -11,6 +11,7 @@ model runs on (training epochs hide different links).
 
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -45,14 +46,26 @@ class Featuriser:
         # random projection of its annotation set (inner products ≈ shared specific terms).
         self.identity: dict[str, Tensor] = {}
         self._cache: dict[str, tuple[object, Tensor]] = {}
+        self._frozen: dict[str, tuple[Tensor, Tensor]] = {}
         for et, ei in edges.items():
             src, _, dst = et
             if sketch_dim and src == "Gene" and dst in IDENTITY_TYPES and dst in num_nodes:
                 self.identity[dst] = identity_sketch(num_nodes[dst], ei[1], sketch_dim, seed)
 
+    def extended(self, num_nodes: dict[str, int], reference: dict[EdgeType, Tensor]) -> Featuriser:
+        """The same sketches for a graph with more nodes (e.g. a transient disease appended).
+
+        Degree columns are standardised with the statistics of the ``reference`` graph, so the
+        nodes it already had keep exactly the inputs they had there.
+        """
+        other = copy.copy(self)
+        other.num_nodes, other._cache = num_nodes, {}
+        other._frozen = {t: _stats(f) for t, f in structural_features(self.num_nodes, reference).items()}
+        return other
+
     def __call__(self, edges: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
         """Features of every node type for message passing over ``edges``."""
-        feats = {t: _standardise(f) for t, f in structural_features(self.num_nodes, edges).items()}
+        feats = {t: _standardise(f, self._frozen.get(t)) for t, f in structural_features(self.num_nodes, edges).items()}
         if self.sketch is not None:
             sketch = self.sketch.to(feats["Phenotype"].device)
             feats["Phenotype"] = torch.cat([feats["Phenotype"], sketch], dim=1)
@@ -104,10 +117,17 @@ def _mean_of(pairs: Tensor, vectors: Tensor, num_rows: int) -> Tensor:
     return out / count
 
 
-def _standardise(columns: Tensor) -> Tensor:
-    """Zero mean, unit variance per column.
+def _stats(columns: Tensor) -> tuple[Tensor, Tensor]:
+    if columns.shape[0] > 1:
+        return columns.mean(0), columns.std(0).clamp(min=1e-6)
+    return torch.zeros(columns.shape[1]), torch.ones(columns.shape[1])
+
+
+def _standardise(columns: Tensor, stats: tuple[Tensor, Tensor] | None = None) -> Tensor:
+    """Zero mean, unit variance per column (with the given statistics, else the columns' own).
 
     Degree counts share a large common offset that would otherwise dominate every node's
     representation (and every cosine between them).
     """
-    return (columns - columns.mean(0)) / columns.std(0).clamp(min=1e-6) if columns.shape[0] > 1 else columns
+    mean, std = stats if stats is not None else _stats(columns)
+    return (columns - mean.to(columns.device)) / std.to(columns.device)

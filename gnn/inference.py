@@ -42,6 +42,30 @@ class UnknownId(KGError):
         super().__init__(reason + hint)
 
 
+def incoming_edges(
+    edges: dict[EdgeType, Tensor], edge_types: Sequence[EdgeType], node_type: str, node: int, layers: int
+) -> dict[EdgeType, Tensor]:
+    """The edges whose messages reach ``node`` within ``layers`` hops (its computation graph).
+
+    Every edge type that has edges in ``edges`` is present (possibly empty), so each relation's
+    convolution still adds its bias to its destination nodes, as in the full graph.
+    """
+    present = [et for et in edge_types if et in edges and edges[et].numel() > 0]
+    frontier: dict[str, Tensor] = {node_type: torch.tensor([node])}
+    out: dict[EdgeType, list[Tensor]] = {et: [edges[et][:, :0]] for et in present}
+    for _ in range(layers):
+        reached: dict[str, list[Tensor]] = {}
+        for et in present:
+            src, _, dst = et
+            if dst not in frontier:
+                continue
+            keep = edges[et][:, torch.isin(edges[et][1], frontier[dst])]
+            out[et].append(keep)
+            reached.setdefault(src, []).append(keep[0])
+        frontier = {t: torch.unique(torch.cat(v)) for t, v in reached.items()}
+    return {et: torch.unique(torch.cat(parts, dim=1), dim=1) for et, parts in out.items()}
+
+
 class ModelContext:
     """Everything needed to score gene–disease pairs with one trained model.
 
@@ -65,6 +89,7 @@ class ModelContext:
         config = self.model.config
         self.prior = PhenotypePrior(self.num_nodes, self.edges, config.prior_power) if config.prior else None
         self._encoded: tuple[dict[str, Tensor], Attention] | None = None
+        self._features: dict[str, Tensor] | None = None
         self._index = {t: graph.index(t) for t in graph.node_ids}
         self._symbols = {
             (name or "").upper(): i for i, name in enumerate(graph.node_names.get("Gene", [])) if name is not None
@@ -93,6 +118,17 @@ class ModelContext:
         return self.graph.node_ids[node_type][index]
 
     # -- scoring --------------------------------------------------------------------
+    def transient_features(self, num_nodes: dict[str, int], edges: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
+        """Inputs of the graph plus one appended transient disease.
+
+        Every existing node keeps its inputs (degrees and content as in the graph); the new, last
+        disease gets its own.
+        """
+        if self._features is None:
+            self._features = self.featuriser(self.edges)
+        own = self.featuriser.extended(num_nodes, self.edges)(edges)["Disease"][-1:]
+        return {**self._features, "Disease": torch.cat([self._features["Disease"], own])}
+
     def encoded(self) -> tuple[dict[str, Tensor], Attention]:
         """Node representations and attention over the full graph (computed once)."""
         if self._encoded is None:
@@ -185,16 +221,19 @@ class ModelContext:
         added = torch.tensor([[new] * len(terms), terms], dtype=torch.long)
         edges[HAS_PHENOTYPE] = torch.cat([edges[HAS_PHENOTYPE], added], dim=1)
         edges[reverse(HAS_PHENOTYPE)] = edges[HAS_PHENOTYPE].flip(0)
-        featuriser = Featuriser(num_nodes, edges, self.model.config.sketch_dim, self.model.config.seed)
+        # The transient disease sends no message to any other node (phenotypes only listen along
+        # IS_A; it has no gene links), so the cached encoding stays valid for every other node and
+        # only the new disease's own computation graph is run; the prior reuses the graph's IC.
         model: HeteroGAT = self.model
-        prior = None
+        h_all, attention = self.encoded()
+        sub = incoming_edges(edges, model.edge_types, "Disease", new, model.config.layers)
         with torch.no_grad():
-            h, attention = model.encode(featuriser(edges), edges, return_attention=model.config.prior)
-            if model.config.prior:
-                extended = PhenotypePrior(num_nodes, edges, model.config.prior_power, ic_rows=new)
-                raw = extended.scores(torch.tensor([new]), edges[TARGET])
-                prior = model.prior_logit(raw, attention, edges, num_nodes["Gene"])
-            logits = model.score_all(h["Gene"], h["Disease"][new : new + 1], prior)[0]
+            h, _ = model.encode(self.transient_features(num_nodes, edges), sub)
+            prior = None
+            if self.prior is not None:
+                raw = self.prior.scores_for_terms(torch.tensor(terms), self.edges[TARGET])
+                prior = model.prior_logit(raw, attention, self.edges, self.num_nodes["Gene"])
+            logits = model.score_all(h_all["Gene"], h["Disease"][new : new + 1], prior)[0]
         probs = torch.softmax(logits, dim=0)
         order = torch.argsort(logits, descending=True)[:top]
         return [

@@ -216,8 +216,8 @@ class HeteroGAT(nn.Module):
             convs, norms = cast(nn.ModuleDict, self.convs[layer]), cast(nn.ModuleDict, self.norms[layer])
             out = {t: torch.zeros_like(v) for t, v in x.items()}
             for et in self.edge_types:
-                if et not in edge_index_dict or edge_index_dict[et].numel() == 0:
-                    continue
+                if et not in edge_index_dict:
+                    continue  # present but empty still runs: the relation's bias reaches every destination
                 src, _, dst = et
                 conv = convs["__".join(et)]
                 if return_attention and self.has_attention:

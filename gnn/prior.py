@@ -37,6 +37,7 @@ class PhenotypePrior:
         self.num_genes, self.num_diseases = num_nodes["Gene"], num_nodes["Disease"]
         closure = ancestor_closure(edges.get(IS_A, torch.empty(2, 0, dtype=torch.long)), num_nodes["Phenotype"])
         annotations = edges[HAS_PHENOTYPE]
+        self.closure = closure
         propagated = propagate(annotations, self.num_diseases, closure)
         basis = propagated
         if ic_rows is not None:
@@ -98,9 +99,26 @@ class PhenotypePrior:
             links: ``[2, L]`` (gene, disease) message-passing links; a query's own links are
                 excluded (its similarity to itself is not used).
         """
+        linked = torch.unique(links[1])
+        sim = self.similarity(diseases, linked).masked_fill(diseases[:, None] == linked[None, :], 0.0)
+        return self._genes(sim, links)
+
+    def scores_for_terms(self, terms: Tensor, links: Tensor) -> Tensor:
+        """``[1, num_genes]`` prior of a phenotype set that is no disease of the graph (e.g. a patient).
+
+        Its terms are propagated through the graph's closure and weighted by the graph's IC.
+        """
+        direct = torch.zeros(1, self.closure.shape[0])
+        direct[0, terms] = 1.0
+        ancestors = (sparse_mm(self.closure.t(), direct.t()).t() > 0).float() * self.ic  # [1, T]
+        query = ancestors / ancestors.norm().clamp(min=1e-12)
+        sim = sparse_mm(self._csr, query.t()).t()  # [1, D]
+        return self._genes(sim[:, torch.unique(links[1])], links)
+
+    def _genes(self, sim: Tensor, links: Tensor) -> Tensor:
+        """``[Q, D_linked]`` cosines (columns: ``unique(links[1])``) → normalised gene prior ``[Q, G]``."""
         linked, local = torch.unique(links[1], return_inverse=True)
-        sim = self.similarity(diseases, linked).clamp(min=0) ** self.power  # [Q, D_linked]
-        sim = sim.masked_fill(diseases[:, None] == linked[None, :], 0.0)
+        sim = sim.clamp(min=0) ** self.power
         gene_disease = torch.sparse_coo_tensor(
             torch.stack([links[0], local]),
             torch.ones(links.shape[1]),

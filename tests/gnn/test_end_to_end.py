@@ -18,7 +18,10 @@ from gnn.explain import Explainer, fidelity
 from gnn.export import export_graph
 from gnn.inference import ModelContext, UnknownId
 from gnn.model import ModelConfig
+from gnn.ontology import HAS_PHENOTYPE
 from gnn.pipeline import train_on_export
+from gnn.prior import PhenotypePrior
+from gnn.split import TARGET, reverse
 from gnn.train import TrainConfig
 from kg.export import ExportSpec
 from kg.predictions import PREDICTED_ASSOCIATION, PredictionStore, write_to_neo4j
@@ -117,6 +120,26 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
 
     ranked = ctx.rank_phenotypes(["HP:0001021", "HP:0001022", "HP:0001023"], top=6)  # module 2 terms
     assert sum(gene_module(r["gene_id"]) == 2 for r in ranked) >= 4
+    # the fast path (cached encoding + the transient disease's own computation graph) equals a full
+    # forward pass over the graph with the transient disease added
+    terms = sorted(ctx.lookup("Phenotype", p) for p in ("HP:0001021", "HP:0001022", "HP:0001023"))
+    nodes = {**ctx.num_nodes, "Disease": ctx.num_nodes["Disease"] + 1}
+    transient = nodes["Disease"] - 1
+    edges = dict(ctx.edges)
+    edges[HAS_PHENOTYPE] = torch.cat([edges[HAS_PHENOTYPE], torch.tensor([[transient] * 3, terms])], dim=1)
+    edges[reverse(HAS_PHENOTYPE)] = edges[HAS_PHENOTYPE].flip(0)
+    with torch.no_grad():
+        h, attention = ctx.model.encode(ctx.transient_features(nodes, edges), edges, return_attention=True)
+        raw = PhenotypePrior(nodes, edges, ctx.model.config.prior_power, ic_rows=transient).scores(
+            torch.tensor([transient]), edges[TARGET]
+        )
+        full = ctx.model.score_all(
+            h["Gene"],
+            h["Disease"][transient : transient + 1],
+            ctx.model.prior_logit(raw, attention, edges, nodes["Gene"]),
+        )[0]
+    for r in ranked:
+        assert r["logit"] == pytest.approx(float(full[ctx.lookup("Gene", r["gene_id"])]), abs=1e-4)
     with pytest.raises(UnknownId, match=r"unknown phenotype 'HP:0001099'.*close matches: HP:00010"):
         ctx.rank_phenotypes(["HP:0001099"])
 
