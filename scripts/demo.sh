@@ -11,10 +11,10 @@ time kg etl run
 kg etl status
 kg cypher "MATCH (g:Gene)-[m:MUTATED_IN]->(d:Disease {tcga_project: \$p}) RETURN g.symbol AS gene, m.frequency AS frequency, m.synthetic AS synthetic ORDER BY frequency DESC LIMIT 5" --param p=TCGA-BRCA
 if [ "${DEMO_SKIP_GNN:-0}" != 1 ]; then
-  time kg train --out runs/latest            # ~5 min on 2 CPU cores
+  time kg train --out runs/latest            # ~4 min on 2 CPU cores
   kg predict --model runs/latest --top 20    # prediction store + PREDICTED_ASSOCIATION edges
   kg rank --phenotypes HP:0001166,HP:0001083,HP:0002616 --top 10   # arachnodactyly, ectopia lentis, aortic root dilatation
   kg explain FBN1 OMIM:154700 --top 5
-  echo "baseline comparison: kg evaluate --model runs/latest   (trains 4 baselines, ~3 min)"
+  echo "baselines: python bench/heldout.py (seconds); kg evaluate --model runs/latest (also trains GraphSAGE and DistMult, ~15 min); prospective: kg benchmark (~7 min)"
 fi
 echo "Neo4j keeps running (stop it with: .venv/bin/kg neo4j stop); serve the API with: .venv/bin/kg serve"
