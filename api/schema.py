@@ -290,7 +290,7 @@ def _prior_part(p: dict[str, Any] | None, ref: Callable[[dict[str, Any]], NodeRe
             for d in p["similar_diseases"]
         ],
         spread_from=[
-            PriorSpread(node=ref(n), relation=n["relation"], attention=n["attention"], prior=n["prior"], flow=n["flow"])
+            PriorSpread(node=ref(n), relation=n["relation"], weight=n["weight"], prior=n["prior"], flow=n["flow"])
             for n in p["spread_from"]
         ],
     )

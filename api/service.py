@@ -41,17 +41,6 @@ class ModelState:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def _find_export(home: Path, graph_release: str) -> Path | None:
-    """The cached export of ``graph_release`` (so the model loads without Neo4j)."""
-    for meta in sorted((home / "exports").glob("*/meta.json"), key=lambda p: p.stat().st_mtime, reverse=True):
-        try:
-            if json.loads(meta.read_text()).get("graph_release") == graph_release:
-                return meta.parent
-        except (OSError, json.JSONDecodeError):
-            continue
-    return None
-
-
 class Service:
     """Graph, prediction store and model behind the GraphQL schema."""
 
@@ -75,26 +64,18 @@ class Service:
     def load_model(self, folder: Path) -> None:
         """Load the run in ``folder`` on its cached export; remember the reason if impossible."""
         try:
+            from gnn.artefacts import Run
             from gnn.explain import Explainer
+            from gnn.export import ExportCache
             from gnn.export import load as load_export
             from gnn.inference import ModelContext
 
-            manifest = json.loads((folder / "manifest.json").read_text())
-            export = _find_export(self.settings.home, manifest["graph_release"])
+            run = Run(folder)
+            export = ExportCache.of_home(self.settings.home).find(run.graph_release)
             if export is None:
-                raise KGError(f"no cached export of graph release {manifest['graph_release']} (run `kg train`)")
+                raise KGError(f"no cached export of graph release {run.graph_release} (run `kg train`)")
             context = ModelContext(load_export(export), folder)
-            results = json.loads((folder / "results.json").read_text())
-            info = {
-                "version": context.version,
-                "release": context.graph.graph_release,
-                "metrics": results.get("metrics", {}),
-                "trained_at": time.strftime(
-                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime((folder / "model.safetensors").stat().st_mtime)
-                ),
-                "split": {k: v for k, v in results.get("split", {}).items() if k != "held_out_diseases"},
-            }
-            self.model = ModelState(context, Explainer(context), None, info)
+            self.model = ModelState(context, Explainer(context), None, run.info())
         except (ImportError, OSError, KeyError, json.JSONDecodeError, KGError) as exc:
             self.model = ModelState(error=f"model not loaded from {folder}: {exc}")
             log.warning(self.model.error)

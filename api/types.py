@@ -100,10 +100,16 @@ class SimilarDisease:
 @strawberry.type
 class PriorSpread:
     node: NodeRef
-    relation: str
-    attention: float
-    prior: float = strawberry.field(description="The neighbour's own phenotype prior")
-    flow: float = strawberry.field(description="Relation weight × attention × the neighbour's prior")
+    relation: str = strawberry.field(description="INTERACTS_WITH (a partner) or ANNOTATED_WITH (a GO term)")
+    weight: float = strawberry.field(
+        description="Edge weight: the last layer's attention rescaled by degrees (1/sqrt(deg·deg) when uniform)"
+    )
+    prior: float = strawberry.field(
+        description="The partner's phenotype prior, or the mean prior of the GO term's genes"
+    )
+    flow: float = strawberry.field(
+        description="Relation weight × edge weight × prior, scaled per query: what reached the gene"
+    )
 
 
 @strawberry.type

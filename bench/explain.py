@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from gnn.explain import Explainer
-from gnn.export import MODEL_SPEC, export_graph
+from gnn.export import MODEL_SPEC, ExportCache, export_graph
 from gnn.inference import ModelContext
 from kg.settings import load_settings
 from kg.store import Neo4jStore
@@ -38,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
-        graph, _ = export_graph(store, MODEL_SPEC, settings.home / "exports")
+        graph, _ = export_graph(store, MODEL_SPEC, ExportCache.of_home(settings.home))
     ctx = ModelContext(graph, args.model)
     t0 = time.perf_counter()
     explainer = Explainer(ctx)

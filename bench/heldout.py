@@ -11,12 +11,12 @@ Usage: ``python bench/heldout.py [--model runs/latest]`` (after ``kg train``; re
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
+from gnn.artefacts import Run
 from gnn.baselines import PhenotypeSimilarity, Popularity
 from gnn.evaluation import score_pairs
-from gnn.export import load
+from gnn.export import ExportCache, load
 from gnn.report import _rebuild
 from kg.settings import load_settings
 
@@ -25,11 +25,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=Path("runs/latest"))
     args = parser.parse_args()
-    release = json.loads((args.model / "manifest.json").read_text())["graph_release"]
-    exports = load_settings().home / "exports"
-    folder = next(
-        p.parent for p in exports.glob("*/meta.json") if json.loads(p.read_text())["graph_release"] == release
-    )
+    release = Run(args.model).graph_release
+    folder = ExportCache.of_home(load_settings().home).find(release)
+    if folder is None:
+        raise SystemExit(f"no cached export of graph release {release}: run `kg train` first")
     ctx, saved, split = _rebuild(load(folder), args.model)
     n = ctx.num_nodes
     rows = {"model (saved test metrics)": saved["metrics"]}

@@ -24,7 +24,7 @@ import time
 
 import torch
 
-from gnn.export import MODEL_SPEC, export_graph
+from gnn.export import MODEL_SPEC, ExportCache, export_graph
 from gnn.model import ModelConfig
 from gnn.split import make_split
 from gnn.train import TrainConfig, evaluate, train
@@ -44,8 +44,8 @@ def timed(num_nodes, split, model_config, train_config) -> dict:  # type: ignore
         "best_epoch": result.best_epoch,
         "epoch_s_median": statistics.median(epochs),
         "total_s": total,
-        "test_mrr": test["mrr"],
-        "test_hits@10": test["hits@10"],
+        "test_mrr": test.mrr,
+        "test_hits@10": test.hits[10],
     }
 
 
@@ -61,11 +61,9 @@ def main() -> None:
     settings = load_settings()
     t0 = time.perf_counter()
     with Neo4jStore.from_settings(settings) as store:
-        graph, cached = export_graph(store, MODEL_SPEC, settings.home / "exports")
+        graph, cached = export_graph(store, MODEL_SPEC, ExportCache.of_home(settings.home))
     export_s = time.perf_counter() - t0
-    data = graph.data
-    edges = {et: data[et].edge_index for et in data.edge_types}
-    num_nodes = {t: int(data[t].num_nodes) for t in data.node_types}
+    edges, num_nodes = graph.edges, graph.num_nodes
     split = make_split(edges, "disease", seed=0)
     device = torch.cuda.get_device_name() if args.device == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
     runs = {

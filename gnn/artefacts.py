@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -125,16 +126,75 @@ def _card(path: Path, manifest: dict, config: dict, results: dict) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+class Run:
+    """A run folder written by :func:`save_run`: the one place that knows its layout.
+
+    Args:
+        folder: The folder (``kg train --out``).
+
+    Raises:
+        ArtefactError: The folder, its manifest or its config is missing or unreadable.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        if not folder.is_dir():
+            raise ArtefactError(f"no trained model at {folder} (run `kg train --out {folder}` first)")
+        try:
+            self.manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text())
+            self.config: dict[str, Any] = json.loads((folder / "config.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError) as exc:
+            raise ArtefactError(f"{folder}: missing or unreadable artefacts ({exc})") from exc
+
+    @property
+    def weights(self) -> Path:
+        """The safetensors file."""
+        return self.folder / "model.safetensors"
+
+    @property
+    def version(self) -> str:
+        """Model version: the first 12 hex digits of the weights' SHA-256."""
+        return str(self.manifest["weights_sha256"])[:12]
+
+    @property
+    def graph_release(self) -> str:
+        """The graph release the model was trained on."""
+        return str(self.manifest["graph_release"])
+
+    @property
+    def trained_at(self) -> str:
+        """When the weights were written, ISO 8601 UTC (``2026-11-26T10:00:00Z``)."""
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.weights.stat().st_mtime))
+
+    def results(self) -> dict[str, Any]:
+        """``results.json``: history, metrics, split (empty if the file is missing)."""
+        path = self.folder / "results.json"
+        try:
+            return dict(json.loads(path.read_text())) if path.is_file() else {}
+        except json.JSONDecodeError as exc:
+            raise ArtefactError(f"{path}: unreadable ({exc})") from exc
+
+    def info(self) -> dict[str, Any]:
+        """What a served prediction is tagged with: version, release, metrics, time, split."""
+        results = self.results()
+        return {
+            "version": self.version,
+            "release": self.graph_release,
+            "metrics": results.get("metrics", {}),
+            "trained_at": self.trained_at,
+            "split": {k: v for k, v in results.get("split", {}).items() if k != "held_out_diseases"},
+        }
+
+    def load_model(self, expected_graph_release: str | None = None) -> HeteroGAT:
+        """The model, after checking the weights' checksum (and, if given, the graph release)."""
+        return load_model(self.folder, expected_graph_release)[0]
+
+
 def load_model(folder: Path, expected_graph_release: str | None = None) -> tuple[HeteroGAT, dict[str, Any]]:
     """Rebuild the model of a run after checking the weights' checksum (and graph release)."""
-    if not folder.is_dir():
-        raise ArtefactError(f"no trained model at {folder} (run `kg train --out {folder}` first)")
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text())
-        config = json.loads((folder / "config.json").read_text())
-    except (FileNotFoundError, json.JSONDecodeError) as exc:
-        raise ArtefactError(f"{folder}: missing or unreadable artefacts ({exc})") from exc
-    weights = folder / "model.safetensors"
+    run = Run(folder)
+    manifest, config = run.manifest, run.config
+    weights = run.weights
     if not weights.is_file() or _sha256(weights) != manifest["weights_sha256"]:
         raise ArtefactError(f"{weights}: checksum does not match manifest.json (corrupt or tampered weights)")
     if expected_graph_release is not None and manifest["graph_release"] != expected_graph_release:

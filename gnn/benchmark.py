@@ -19,12 +19,13 @@ from torch import Tensor
 
 from gnn.export import ExportedGraph
 from gnn.features import Featuriser
-from gnn.metrics import filtered_ranks
+from gnn.graph import MessageGraph
+from gnn.metrics import RankResult, filtered_ranks
 from gnn.model import HeteroGAT, ModelConfig
 from gnn.ontology import HAS_PHENOTYPE, IS_A
 from gnn.prior import PhenotypePrior
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
-from gnn.split import TARGET, SplitMode, make_split, reverse
+from gnn.split import TARGET, SplitMode, make_split
 from gnn.train import TrainConfig, train
 from kg.typing import EdgeType
 
@@ -55,28 +56,31 @@ class GroupMetrics:
     """Rank-based metrics of one model on one group of queries."""
 
     diseases: int
-    pairs: int
-    mrr: float
-    hits: dict[int, float]
+    result: RankResult
 
     @staticmethod
     def of(ranks: Tensor, diseases: int) -> GroupMetrics:
-        """Metrics of ``ranks`` (1 = best)."""
-        if ranks.numel() == 0:
-            return GroupMetrics(0, 0, float("nan"), dict.fromkeys(KS, float("nan")))
-        r = ranks.float()
-        return GroupMetrics(
-            diseases, int(r.numel()), float((1 / r).mean()), {k: float((r <= k).float().mean()) for k in KS}
-        )
+        """Metrics of ``ranks`` (1 = best) of the group's gene links."""
+        return GroupMetrics(diseases if ranks.numel() else 0, RankResult.from_ranks(ranks, KS))
+
+    @property
+    def pairs(self) -> int:
+        """Ranked gene links."""
+        return self.result.count
+
+    @property
+    def mrr(self) -> float:
+        """Mean reciprocal rank."""
+        return self.result.mrr
+
+    @property
+    def hits(self) -> dict[int, float]:
+        """Hits@k for k in 1, 10, 100."""
+        return self.result.hits
 
     def to_flat_dict(self) -> dict[str, float]:
-        """``{"mrr": …, "hits@1": …}``."""
-        return {
-            "diseases": self.diseases,
-            "pairs": self.pairs,
-            "mrr": self.mrr,
-            **{f"hits@{k}": v for k, v in self.hits.items()},
-        }
+        """``{"diseases": …, "pairs": …, "mrr": …, "hits@1": …}``."""
+        return {"diseases": self.diseases, "pairs": self.pairs, **self.result.to_flat_dict()}
 
 
 @dataclass
@@ -126,7 +130,7 @@ class BenchmarkResult:
 
 
 def _get(m: GroupMetrics, metric: str) -> float:
-    return m.mrr if metric == "mrr" else m.hits[int(metric.split("@")[1])]
+    return m.result.get(metric)
 
 
 @dataclass
@@ -200,7 +204,7 @@ class ModelScorer:
 
     def __init__(self, model: HeteroGAT, edges: dict[EdgeType, Tensor], num_nodes: dict[str, int], first: int) -> None:
         config = model.config
-        featuriser = Featuriser(num_nodes, edges, config.sketch_dim, config.seed)
+        featuriser = Featuriser.for_model(num_nodes, edges, config)
         self.first, self.model, self.links, self.edges = first, model.eval(), edges[TARGET], edges
         # IC from the old diseases only: the queries' annotations are post-cutoff statistics
         self.prior = PhenotypePrior(num_nodes, edges, config.prior_power, ic_rows=first) if config.prior else None
@@ -228,9 +232,7 @@ def run_benchmark(
     model_name: str = "HeteroGAT (attention)",
 ) -> BenchmarkResult:
     """Train on the old graph, then score every query with the model and each baseline."""
-    data = graph.data
-    edges = {et: data[et].edge_index for et in data.edge_types}
-    num_nodes = {t: int(data[t].num_nodes) for t in data.node_types}
+    edges, num_nodes = graph.edges, graph.num_nodes
     links = edges[TARGET]
     linked = {graph.node_ids["Gene"][i] for i in torch.unique(links[0]).tolist()}
     queries = map_queries(graph, diseases, linked)
@@ -244,15 +246,8 @@ def run_benchmark(
 
     # Scoring graph: every old link in message passing, plus the queries as new disease nodes.
     nq = len(queries.ids)
-    full: dict[EdgeType, Tensor] = {}
-    for et, ei in edges.items():
-        full[et] = ei
-        full[reverse(et)] = ei.flip(0)
-    added = torch.stack([queries.phenotypes[0] + num_nodes["Disease"], queries.phenotypes[1]])
-    full[HAS_PHENOTYPE] = torch.cat([edges[HAS_PHENOTYPE], added], dim=1)
-    full[reverse(HAS_PHENOTYPE)] = full[HAS_PHENOTYPE].flip(0)
-    extended = {**num_nodes, "Disease": num_nodes["Disease"] + nq}
-    model_scorer = ModelScorer(result.model, full, extended, num_nodes["Disease"])
+    full = MessageGraph.of(num_nodes, edges).with_query_diseases(queries.phenotypes, nq)
+    model_scorer = ModelScorer(result.model, full.edges, full.num_nodes, num_nodes["Disease"])
 
     space = PhenotypeSpace(
         num_nodes["Phenotype"],

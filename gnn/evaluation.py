@@ -13,7 +13,7 @@ from typing import Protocol
 import torch
 from torch import Tensor
 
-from gnn.metrics import auroc, average_precision, filtered_ranks, ranking_metrics
+from gnn.metrics import RankResult, auroc, average_precision, filtered_ranks
 from gnn.split import Split
 
 
@@ -36,11 +36,16 @@ def known_mask(queries: Tensor, positives: Tensor, num_genes: int) -> Tensor:
 
 @dataclass
 class Scored:
-    """Metrics plus the scores behind the AUROC/AUPRC (for PR curves)."""
+    """Typed metrics plus the scores behind the AUROC/AUPRC (for PR curves)."""
 
-    metrics: dict[str, float]
+    result: RankResult
     scores: Tensor
     labels: Tensor
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The metrics as a flat JSON-ready dict."""
+        return self.result.to_flat_dict()
 
 
 def score_pairs(model: GeneScorer, split: Split, pairs: Tensor, num_genes: int, seed: int = 1) -> Scored:
@@ -65,5 +70,5 @@ def score_pairs(model: GeneScorer, split: Split, pairs: Tensor, num_genes: int, 
         labels = torch.cat([torch.ones(pairs.shape[1]), torch.zeros(pairs.shape[1])]).long()
         positives = torch.cat([split.train, split.val, split.test], dim=1).cpu()
         ranks = filtered_ranks(all_scores, pairs[0], known_mask(pairs[1], positives, num_genes))
-    metrics = {"auroc": auroc(scores, labels), "auprc": average_precision(scores, labels), **ranking_metrics(ranks)}
-    return Scored(metrics, scores, labels)
+    result = RankResult.from_ranks(ranks, auroc=auroc(scores, labels), auprc=average_precision(scores, labels))
+    return Scored(result, scores, labels)

@@ -187,26 +187,27 @@ class Explainer:
                 }
             )
         prior = float(raw[0, gene])
-        spread = []  # neighbours whose prior spread to the gene (last layer's attention)
-        last = ctx.model.config.layers - 1
-        for (layer, et), (ei, alpha) in self.ctx.encoded()[1].items():
-            if layer != last or et[2] != "Gene" or et[0] != "Gene":
-                continue
-            into = (ei[1] == gene).nonzero().flatten()
-            for e in into.tolist():
-                src = int(ei[0, e])
-                relation = et[1].removeprefix("rev_")
-                flow = spread_weight.get(relation, 0.0) * float(alpha[e].mean()) * float(raw[0, src])
-                if flow > 0:
-                    spread.append(
-                        {
-                            **self._describe(("Gene", src)),
-                            "relation": relation,
-                            "attention": float(alpha[e].mean()),
-                            "prior": float(raw[0, src]),
-                            "flow": flow,
-                        }
-                    )
+        spread = []  # neighbours (partners, GO terms) whose prior spread to the gene
+        model, attention = ctx.model, ctx.encoded()[1]
+        with torch.no_grad():
+            for rel in model.config.spread:
+                total = model.spread(rel, raw, attention, ctx.edges, ctx.num_nodes["Gene"])
+                scale = spread_weight.get(rel, 0.0) / float(total.max().clamp(min=1e-12))
+                for ei, w, values in model.spread_edges(rel, raw, attention, ctx.edges, ctx.num_nodes["Gene"]):
+                    src_type = "Gene" if rel == "INTERACTS_WITH" else "GOTerm"
+                    for e in (ei[1] == gene).nonzero().flatten().tolist():
+                        src = int(ei[0, e])
+                        flow = scale * float(w[e]) * float(values[0, src])
+                        if flow > 0:
+                            spread.append(
+                                {
+                                    **self._describe((src_type, src)),
+                                    "relation": rel,
+                                    "weight": float(w[e]),
+                                    "prior": float(values[0, src]),
+                                    "flow": flow,
+                                }
+                            )
         spread.sort(key=lambda x: -x["flow"])
         return {
             "value": prior,

@@ -62,6 +62,16 @@ class ExportedGraph:
     graph_release: str
     spec_key: str
 
+    @property
+    def num_nodes(self) -> dict[str, int]:
+        """Node count per type."""
+        return {t: int(self.data[t].num_nodes) for t in self.data.node_types}
+
+    @property
+    def edges(self) -> dict[EdgeType, torch.Tensor]:
+        """The stored edge types' ``[2, E]`` indices (no reverses; see :class:`gnn.graph.MessageGraph`)."""
+        return {et: self.data[et].edge_index for et in self.data.edge_types}
+
     def index(self, node_type: str) -> dict[str, int]:
         """CURIE → index for one node type."""
         return {curie: i for i, curie in enumerate(self.node_ids[node_type])}
@@ -142,14 +152,49 @@ def load(folder: Path) -> ExportedGraph:
     )
 
 
-def export_graph(store: Neo4jStore, spec: ExportSpec, cache_dir: Path | None = None) -> tuple[ExportedGraph, bool]:
+class ExportCache:
+    """The export cache folder: one sub-folder per (spec, graph state), named ``{spec key}-{state hash}``.
+
+    Args:
+        root: The cache folder (``$KG_HOME/exports`` by default, see :meth:`of_home`).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def of_home(cls, home: Path) -> ExportCache:
+        """The cache under a ``KG_HOME``."""
+        return cls(home / "exports")
+
+    def folder(self, spec: ExportSpec, state: dict[str, dict[str, Any]]) -> Path:
+        """Where the export of ``spec`` from a graph in ``state`` lives."""
+        return self.root / f"{spec.key()}-{state_hash(state)}"
+
+    def find(self, graph_release: str) -> Path | None:
+        """The newest cached export of ``graph_release`` (so a model loads without Neo4j)."""
+        metas = sorted(self.root.glob("*/meta.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for meta in metas:
+            try:
+                if json.loads(meta.read_text()).get("graph_release") == graph_release:
+                    return meta.parent
+            except (OSError, json.JSONDecodeError):
+                continue
+        return None
+
+
+def export_graph(
+    store: Neo4jStore, spec: ExportSpec, cache: ExportCache | Path | None = None
+) -> tuple[ExportedGraph, bool]:
     """Export ``spec`` from the live graph, or read it from the cache when the graph is unchanged.
 
     Returns:
         ``(graph, from_cache)``.
     """
     state = graph_state(store)
-    folder = cache_dir / f"{spec.key()}-{state_hash(state)}" if cache_dir is not None else None
+    if isinstance(cache, Path):
+        cache = ExportCache(cache)
+    folder = cache.folder(spec, state) if cache is not None else None
     if folder is not None and (folder / "meta.json").is_file():
         return load(folder), True
     graph = to_hetero(read_subgraph(store, spec), spec)
@@ -158,4 +203,14 @@ def export_graph(store: Neo4jStore, spec: ExportSpec, cache_dir: Path | None = N
     return graph, False
 
 
-__all__ = ["ExportSpec", "ExportedGraph", "NodeLabel", "RelType", "export_graph", "load", "save", "to_hetero"]
+__all__ = [
+    "ExportCache",
+    "ExportSpec",
+    "ExportedGraph",
+    "NodeLabel",
+    "RelType",
+    "export_graph",
+    "load",
+    "save",
+    "to_hetero",
+]

@@ -17,7 +17,7 @@ import math
 import torch
 from torch import Tensor
 
-from gnn.model import structural_features
+from gnn.model import ModelConfig, structural_features
 from gnn.ontology import HAS_PHENOTYPE, IS_A, phenotype_sketch
 from kg.typing import EdgeType
 
@@ -51,6 +51,11 @@ class Featuriser:
             src, _, dst = et
             if sketch_dim and src == "Gene" and dst in IDENTITY_TYPES and dst in num_nodes:
                 self.identity[dst] = identity_sketch(num_nodes[dst], ei[1], sketch_dim, seed)
+
+    @classmethod
+    def for_model(cls, num_nodes: dict[str, int], edges: dict[EdgeType, Tensor], config: ModelConfig) -> Featuriser:
+        """The featuriser a model of ``config`` reads its inputs from (its sketch width and seed)."""
+        return cls(num_nodes, edges, config.sketch_dim, config.seed)
 
     def extended(self, num_nodes: dict[str, int], reference: dict[EdgeType, Tensor]) -> Featuriser:
         """The same sketches for a graph with more nodes (e.g. a transient disease appended).

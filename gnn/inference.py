@@ -7,7 +7,6 @@ links are hidden); the model refuses a graph other than the one it was trained o
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,15 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gnn.artefacts import load_model
+from gnn.artefacts import Run, load_model
 from gnn.evaluation import known_mask
 from gnn.export import ExportedGraph
 from gnn.features import Featuriser
+from gnn.graph import MessageGraph
 from gnn.model import Attention, HeteroGAT
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.prior import PhenotypePrior
-from gnn.split import TARGET, reverse
+from gnn.split import TARGET
 from kg.errors import KGError
 from kg.predictions import Prediction
 from kg.typing import EdgeType
@@ -76,16 +76,13 @@ class ModelContext:
 
     def __init__(self, graph: ExportedGraph, folder: Path) -> None:
         self.graph, self.folder = graph, folder
+        self.run = Run(folder)
         self.model, self.config = load_model(folder, expected_graph_release=graph.graph_release)
-        self.manifest = json.loads((folder / "manifest.json").read_text())
-        self.version = str(self.manifest["weights_sha256"])[:12]
-        data = graph.data
-        self.num_nodes = {t: int(data[t].num_nodes) for t in data.node_types}
-        self.edges: dict[EdgeType, Tensor] = {}
-        for et in data.edge_types:
-            self.edges[et] = data[et].edge_index
-            self.edges[reverse(et)] = data[et].edge_index.flip(0)
-        self.featuriser = Featuriser(self.num_nodes, self.edges, self.model.config.sketch_dim, self.model.config.seed)
+        self.manifest = self.run.manifest
+        self.version = self.run.version
+        self.message_graph = MessageGraph.from_data(graph.data)
+        self.num_nodes, self.edges = self.message_graph.num_nodes, self.message_graph.edges
+        self.featuriser = Featuriser.for_model(self.num_nodes, self.edges, self.model.config)
         config = self.model.config
         self.prior = PhenotypePrior(self.num_nodes, self.edges, config.prior_power) if config.prior else None
         self._encoded: tuple[dict[str, Tensor], Attention] | None = None
@@ -214,13 +211,9 @@ class ModelContext:
         if not phenotypes:
             raise UnknownId("give at least one HPO term (e.g. HP:0001250)")
         terms = sorted({self.lookup("Phenotype", p) for p in phenotypes})
-        num_nodes = dict(self.num_nodes)
-        new = num_nodes["Disease"]
-        num_nodes["Disease"] = new + 1
-        edges = dict(self.edges)
-        added = torch.tensor([[new] * len(terms), terms], dtype=torch.long)
-        edges[HAS_PHENOTYPE] = torch.cat([edges[HAS_PHENOTYPE], added], dim=1)
-        edges[reverse(HAS_PHENOTYPE)] = edges[HAS_PHENOTYPE].flip(0)
+        new = self.num_nodes["Disease"]
+        query = self.message_graph.with_query_diseases(torch.tensor([[0] * len(terms), terms], dtype=torch.long), 1)
+        num_nodes, edges = query.num_nodes, query.edges
         # The transient disease sends no message to any other node (phenotypes only listen along
         # IS_A; it has no gene links), so the cached encoding stays valid for every other node and
         # only the new disease's own computation graph is run; the prior reuses the graph's IC.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import torch
 from torch import Tensor
 
@@ -50,7 +52,56 @@ def filtered_ranks(all_scores: Tensor, true_gene: Tensor, known: Tensor) -> Tens
 
 
 def ranking_metrics(ranks: Tensor, ks: tuple[int, ...] = (1, 10, 50)) -> dict[str, float]:
-    """MRR and Hits@k of filtered ranks."""
-    out = {"mrr": float((1.0 / ranks.float()).mean())}
-    out.update({f"hits@{k}": float((ranks <= k).float().mean()) for k in ks})
-    return out
+    """MRR and Hits@k of filtered ranks, as a flat dict (see :class:`RankResult`)."""
+    return RankResult.from_ranks(ranks, ks).to_flat_dict()
+
+
+@dataclass(frozen=True)
+class RankResult:
+    """Rank-based (and, where measured, classification) metrics of one model on one set of pairs.
+
+    Plain floats only (no tensors): safe to store, compare and print.
+
+    Args:
+        count: Number of ranked pairs.
+        mrr: Mean reciprocal rank.
+        hits: Hits@k per k.
+        auroc: Area under the ROC curve against random negatives, if measured.
+        auprc: Average precision against random negatives, if measured.
+    """
+
+    count: int
+    mrr: float
+    hits: dict[int, float] = field(default_factory=dict)
+    auroc: float | None = None
+    auprc: float | None = None
+
+    @classmethod
+    def from_ranks(
+        cls, ranks: Tensor, ks: tuple[int, ...] = (1, 10, 50), auroc: float | None = None, auprc: float | None = None
+    ) -> RankResult:
+        """Metrics of filtered ranks (1 = best); NaN for an empty set."""
+        if ranks.numel() == 0:
+            return cls(0, float("nan"), dict.fromkeys(ks, float("nan")), auroc, auprc)
+        r = ranks.float()
+        return cls(
+            int(r.numel()), float((1.0 / r).mean()), {k: float((r <= k).float().mean()) for k in ks}, auroc, auprc
+        )
+
+    def get(self, metric: str) -> float:
+        """One metric by name: ``mrr``, ``hits@10``, ``auroc``, ``auprc``."""
+        value = self.to_flat_dict().get(metric)
+        if value is None:
+            raise KeyError(f"no metric {metric!r} (have {', '.join(self.to_flat_dict())})")
+        return value
+
+    def to_flat_dict(self) -> dict[str, float]:
+        """``{"auroc": …, "auprc": …, "mrr": …, "hits@1": …}`` (measured metrics only)."""
+        out: dict[str, float] = {}
+        if self.auroc is not None:
+            out["auroc"] = self.auroc
+        if self.auprc is not None:
+            out["auprc"] = self.auprc
+        out["mrr"] = self.mrr
+        out.update({f"hits@{k}": v for k, v in self.hits.items()})
+        return out

@@ -50,6 +50,7 @@ class ModelConfig:
         spread: Relations along which the prior also spreads to a gene from its neighbours,
             weighted by the last layer's attention: ``INTERACTS_WITH`` (interaction partners)
             and ``ANNOTATED_WITH`` (genes sharing GO terms, through the terms).
+        spread_term_size: Smallest and largest GO term (in genes) the prior spreads through.
         seed: Seed for parameter initialisation.
     """
 
@@ -68,12 +69,14 @@ class ModelConfig:
     prior_weight: float = 1.0
     prior_floor: float = 1e-3
     spread: tuple[str, ...] = ("INTERACTS_WITH", "ANNOTATED_WITH")
+    spread_term_size: tuple[int, int] = (3, 500)
     seed: int = 0
     extra: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.embed_types, self.static_types = tuple(self.embed_types), tuple(self.static_types)  # JSON gives lists
         self.spread = tuple(self.spread)
+        self.spread_term_size = (int(self.spread_term_size[0]), int(self.spread_term_size[1]))
         for name in ("hidden", "layers", "heads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -242,10 +245,10 @@ class HeteroGAT(nn.Module):
     def prior_logit(self, prior: Tensor, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int) -> Tensor:
         """The prior's part of the logit, ``[Q, G]``: ``w · log(floor + prior + Σ_r s_r · spread_r)``.
 
-        For each relation of ``config.spread``, a gene receives the attention-weighted mean
-        (last layer, heads averaged) of its neighbours' prior; through GO terms a term first
-        takes the mean prior of its other genes. Without attention (GraphSAGE) the weights are
-        uniform. On the log scale the attention part corrects the prior multiplicatively.
+        For each relation of ``config.spread``, a gene receives its neighbours' prior weighted by
+        the last layer's attention (see :meth:`spread_edges`), scaled to a top gene's 1 per query.
+        Without attention (GraphSAGE) the weights are uniform. On the log scale the attention
+        part corrects the prior multiplicatively.
         """
         return self.prior_weight * torch.log(
             self.config.prior_floor + self.prior_score(prior, attention, edges, num_genes)
@@ -254,27 +257,63 @@ class HeteroGAT(nn.Module):
     def prior_score(self, prior: Tensor, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int) -> Tensor:
         """The gene's prior plus the weighted spread of its neighbours' (before the log), ``[Q, G]``."""
         total = prior
-        last = self.config.layers - 1
         for k, rel in enumerate(self.config.spread):
-            spread = torch.zeros_like(prior)
-            if rel == "INTERACTS_WITH":
-                for et in (("Gene", rel, "Gene"), ("Gene", f"rev_{rel}", "Gene")):
-                    if et in edges:
-                        spread = spread + _mix(prior, *_weights(attention, last, et, edges[et], num_genes, num_genes))
-            elif rel == "ANNOTATED_WITH" and ("Gene", rel, "GOTerm") in edges:
-                # through a term: the mean prior of the term's *other* genes (a gene's own prior
-                # must not come back to it), weighted by the gene's attention over its terms
-                down = edges[("Gene", rel, "GOTerm")]
-                terms = int(down[1].max()) + 1 if down.numel() else 0
-                others = (torch.bincount(down[1], minlength=terms).float() - 1).clamp(min=1)
-                per_term = _mix(prior, down, torch.ones(down.shape[1], device=prior.device), terms)  # sums [Q, T]
-                up = ("GOTerm", f"rev_{rel}", "Gene")
-                ei, w, _ = _weights(attention, last, up, edges[up], terms, num_genes)
-                w = w / others[ei[0]]
-                own = torch.zeros(num_genes, device=prior.device).index_add_(0, ei[1], w)
-                spread = spread + _mix(per_term, ei, w, num_genes) - prior * own
-            total = total + self.spread_weight[k] * spread
+            # each relation's spread is scaled to a top gene's 1 per query, like the prior itself
+            spread = self.spread(rel, prior, attention, edges, num_genes)
+            total = total + self.spread_weight[k] * spread / spread.amax(dim=1, keepdim=True).clamp(min=1e-12)
         return total
+
+    def spread(
+        self, rel: str, prior: Tensor, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int
+    ) -> Tensor:
+        """``[Q, G]``: what reaches each gene along ``rel`` (before scaling), see :meth:`spread_edges`."""
+        out = torch.zeros_like(prior)
+        for ei, w, values in self.spread_edges(rel, prior, attention, edges, num_genes):
+            out = out + _mix(values, ei, w, num_genes)
+        return out
+
+    def spread_edges(
+        self, rel: str, prior: Tensor, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int
+    ) -> list[tuple[Tensor, Tensor, Tensor]]:
+        """``(edge_index, weight per edge, source values [Q, S])`` through which ``rel`` spreads the prior.
+
+        Weights are the last layer's attention (heads averaged; uniform without attention)
+        rescaled so that uniform attention gives the symmetric normalisation
+        ``1/sqrt(deg(src)·deg(dst))``: a hub passes on little to each partner and a gene with many
+        partners takes a little from each, so hubs do not dominate every query.
+
+        * ``INTERACTS_WITH``: from each interaction partner, its prior.
+        * ``ANNOTATED_WITH``: from each GO term of the gene, the mean prior of the term's genes;
+          only terms with ``spread_term_size`` genes count (root-like terms say nothing).
+        """
+        last = self.config.layers - 1
+        out: list[tuple[Tensor, Tensor, Tensor]] = []
+        if rel == "INTERACTS_WITH":
+            types = [et for et in (("Gene", rel, "Gene"), ("Gene", f"rev_{rel}", "Gene")) if et in edges]
+            degree = torch.zeros(num_genes, device=prior.device)
+            for et in types:
+                degree.index_add_(0, edges[et][1], torch.ones(edges[et].shape[1], device=prior.device))
+            degree = degree.clamp(min=1)
+            for et in types:
+                ei, alpha, _ = _weights(attention, last, et, edges[et], num_genes, num_genes)
+                per_type = torch.bincount(ei[1], minlength=num_genes).float().clamp(min=1)
+                w = alpha * per_type[ei[1]] / (degree[ei[0]] * degree[ei[1]]).sqrt()
+                out.append((ei, w, prior))
+        elif rel == "ANNOTATED_WITH" and ("Gene", rel, "GOTerm") in edges:
+            down = edges[("Gene", rel, "GOTerm")]
+            terms = int(down[1].max()) + 1 if down.numel() else 0
+            size = torch.bincount(down[1], minlength=terms).float()
+            low, high = self.config.spread_term_size
+            informative = (size >= low) & (size <= high)
+            per_term = _mix(prior, down, 1.0 / size.clamp(min=1)[down[1]], terms)  # mean prior of the term's genes
+            up = ("GOTerm", f"rev_{rel}", "Gene")
+            ei, alpha, _ = _weights(attention, last, up, edges[up], terms, num_genes)
+            kept = informative[ei[0]].float()
+            per_gene = torch.bincount(ei[1], minlength=num_genes).float().clamp(min=1)
+            kept_per_gene = torch.zeros(num_genes, device=prior.device).index_add_(0, ei[1], kept).clamp(min=1)
+            w = alpha * kept * per_gene[ei[1]] / kept_per_gene[ei[1]].sqrt()
+            out.append((ei, w, per_term))
+        return out
 
     def score_all(self, genes: Tensor, diseases: Tensor, prior: Tensor | None = None) -> Tensor:
         """Logits of every gene for each disease, as one matrix product.

@@ -33,13 +33,11 @@ def train_on_export(
     on_epoch: Callable[[dict[str, float]], None] | None = None,
 ) -> RunSummary:
     """Train the attention model on an export and write every artefact to ``out``."""
-    data = graph.data
-    edges = {et: data[et].edge_index for et in data.edge_types}
-    num_nodes = {t: int(data[t].num_nodes) for t in data.node_types}
+    edges, num_nodes = graph.edges, graph.num_nodes
     split = make_split(edges, mode, seed=train_config.seed, target=TARGET)
     result = train(num_nodes, split, model_config, train_config, on_epoch)
     featuriser = result.featuriser
-    metrics = evaluate(result.model, featuriser, num_nodes, split, split.test, result.prior)
+    metrics = evaluate(result.model, featuriser, num_nodes, split, split.test, result.prior).to_flat_dict()
     feats = featuriser(with_target(split, split.train))
     graph_info = {
         "graph_release": graph.graph_release,

@@ -46,14 +46,14 @@ def replay(graph: ExportedGraph, run: Path) -> dict[str, Any]:
 def _rebuild(graph: ExportedGraph, run: Path) -> tuple[ModelContext, dict[str, Any], Split]:
     """The run's model, its saved results and its split, rebuilt from the seed and mode."""
     ctx = ModelContext(graph, run)
-    saved = json.loads((run / "results.json").read_text())
-    edges = {et: graph.data[et].edge_index for et in graph.data.edge_types}
+    saved = ctx.run.results()
+    edges = graph.edges
     return ctx, saved, make_split(edges, saved["split"]["mode"], seed=int(ctx.config["train"]["seed"]))
 
 
 def _saved_model(ctx: ModelContext, split: Split) -> GNNScorer:
     config = ctx.model.config
-    featuriser = Featuriser(ctx.num_nodes, split.message_edges, config.sketch_dim, config.seed)
+    featuriser = Featuriser.for_model(ctx.num_nodes, split.message_edges, config)
     edges = with_target(split, split.train)
     prior = PhenotypePrior(ctx.num_nodes, edges, config.prior_power) if config.prior else None
     return GNNScorer(ctx.model, featuriser, edges, prior)

@@ -20,7 +20,10 @@ import torch
 from torch import Tensor
 from torch_geometric.typing import EdgeType
 
+from gnn.graph import replaced, reverse, with_reverses
 from kg.errors import KGError
+
+__all__ = ["TARGET", "Split", "SplitError", "SplitMode", "make_split", "reverse"]
 
 TARGET: EdgeType = ("Gene", "ASSOCIATED_WITH", "Disease")
 
@@ -34,12 +37,6 @@ class SplitMode(StrEnum):
 
     random = "random"
     disease = "disease"
-
-
-def reverse(et: EdgeType) -> EdgeType:
-    """The reverse edge type PyG's ``ToUndirected`` would create."""
-    src, rel, dst = et
-    return (dst, rel[4:] if rel.startswith("rev_") else f"rev_{rel}", src)
 
 
 @dataclass
@@ -112,12 +109,5 @@ def make_split(
         if val_d.numel() == 0 or test_d.numel() == 0 or val_d.numel() + test_d.numel() >= perm.numel():
             raise SplitError(f"{perm.numel()} diseases with gene links are too few for a disease-held-out split")
     train = pos[:, train_idx]
-    message: dict[EdgeType, Tensor] = {}
-    for et, ei in edges.items():
-        if et in exclude or et == target:
-            continue
-        message[et] = ei
-        message[reverse(et)] = ei.flip(0)
-    message[target] = train
-    message[reverse(target)] = train.flip(0)
+    message = replaced(with_reverses(edges, {*exclude, target}), target, train)
     return Split(message, train, pos[:, val_idx], pos[:, test_idx], mode, held)

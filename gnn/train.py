@@ -21,10 +21,12 @@ from torch_geometric.typing import EdgeType, NodeType
 
 from gnn.evaluation import known_mask, score_pairs
 from gnn.features import Featuriser
+from gnn.graph import replaced
+from gnn.metrics import RankResult
 from gnn.minibatch import minibatch_epoch
 from gnn.model import HeteroGAT, ModelConfig
 from gnn.prior import PhenotypePrior
-from gnn.split import TARGET, Split, SplitMode, reverse
+from gnn.split import TARGET, Split, SplitMode
 
 
 @dataclass
@@ -99,10 +101,7 @@ class TrainResult:
 
 def with_target(split: Split, target_edges: Tensor) -> dict[EdgeType, Tensor]:
     """The split's message-passing edges with ``target_edges`` (and reverse) as the gene–disease links."""
-    edges = dict(split.message_edges)
-    edges[TARGET] = target_edges
-    edges[reverse(TARGET)] = target_edges.flip(0)
-    return edges
+    return replaced(split.message_edges, TARGET, target_edges)
 
 
 class GNNScorer:
@@ -146,10 +145,10 @@ def evaluate(
     split: Split,
     pairs: Tensor,
     prior: PhenotypePrior | None = None,
-) -> dict[str, float]:
+) -> RankResult:
     """Metrics of ``pairs`` with all training links in message passing."""
     scorer = GNNScorer(model, featuriser, with_target(split, split.train), prior)
-    return score_pairs(scorer, split, pairs, num_nodes["Gene"]).metrics
+    return score_pairs(scorer, split, pairs, num_nodes["Gene"]).result
 
 
 def _supervision_mask(split: Split, ratio: float, gen: torch.Generator) -> Tensor:
@@ -269,7 +268,7 @@ def build_model(
 ) -> tuple[HeteroGAT, Featuriser, PhenotypePrior | None]:
     """An untrained model, the featuriser and the phenotype prior of ``split``'s graph."""
     edges = with_target(split, split.train)
-    featuriser = Featuriser(num_nodes, edges, model_config.sketch_dim, model_config.seed)
+    featuriser = Featuriser.for_model(num_nodes, edges, model_config)
     feats = featuriser(edges)
     model = HeteroGAT(
         (list(num_nodes), list(edges)), {t: f.shape[1] for t, f in feats.items()}, num_nodes, model_config
@@ -310,11 +309,11 @@ def train(
     if config.pretrain_steps:
         _pretrain(model, featuriser, prior, split, config, gen, device)
         val = evaluate(model, featuriser, num_nodes, split, split.val, prior)
-        row = {"epoch": 0.0, "loss": float("nan"), **{f"val_{k}": v for k, v in val.items()}}
+        row = {"epoch": 0.0, "loss": float("nan"), **{f"val_{k}": v for k, v in val.to_flat_dict().items()}}
         history.append(row)
         if on_epoch:
             on_epoch(row)
-        best, best_state = val[config.monitor], copy.deepcopy(model.state_dict())  # epoch 0 may stay the best
+        best, best_state = val.get(config.monitor), copy.deepcopy(model.state_dict())  # epoch 0 may stay the best
     for epoch in range(1, config.epochs + 1):
         model.train()
         mask = _supervision_mask(split, config.supervision_ratio, gen)
@@ -336,12 +335,12 @@ def train(
             step(loss)
             loss_value = float(loss.detach())
         val = evaluate(model, featuriser, num_nodes, split, split.val, prior)
-        row = {"epoch": float(epoch), "loss": loss_value, **{f"val_{k}": v for k, v in val.items()}}
+        row = {"epoch": float(epoch), "loss": loss_value, **{f"val_{k}": v for k, v in val.to_flat_dict().items()}}
         history.append(row)
         if on_epoch:
             on_epoch(row)
-        if val[config.monitor] > best:
-            best, best_epoch, best_state = val[config.monitor], epoch, copy.deepcopy(model.state_dict())
+        if val.get(config.monitor) > best:
+            best, best_epoch, best_state = val.get(config.monitor), epoch, copy.deepcopy(model.state_dict())
         elif epoch - best_epoch >= config.patience:
             break
     model.load_state_dict(best_state)

@@ -80,7 +80,7 @@ def benchmark(
     """Train on an old HPO release plus gene knowledge; rank all protein-coding genes for the new diseases."""
     try:
         from gnn.benchmark import run_benchmark
-        from gnn.export import MODEL_SPEC, export_graph
+        from gnn.export import MODEL_SPEC, ExportCache, export_graph
         from gnn.model import ModelConfig
         from gnn.train import TrainConfig
     except ImportError as exc:
@@ -119,7 +119,7 @@ def benchmark(
                 store.clear()
                 store.ensure_schema()
                 load_results(store, report.release, report.results, settings.etl, start=start)
-                graph, _ = export_graph(store, MODEL_SPEC, home / "exports")
+                graph, _ = export_graph(store, MODEL_SPEC, ExportCache.of_home(home))
         finally:
             local_neo4j.stop(server)
         diseases = _new_diseases(report.results, new_result)

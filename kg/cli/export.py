@@ -30,7 +30,7 @@ def export(
 ) -> None:
     """Export a subgraph to HeteroData (safetensors + JSON), reusing the cache when the graph is unchanged."""
     try:
-        from gnn.export import export_graph
+        from gnn.export import ExportCache, export_graph
     except ImportError as exc:  # torch is an optional extra
         raise KGError(f"kg export needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
     minimums: dict[str, tuple[str, float]] = {}
@@ -48,10 +48,10 @@ def export(
         hops=hops,
     )
     settings = load_settings()
-    cache = out or settings.home / "exports"
+    cache = ExportCache(out) if out else ExportCache.of_home(settings.home)
     with Neo4jStore.from_settings(settings) as store:
         graph, cached = export_graph(store, spec, cache)
-    folder = cache / f"{graph.spec_key}-{graph.graph_release}"
+    folder = cache.folder(spec, graph.state)
     nodes: dict[str, int] = {t: int(graph.data[t].num_nodes) for t in graph.data.node_types}
     edges: dict[str, int] = {"__".join(et): int(graph.data[et].edge_index.shape[1]) for et in graph.data.edge_types}
     summary = {

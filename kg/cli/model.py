@@ -23,11 +23,11 @@ Format = Annotated[OutputFormat, typer.Option("--format", help="table, json or c
 
 def _graph(settings: Settings) -> ExportedGraph:
     try:
-        from gnn.export import MODEL_SPEC, export_graph
+        from gnn.export import MODEL_SPEC, ExportCache, export_graph
     except ImportError as exc:
         raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
     with Neo4jStore.from_settings(settings) as store:
-        graph, _ = export_graph(store, MODEL_SPEC, settings.home / "exports")
+        graph, _ = export_graph(store, MODEL_SPEC, ExportCache.of_home(settings.home))
     return graph
 
 
@@ -88,14 +88,14 @@ def predict(
         task = bar.add_task("scoring diseases", total=h_diseases)
         rows = ctx.predict(top=top, on_chunk=lambda n: bar.advance(task, n))
         bar.update(task, total=bar.tasks[0].completed)
-    results = __import__("json").loads((model / "results.json").read_text())
     release = ctx.graph.graph_release
+    run = ctx.run
     info = {
-        "model_version": ctx.version,
+        "model_version": run.version,
         "graph_release": release,
         "release": release,
-        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((model / "model.safetensors").stat().st_mtime)),
-        "metrics": results.get("metrics", {}),
+        "trained_at": run.trained_at,
+        "metrics": run.results().get("metrics", {}),
     }
     path = settings.home / "predictions.sqlite"
     PredictionStore(path).replace(info, rows)
@@ -197,19 +197,19 @@ def explain(
         )
         if e.prior["spread_from"]:
             emit(
-                ["neighbour", "relation", "attention", "its prior", "flow"],
+                ["neighbour", "relation", "edge weight", "its prior", "flow"],
                 [
                     [
                         f"{n['name']} ({n['id']})",
                         n["relation"],
-                        f"{n['attention']:.3f}",
+                        f"{n['weight']:.3f}",
                         f"{n['prior']:.3f}",
                         f"{n['flow']:.4f}",
                     ]
                     for n in e.prior["spread_from"]
                 ],
                 fmt,
-                title="prior spread to the gene from interaction partners (weight × attention × their prior)",
+                title="prior spread to the gene from partners and GO terms (relation weight × edge weight × prior)",
             )
 
 

@@ -43,7 +43,7 @@ def train_cmd(
 ) -> None:
     """Export the graph (cached), split without leakage, train with early stopping, save artefacts."""
     try:
-        from gnn.export import MODEL_SPEC, export_graph
+        from gnn.export import MODEL_SPEC, ExportCache, export_graph
         from gnn.model import ModelConfig
         from gnn.pipeline import train_on_export
         from gnn.train import TrainConfig
@@ -60,7 +60,7 @@ def train_cmd(
         raise KGError(f"invalid training config: {exc}") from exc
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
-        graph, _ = export_graph(store, MODEL_SPEC, settings.home / "exports")
+        graph, _ = export_graph(store, MODEL_SPEC, ExportCache.of_home(settings.home))
     with progress("epochs") as bar:
         task = bar.add_task("training", total=train_config.epochs)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gnn.artefacts import ArtefactError, load_model, save_run
+from gnn.artefacts import ArtefactError, Run, load_model, save_run
 from gnn.features import Featuriser
 from gnn.model import ModelConfig
 from gnn.split import make_split
@@ -33,7 +33,7 @@ def run(tmp_path_factory: pytest.TempPathFactory):
         "feature_dims": {t: f.shape[1] for t, f in feats.items()},
         "num_nodes": n,
     }
-    metrics = evaluate(result.model, featuriser, n, split, split.test, result.prior)
+    metrics = evaluate(result.model, featuriser, n, split, split.test, result.prior).to_flat_dict()
     out = save_run(tmp_path_factory.mktemp("run"), result, mcfg, tcfg, graph, split.manifest(), metrics)
     return out, result, n, split, metrics, featuriser
 
@@ -51,10 +51,13 @@ def test_files_and_replayed_metrics(run) -> None:
     }
     assert (out / "training_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     model, _ = load_model(out, expected_graph_release="abc123")
-    assert evaluate(model, featuriser, n, split, split.test, result.prior) == pytest.approx(
-        metrics
-    )  # replay reproduces the metrics
+    replayed = evaluate(model, featuriser, n, split, split.test, result.prior)
+    assert replayed.to_flat_dict() == pytest.approx(metrics)  # replay reproduces the metrics
     assert json.loads((out / "results.json").read_text())["metrics"] == pytest.approx(metrics)
+    run_ = Run(out)
+    assert run_.version == run_.manifest["weights_sha256"][:12] and run_.graph_release == "abc123"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", run_.trained_at)
+    assert run_.info()["metrics"] == pytest.approx(metrics) and "held_out_diseases" not in run_.info()["split"]
     assert "2025-01-16" in (out / "MODEL_CARD.md").read_text()
 
 
@@ -74,5 +77,7 @@ def test_tampered_weights_and_other_graph_are_refused(run, tmp_path: Path) -> No
     (copy / "manifest.json").unlink()
     with pytest.raises(ArtefactError, match="missing or unreadable"):
         load_model(copy)
+    with pytest.raises(ArtefactError, match="no trained model"):
+        Run(tmp_path / "nowhere")
     gnn_sources = "\n".join(p.read_text() for p in Path(__import__("gnn").__file__).parent.glob("*.py"))
     assert not re.search(r"torch\.load\(|pickle\.loads?\(|weights_only\s*=\s*False", gnn_sources)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gnn.export import export_graph, load
+from gnn.export import ExportCache, export_graph, load
 from kg.errors import StoreUnavailable
 from kg.export import EmptyExport, ExportSpec
 from kg.schema import NodeLabel, RelType
@@ -84,6 +84,10 @@ def test_cache_is_used_until_the_graph_changes(small: Neo4jStore, tmp_path: Path
     folders = sorted(p.name for p in tmp_path.iterdir())
     assert len(folders) == 2 and not list(tmp_path.rglob("*.pkl"))
     assert load(tmp_path / folders[0]).spec_key == ExportSpec().key()
+    cache = ExportCache(tmp_path)
+    assert cache.folder(ExportSpec(), third.state) == cache.find(third.graph_release)
+    assert load(cache.find(first.graph_release)).graph_release == first.graph_release  # type: ignore[arg-type]
+    assert cache.find("no-such-release") is None
 
 
 def test_unreachable_store() -> None:

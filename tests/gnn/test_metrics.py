@@ -1,7 +1,8 @@
+import pytest
 import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from gnn.metrics import auroc, average_precision, filtered_ranks, ranking_metrics
+from gnn.metrics import RankResult, auroc, average_precision, filtered_ranks, ranking_metrics
 
 
 def test_auroc_and_ap_match_sklearn() -> None:
@@ -29,3 +30,21 @@ def test_ties_get_no_credit() -> None:
     ranks = filtered_ranks(scores, torch.tensor([7]), torch.zeros(1, 101, dtype=torch.bool))
     assert ranks.tolist() == [51.0]
     assert ranking_metrics(ranks)["hits@10"] == 0.0
+
+
+def test_rank_result_is_typed_and_flat() -> None:
+
+    result = RankResult.from_ranks(torch.tensor([1.0, 2.0, 20.0]), ks=(1, 10), auroc=0.9)
+    assert result.count == 3
+    assert result.mrr == pytest.approx((1 + 0.5 + 0.05) / 3)
+    assert result.hits == {1: pytest.approx(1 / 3), 10: pytest.approx(2 / 3)}
+    assert result.to_flat_dict() == {
+        "auroc": 0.9,
+        "mrr": result.mrr,
+        "hits@1": result.hits[1],
+        "hits@10": result.hits[10],
+    }
+    assert result.get("hits@10") == result.hits[10]
+    with pytest.raises(KeyError, match="auprc"):
+        result.get("auprc")  # not measured
+    assert RankResult.from_ranks(torch.tensor([])).count == 0

@@ -109,14 +109,42 @@ def test_prior_spreads_to_interaction_partners_and_go_neighbours_only() -> None:
         ("GOTerm", "rev_ANNOTATED_WITH", "Gene"): go.flip(0),
     }
     feats = structural_features(n, edges)
-    config = ModelConfig(hidden=8, layers=2, heads=1, dropout=0.0, embed_types=(), sketch_dim=0)
+    config = ModelConfig(
+        hidden=8, layers=2, heads=1, dropout=0.0, embed_types=(), sketch_dim=0, spread_term_size=(2, 500)
+    )
     model = HeteroGAT((list(n), list(edges)), {t: f.shape[1] for t, f in feats.items()}, n, config).eval()
     prior = torch.tensor([[1.0, 0.0, 0.0, 0.0, 0.0]])  # only gene 0 has phenotype evidence
     with torch.no_grad():
         _, attention = model.encode(feats, edges, return_attention=True)
         score = model.prior_score(prior, attention, edges, 5)[0]
         logit = model.prior_logit(prior, attention, edges, 5)[0]
-    assert score[0] == pytest.approx(1.0)  # its own prior: its GO neighbour and partner carry none back
+    assert score[0] >= 1.0  # its own prior (plus its GO term's mean, which includes itself)
     assert score[3] > 0 and score[2] > 0  # the interaction partner; the gene sharing a GO term
     assert score[1] == 0 and score[4] == 0  # unconnected genes get nothing
     assert logit[0] > logit[3] > logit[1] and logit[1] == pytest.approx(torch.log(torch.tensor(config.prior_floor)))
+    # each relation's spread is scaled so that its top gene gets the relation's weight
+    s_ppi, s_go = model.spread_weight.tolist()
+    assert float(score[3]) == pytest.approx(s_ppi)
+    assert float(score[2]) == pytest.approx(s_go)
+
+
+def test_spread_discounts_hubs_and_skips_small_go_terms() -> None:
+    n = {"Gene": 6, "GOTerm": 1, "Disease": 1}
+    ppi = torch.tensor([[0, 0, 0, 1], [2, 3, 4, 5]])  # gene 0 is a hub (3 partners), gene 1 has one partner
+    go = torch.tensor([[0, 5], [0, 0]])  # a two-gene term: below the default size limit
+    edges = {
+        ("Gene", "INTERACTS_WITH", "Gene"): ppi,
+        ("Gene", "rev_INTERACTS_WITH", "Gene"): ppi.flip(0),
+        ("Gene", "ANNOTATED_WITH", "GOTerm"): go,
+        ("GOTerm", "rev_ANNOTATED_WITH", "Gene"): go.flip(0),
+    }
+    config = ModelConfig(hidden=8, layers=1, heads=1, dropout=0.0, embed_types=(), sketch_dim=0, conv="sage")
+    feats = structural_features(n, edges)
+    model = HeteroGAT((list(n), list(edges)), {t: f.shape[1] for t, f in feats.items()}, n, config).eval()
+    prior = torch.tensor([[1.0, 1.0, 0.0, 0.0, 0.0, 0.0]])  # the hub and gene 1 have equal priors
+    with torch.no_grad():
+        ppi_spread = model.spread("INTERACTS_WITH", prior, {}, edges, 6)[0]
+        go_spread = model.spread("ANNOTATED_WITH", prior, {}, edges, 6)[0]
+    assert float(ppi_spread[2]) == pytest.approx(1 / 3**0.5)  # 1/sqrt(deg 3 · deg 1)
+    assert float(ppi_spread[5]) == pytest.approx(1.0)  # from a partner with one partner: all of it
+    assert torch.all(go_spread == 0)
