@@ -171,6 +171,7 @@ class Query:
             trained_at=i.get("trained_at"),
             split=i.get("split", {}).get("mode"),
             metrics=[Metric(name=k, value=float(v)) for k, v in sorted(i.get("metrics", {}).items())],
+            synthetic=bool(i.get("synthetic", False)),
         )
 
 

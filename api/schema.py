@@ -136,6 +136,9 @@ class Candidate:
     logit: float
     rank: int = strawberry.field(description="Rank among new candidates (known genes: among all genes)")
     known: bool
+    synthetic: bool = strawberry.field(
+        default=False, description="Scored by a model that learned from synthetic sample data (not real evidence)"
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Candidate:
@@ -146,6 +149,7 @@ class Candidate:
             logit=row.logit,
             rank=row.rank,
             known=row.known,
+            synthetic=row.synthetic,
         )
 
     @strawberry.field(description="The disease this gene is scored for.")
@@ -261,7 +265,11 @@ async def _explain(info: Ctx, gene: str, disease: str, top_k: int) -> Explanatio
         model_version=state.info["version"],
         paths=[
             ExplanationPath(
-                weight=p["weight"], hops=p["hops"], nodes=[ref(n) for n in p["nodes"]], relations=p["relations"]
+                weight=p["weight"],
+                hops=p["hops"],
+                nodes=[ref(n) for n in p["nodes"]],
+                relations=p["relations"],
+                synthetic=p.get("synthetic", False),
             )
             for p in e.paths
         ],
@@ -270,6 +278,7 @@ async def _explain(info: Ctx, gene: str, disease: str, top_k: int) -> Explanatio
             for n in e.neighbours
         ],
         prior=_prior_part(e.prior, ref),
+        synthetic=e.synthetic,
     )
 
 

@@ -73,6 +73,9 @@ class ExplanationPath:
     hops: int
     nodes: list[NodeRef]
     relations: list[str]
+    synthetic: bool = strawberry.field(
+        default=False, description="An edge of this path comes from a synthetic sample file (not real data)"
+    )
 
 
 @strawberry.type
@@ -132,6 +135,9 @@ class Explanation:
     neighbours: list[AttendedNeighbour]
     prior: PriorPart | None = strawberry.field(
         description="The phenotype-prior part of the logit (null for a model without one)"
+    )
+    synthetic: bool = strawberry.field(
+        default=False, description="The model learned from synthetic sample data (kg train --include-synthetic)"
     )
 
 
@@ -207,6 +213,9 @@ class ModelInfo:
     trained_at: str | None
     split: str | None
     metrics: list[Metric]
+    synthetic: bool = strawberry.field(
+        default=False, description="The model learned from synthetic sample data: its predictions are not real"
+    )
 
 
 @strawberry.type

@@ -114,6 +114,13 @@ def _card(path: Path, manifest: dict, config: dict, results: dict) -> None:
         f"- graph release: `{manifest['graph_release']}`",
         f"- code: `{manifest['git_commit']}`",
         f"- seed: {manifest['seed']}",
+        "- synthetic inputs: "
+        + (
+            f"**{config['graph']['synthetic_edges']} edges from synthetic sample files (trained with"
+            " --include-synthetic); every prediction of this model is flagged synthetic**"
+            if config["graph"].get("synthetic_edges")
+            else "none"
+        ),
         f"- weights sha256: `{manifest['weights_sha256']}`",
         f"- split: {json.dumps({k: v for k, v in results['split'].items() if k != 'held_out_diseases'})}",
         f"- best epoch: {results['best_epoch']}",
@@ -162,6 +169,17 @@ class Run:
         return str(self.manifest["graph_release"])
 
     @property
+    def spec_key(self) -> str | None:
+        """Key of the export spec the model was trained on (``None`` for runs older than the key)."""
+        key = self.config.get("graph", {}).get("spec_key")
+        return str(key) if key else None
+
+    @property
+    def synthetic_edges(self) -> int:
+        """How many edges from synthetic sample files the model saw (0: none)."""
+        return int(self.config.get("graph", {}).get("synthetic_edges", 0))
+
+    @property
     def trained_at(self) -> str:
         """When the weights were written, ISO 8601 UTC (``2026-11-26T10:00:00Z``)."""
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.weights.stat().st_mtime))
@@ -182,6 +200,7 @@ class Run:
             "release": self.graph_release,
             "metrics": results.get("metrics", {}),
             "trained_at": self.trained_at,
+            "synthetic": self.synthetic_edges > 0,
             "split": {k: v for k, v in results.get("split", {}).items() if k != "held_out_diseases"},
         }
 

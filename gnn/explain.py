@@ -49,6 +49,7 @@ class Explanation:
     paths: list[dict[str, Any]] = field(default_factory=list)
     edges: list[tuple[EdgeType, int, int, float]] = field(default_factory=list)
     prior: dict[str, Any] | None = None
+    synthetic: bool = False  # the model saw synthetic sample data (paths say which of their edges are)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (without the internal edge list)."""
@@ -59,6 +60,7 @@ class Explanation:
             "neighbours": self.neighbours,
             "paths": self.paths,
             "prior": self.prior,
+            "synthetic": self.synthetic,
         }
 
 
@@ -147,6 +149,7 @@ class Explainer:
                         "hops": len(nodes) - 1,
                         "nodes": [self._describe(n) for n in nodes],
                         "relations": [r[4:] if r.startswith("rev_") else r for r in relations],
+                        "synthetic": any(self.ctx.is_synthetic(s[0], s[1][1], s[2][1]) for s in [*steps, *d_steps]),
                     }
                 for s in [*steps, *d_steps]:
                     k = (s[0], s[1][1], s[2][1])
@@ -161,6 +164,7 @@ class Explainer:
             ranked,
             edges,
             self._prior(gene, disease),
+            self.ctx.synthetic,
         )
 
     def _prior(self, gene: int, disease: int) -> dict[str, Any] | None:

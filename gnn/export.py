@@ -7,6 +7,7 @@ Tensors are stored with safetensors and metadata as JSON: nothing is pickled.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ FORMAT_VERSION = 1
 
 #: What the default model learns from: HPO phenotypes and gene–disease links plus the real gene
 #: knowledge (GO annotations, interactions). TCGA-derived edges (synthetic in the shipped data)
-#: and the 750k GTEx edges are not message-passing inputs of the default model.
+#: and the 750k GTEx edges are not message-passing inputs of the default model, and no export
+#: includes edges from synthetic sample files unless asked to (``ExportSpec.include_synthetic``).
 MODEL_SPEC = ExportSpec(
     rel_types=(
         RelType.ASSOCIATED_WITH,
@@ -36,6 +38,11 @@ MODEL_SPEC = ExportSpec(
         RelType.INTERACTS_WITH,
     )
 )
+
+
+def model_spec(include_synthetic: bool = False) -> ExportSpec:
+    """:data:`MODEL_SPEC`, optionally with edges from synthetic sample files (``kg train --include-synthetic``)."""
+    return dataclasses.replace(MODEL_SPEC, include_synthetic=include_synthetic)
 
 
 @dataclass
@@ -61,6 +68,15 @@ class ExportedGraph:
     state: dict[str, dict[str, Any]]
     graph_release: str
     spec_key: str
+
+    @property
+    def synthetic_edges(self) -> int:
+        """Edges from synthetic sample files in this export (0 unless exported with ``include_synthetic``)."""
+        total = 0
+        for et, columns in self.edge_attrs.items():
+            if "synthetic" in columns:
+                total += int(self.data[et].edge_attr[:, columns.index("synthetic")].sum())
+        return total
 
     @property
     def num_nodes(self) -> dict[str, int]:

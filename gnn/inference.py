@@ -14,11 +14,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gnn.artefacts import Run, load_model
+from gnn.artefacts import ArtefactError, Run, load_model
 from gnn.evaluation import known_mask
 from gnn.export import ExportedGraph
 from gnn.features import Featuriser
-from gnn.graph import MessageGraph
+from gnn.graph import MessageGraph, reverse
 from gnn.model import Attention, HeteroGAT
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.prior import PhenotypePrior
@@ -77,9 +77,22 @@ class ModelContext:
     def __init__(self, graph: ExportedGraph, folder: Path) -> None:
         self.graph, self.folder = graph, folder
         self.run = Run(folder)
+        if self.run.spec_key is not None and self.run.spec_key != graph.spec_key:
+            raise ArtefactError(
+                f"model {self.run.version} was trained on another export of the graph (spec {self.run.spec_key}, "
+                f"this one is {graph.spec_key}): export with the run's spec (e.g. --include-synthetic) or retrain"
+            )
         self.model, self.config = load_model(folder, expected_graph_release=graph.graph_release)
         self.manifest = self.run.manifest
         self.version = self.run.version
+        #: The model saw edges from synthetic sample files: every prediction says so.
+        self.synthetic = self.run.synthetic_edges > 0
+        self._synthetic_edges: dict[EdgeType, set[tuple[int, int]]] = {}
+        for et, columns in graph.edge_attrs.items():
+            if "synthetic" in columns:
+                flagged = graph.data[et].edge_attr[:, columns.index("synthetic")] > 0
+                pairs = graph.data[et].edge_index[:, flagged].t().tolist()
+                self._synthetic_edges[et] = {(int(a), int(b)) for a, b in pairs}
         self.message_graph = MessageGraph.from_data(graph.data)
         self.num_nodes, self.edges = self.message_graph.num_nodes, self.message_graph.edges
         self.featuriser = Featuriser.for_model(self.num_nodes, self.edges, self.model.config)
@@ -91,6 +104,13 @@ class ModelContext:
         self._symbols = {
             (name or "").upper(): i for i, name in enumerate(graph.node_names.get("Gene", [])) if name is not None
         }
+
+    def is_synthetic(self, et: EdgeType, src: int, dst: int) -> bool:
+        """Whether the message-passing edge came from a synthetic sample file (reverse types too)."""
+        if et in self._synthetic_edges:
+            return (src, dst) in self._synthetic_edges[et]
+        stored = reverse(et)
+        return stored in self._synthetic_edges and (dst, src) in self._synthetic_edges[stored]
 
     # -- ids ------------------------------------------------------------------------
     def lookup(self, node_type: str, key: str) -> int:
@@ -204,7 +224,8 @@ class ModelContext:
         return out
 
     def _row(self, disease_id: str, gene: int, score: float, logit: float, rank: int, known: bool) -> Prediction:
-        return Prediction(disease_id, self.node_id("Gene", gene), self.name("Gene", gene), score, logit, rank, known)
+        gene_id, symbol = self.node_id("Gene", gene), self.name("Gene", gene)
+        return Prediction(disease_id, gene_id, symbol, score, logit, rank, known, self.synthetic)
 
     def rank_phenotypes(self, phenotypes: Sequence[str], top: int = 20) -> list[dict[str, Any]]:
         """Rank all genes for a phenotype set by adding a transient disease node with those phenotypes."""

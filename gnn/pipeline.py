@@ -47,6 +47,7 @@ def train_on_export(
         "feature_dims": {t: int(f.shape[1]) for t, f in feats.items()},
         "num_nodes": num_nodes,
         "spec_key": graph.spec_key,
+        "synthetic_edges": graph.synthetic_edges,
     }
     save_run(out, result, model_config, train_config, graph_info, split.manifest(), metrics)
     return RunSummary(out, metrics, result.best_epoch, split.manifest())

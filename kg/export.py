@@ -43,6 +43,9 @@ class ExportSpec:
         min_values: Per type, ``(property, minimum)``: drop weaker edges.
         seeds: Node ids; when given, only their ``hops``-neighbourhood is exported.
         hops: Neighbourhood radius around the seeds.
+        include_synthetic: Also export edges loaded from synthetic sample files (flagged
+            ``synthetic: true`` by the ETL). Off by default: synthetic data never reaches a model
+            unless asked for, and a model that saw it says so.
     """
 
     rel_types: tuple[RelType, ...] = tuple(RelType)
@@ -50,6 +53,7 @@ class ExportSpec:
     min_values: dict[str, tuple[str, float]] = field(default_factory=dict)
     seeds: tuple[str, ...] = ()
     hops: int = 2
+    include_synthetic: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rel_types", tuple(RelType(r) for r in self.rel_types))
@@ -77,13 +81,19 @@ class GraphTables:
 
     Args:
         nodes: ``label -> [(id, name), …]`` sorted by id.
-        edges: ``type -> (start ids, end ids, {attr: values})``.
+        edges: ``type -> (start ids, end ids, {attr: values})``; with synthetic edges included,
+            ``attrs["synthetic"]`` is 1.0 for each synthetic edge and 0.0 otherwise.
         state: What is loaded (source → fingerprint, version, release) when exported.
     """
 
     nodes: dict[NodeLabel, list[tuple[str, str | None]]]
     edges: dict[RelType, tuple[list[str], list[str], dict[str, list[float]]]]
     state: dict[str, dict[str, Any]]
+
+    @property
+    def synthetic_edges(self) -> int:
+        """How many exported edges came from synthetic sample files."""
+        return sum(int(sum(attrs.get("synthetic", []))) for _, _, attrs in self.edges.values())
 
 
 def graph_state(store: Neo4jStore) -> dict[str, dict[str, Any]]:
@@ -104,9 +114,13 @@ def _neighbourhood(tx: ManagedTransaction, spec: ExportSpec) -> set[str]:
     for _ in range(spec.hops):
         query = (
             "MATCH (a)-[r]-(b) WHERE a.id IN $ids AND type(r) IN $types "
-            "AND ($sources IS NULL OR r.source IN $sources) RETURN DISTINCT b.id AS id"
+            "AND ($sources IS NULL OR r.source IN $sources) "
+            "AND ($synthetic OR coalesce(r.synthetic, false) = false) RETURN DISTINCT b.id AS id"
         )
-        nxt = {r["id"] for r in tx.run(query, ids=list(frontier), types=types, sources=spec.sources)} - seen
+        found_ids = tx.run(
+            query, ids=list(frontier), types=types, sources=spec.sources, synthetic=spec.include_synthetic
+        )
+        nxt = {r["id"] for r in found_ids} - seen
         if not nxt:
             break
         seen |= nxt
@@ -129,11 +143,20 @@ def read_subgraph(store: Neo4jStore, spec: ExportSpec) -> GraphTables:
                 f"MATCH (a:{start.value})-[r:{rel.value}]->(b:{end.value}) "
                 "WHERE ($sources IS NULL OR r.source IN $sources) "
                 "AND ($prop IS NULL OR r[$prop] >= $minimum) "
+                "AND ($synthetic OR coalesce(r.synthetic, false) = false) "
                 "AND ($keep IS NULL OR (a.id IN $keep AND b.id IN $keep)) "
-                "RETURN a.id AS a, b.id AS b" + "".join(f", r.{attr} AS {attr}" for attr in attrs) + " ORDER BY a, b"
+                "RETURN a.id AS a, b.id AS b" + "".join(f", r.{attr} AS {attr}" for attr in attrs)
             )
+            if spec.include_synthetic:
+                attrs = (*attrs, "synthetic")
+                query += ", CASE WHEN r.synthetic THEN 1.0 ELSE 0.0 END AS synthetic"
             result = tx.run(
-                query, sources=spec.sources, prop=prop, minimum=minimum, keep=sorted(keep) if keep is not None else None
+                query + " ORDER BY a, b",
+                sources=spec.sources,
+                prop=prop,
+                minimum=minimum,
+                synthetic=spec.include_synthetic,
+                keep=sorted(keep) if keep is not None else None,
             )
             starts: list[str] = []
             ends: list[str] = []

@@ -4,7 +4,8 @@ The SQLite file holds, per model version, the top-N new candidate genes of every
 (``known = 0``) and the model's score and rank of the already known genes (``known = 1``).
 Writing a version replaces its rows in one transaction, so readers see the old set or the
 new one, never a mix. In Neo4j the new candidates become
-``(:Gene)-[:PREDICTED_ASSOCIATION {score, logit, rank, model_version, release, run}]->(:Disease)``:
+``(:Gene)-[:PREDICTED_ASSOCIATION {score, logit, rank, synthetic, source: "kg-model",
+source_version, model_version, release, run}]->(:Disease)``:
 the new run's edges are created first and the version's older runs deleted afterwards.
 """
 
@@ -25,6 +26,8 @@ from kg.store import Neo4jStore, batched, group_by_start
 
 #: Relationship type of model predictions (not part of the loaded schema: no source owns it).
 PREDICTED_ASSOCIATION = "PREDICTED_ASSOCIATION"
+#: ``source`` of every ``PREDICTED_ASSOCIATION`` edge (its ``source_version`` is the model version).
+MODEL_SOURCE = "kg-model"
 
 
 @dataclass(frozen=True)
@@ -38,16 +41,19 @@ class Prediction:
     logit: float
     rank: int
     known: bool
+    synthetic: bool = False  # the model saw edges from synthetic sample files
 
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS models (
     model_version TEXT PRIMARY KEY, graph_release TEXT NOT NULL, release TEXT NOT NULL,
-    trained_at TEXT, metrics TEXT NOT NULL, written_at TEXT NOT NULL, current INTEGER NOT NULL DEFAULT 0
+    trained_at TEXT, metrics TEXT NOT NULL, written_at TEXT NOT NULL, current INTEGER NOT NULL DEFAULT 0,
+    synthetic INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS predictions (
     model_version TEXT NOT NULL, disease_id TEXT NOT NULL, gene_id TEXT NOT NULL, symbol TEXT,
     score REAL NOT NULL, logit REAL NOT NULL, rank INTEGER NOT NULL, known INTEGER NOT NULL,
+    synthetic INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (model_version, disease_id, gene_id)
 );
 CREATE INDEX IF NOT EXISTS predictions_by_rank ON predictions (model_version, disease_id, known, rank);
@@ -63,6 +69,10 @@ class PredictionStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            for table in ("models", "predictions"):  # stores written before the synthetic flag existed
+                columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                if "synthetic" not in columns:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN synthetic INTEGER NOT NULL DEFAULT 0")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
@@ -78,11 +88,14 @@ class PredictionStore:
         with self._connect() as db:  # one transaction: committed on success, rolled back on error
             db.execute("DELETE FROM predictions WHERE model_version = ?", (version,))
             db.executemany(
-                "INSERT INTO predictions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", ((version, *astuple(r)) for r in rows)
+                "INSERT INTO predictions (model_version, disease_id, gene_id, symbol, score, logit, rank, known, "
+                "synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((version, *astuple(r)) for r in rows),
             )
             db.execute("UPDATE models SET current = 0")
             db.execute(
-                "INSERT OR REPLACE INTO models VALUES (?, ?, ?, ?, ?, ?, 1)",
+                "INSERT OR REPLACE INTO models (model_version, graph_release, release, trained_at, metrics, "
+                "written_at, current, synthetic) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
                 (
                     version,
                     model["graph_release"],
@@ -90,6 +103,7 @@ class PredictionStore:
                     model.get("trained_at"),
                     json.dumps(model.get("metrics", {}), sort_keys=True),
                     datetime.now(UTC).isoformat(timespec="seconds"),
+                    int(bool(model.get("synthetic"))),
                 ),
             )
         return len(rows)
@@ -101,7 +115,7 @@ class PredictionStore:
             row = db.execute("SELECT * FROM models WHERE current = 1").fetchone()
         if row is None:
             return None
-        return {**dict(row), "metrics": json.loads(row["metrics"])}
+        return {**dict(row), "metrics": json.loads(row["metrics"]), "synthetic": bool(row["synthetic"])}
 
     def for_disease(
         self,
@@ -122,7 +136,7 @@ class PredictionStore:
         where = f"WHERE model_version = ? AND disease_id = ? AND score >= ? {known}"
         with self._connect() as db:
             rows = db.execute(
-                "SELECT disease_id, gene_id, symbol, score, logit, rank, known FROM predictions "
+                "SELECT disease_id, gene_id, symbol, score, logit, rank, known, synthetic FROM predictions "
                 f"{where} ORDER BY logit DESC LIMIT ? OFFSET ?",
                 (model, disease_id, min_score, first, offset),
             ).fetchall()
@@ -136,7 +150,7 @@ class PredictionStore:
         model = version or (self.current_model() or {}).get("model_version")
         with self._connect() as db:
             rows = db.execute(
-                "SELECT disease_id, gene_id, symbol, score, logit, rank, known FROM predictions "
+                "SELECT disease_id, gene_id, symbol, score, logit, rank, known, synthetic FROM predictions "
                 "WHERE model_version = ? AND gene_id = ? AND known = 0 ORDER BY rank, logit DESC LIMIT ?",
                 (model, gene_id, first),
             ).fetchall()
@@ -144,7 +158,7 @@ class PredictionStore:
 
 
 def _prediction(r: Sequence[Any]) -> Prediction:
-    return Prediction(r[0], r[1], r[2], float(r[3]), float(r[4]), int(r[5]), bool(r[6]))
+    return Prediction(r[0], r[1], r[2], float(r[3]), float(r[4]), int(r[5]), bool(r[6]), bool(r[7]))
 
 
 def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version: str, release: str) -> int:
@@ -154,19 +168,26 @@ def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version:
         "UNWIND $groups AS g MATCH (a:Gene {id: g.start}) UNWIND g.rels AS row "
         "MATCH (b:Disease {id: row.end}) "
         f"CREATE (a)-[r:{PREDICTED_ASSOCIATION} {{score: row.props.score, logit: row.props.logit, "
-        "rank: row.props.rank, model_version: $version, release: $release, run: $run}]->(b) RETURN count(r) AS n"
+        "rank: row.props.rank, synthetic: row.props.synthetic, model_version: $version, release: $release, "
+        "run: $run, source: $source, source_version: $version}]->(b) RETURN count(r) AS n"
     )
     created = 0
     for batch in batched((r for r in rows if not r.known), 10_000):
         groups = group_by_start(
             [
-                {"start": r.gene_id, "end": r.disease_id, "props": {"score": r.score, "logit": r.logit, "rank": r.rank}}
+                {
+                    "start": r.gene_id,
+                    "end": r.disease_id,
+                    "props": {"score": r.score, "logit": r.logit, "rank": r.rank, "synthetic": r.synthetic},
+                }
                 for r in batch
             ]
         )
 
         def create(tx: ManagedTransaction, g: list[dict[str, Any]] = groups) -> int:
-            record = tx.run(query, groups=g, version=model_version, release=release, run=run).single()
+            record = tx.run(
+                query, groups=g, version=model_version, release=release, run=run, source=MODEL_SOURCE
+            ).single()
             return int(record["n"]) if record else 0
 
         created += store.write(create)
@@ -196,4 +217,5 @@ def iter_rows(rows: Sequence[Prediction]) -> Iterator[dict[str, Any]]:
             "logit": r.logit,
             "rank": r.rank,
             "known": r.known,
+            "synthetic": r.synthetic,
         }

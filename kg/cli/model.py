@@ -21,13 +21,16 @@ ModelDir = Annotated[Path, typer.Option("--model", help="Run folder written by `
 Format = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")]
 
 
-def _graph(settings: Settings) -> ExportedGraph:
+def _graph(settings: Settings, model: Path) -> ExportedGraph:
+    """The export the run in ``model`` was trained on (its spec: with synthetic edges only if it had them)."""
     try:
-        from gnn.export import MODEL_SPEC, ExportCache, export_graph
+        from gnn.artefacts import Run
+        from gnn.export import ExportCache, export_graph, model_spec
     except ImportError as exc:
         raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
+    spec = model_spec(include_synthetic=Run(model).synthetic_edges > 0)
     with Neo4jStore.from_settings(settings) as store:
-        graph, _ = export_graph(store, MODEL_SPEC, ExportCache.of_home(settings.home))
+        graph, _ = export_graph(store, spec, ExportCache.of_home(settings.home))
     return graph
 
 
@@ -35,7 +38,7 @@ def _context(model: Path) -> tuple[Settings, ModelContext]:
     from gnn.inference import ModelContext
 
     settings = load_settings()
-    return settings, ModelContext(_graph(settings), model)
+    return settings, ModelContext(_graph(settings, model), model)
 
 
 def evaluate(
@@ -49,7 +52,9 @@ def evaluate(
     from gnn.report import evaluate_run, markdown, write_report
 
     settings = load_settings()
-    report = evaluate_run(_graph(settings), model, fidelity_pairs, k, log=lambda m: err_console.print(f"[dim]{m}[/]"))
+    report = evaluate_run(
+        _graph(settings, model), model, fidelity_pairs, k, log=lambda m: err_console.print(f"[dim]{m}[/]")
+    )
     files = write_report(report, out or model)
     if fmt is OutputFormat.json:
         emit_json(report)
@@ -63,7 +68,7 @@ def replay(model: ModelDir = Path("runs/latest"), fmt: Format = OutputFormat.tab
     from gnn.report import METRICS
     from gnn.report import replay as replay_run
 
-    result = replay_run(_graph(load_settings()), model)
+    result = replay_run(_graph(load_settings(), model), model)
     if fmt is OutputFormat.json:
         emit_json(result)
     else:
@@ -96,6 +101,7 @@ def predict(
         "release": release,
         "trained_at": run.trained_at,
         "metrics": run.results().get("metrics", {}),
+        "synthetic": ctx.synthetic,
     }
     path = settings.home / "predictions.sqlite"
     PredictionStore(path).replace(info, rows)
@@ -161,9 +167,17 @@ def explain(
         f"{e.gene['name']} ({e.gene['id']}) → {e.disease['name']} ({e.disease['id']}): logit {e.logit:.3f} "
         f"[dim](model {ctx.version}, {elapsed_ms:.0f} ms)[/]"
     )
+    if e.synthetic:
+        err_console.print(
+            "[yellow]warning:[/] this model learned from synthetic sample data (kg train --include-synthetic); "
+            "paths marked synthetic run through such edges"
+        )
     emit(
         ["weight", "hops", "path"],
-        [[f"{p['weight']:.4f}", p["hops"], _path_text(p)] for p in e.paths],
+        [
+            [f"{p['weight']:.4f}", p["hops"], _path_text(p) + (" (synthetic)" if p.get("synthetic") else "")]
+            for p in e.paths
+        ],
         fmt,
         title="top attention paths",
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kg.cli.output import OutputFormat, console, emit_json, progress
+from kg.cli.output import OutputFormat, console, emit_json, err_console, progress
 from kg.errors import KGError
 from kg.settings import load_settings
 from kg.store import Neo4jStore
@@ -38,12 +38,20 @@ def train_cmd(
         int | None, typer.Option(help="Supervision links per mini-batch; 0 = full batch [0].")
     ] = None,
     device: Annotated[str | None, typer.Option(help="cpu, cuda or auto [cpu].")] = None,
+    include_synthetic: Annotated[
+        bool,
+        typer.Option(
+            "--include-synthetic",
+            help="Also learn from edges loaded from synthetic sample files (off: they never drive a prediction; "
+            "a model trained with them flags every prediction synthetic).",
+        ),
+    ] = False,
     seed: Annotated[int | None, typer.Option(help="Seed (deterministic on CPU) [0].")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Export the graph (cached), split without leakage, train with early stopping, save artefacts."""
     try:
-        from gnn.export import MODEL_SPEC, ExportCache, export_graph
+        from gnn.export import ExportCache, export_graph, model_spec
         from gnn.model import ModelConfig
         from gnn.pipeline import train_on_export
         from gnn.train import TrainConfig
@@ -60,7 +68,7 @@ def train_cmd(
         raise KGError(f"invalid training config: {exc}") from exc
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
-        graph, _ = export_graph(store, MODEL_SPEC, ExportCache.of_home(settings.home))
+        graph, _ = export_graph(store, model_spec(include_synthetic), ExportCache.of_home(settings.home))
     with progress("epochs") as bar:
         task = bar.add_task("training", total=train_config.epochs)
 
@@ -82,6 +90,7 @@ def train_cmd(
                 "out": str(summary.out),
                 "metrics": summary.metrics,
                 "best_epoch": summary.best_epoch,
+                "synthetic_edges": graph.synthetic_edges,
                 "split": {k: v for k, v in summary.split.items() if k != "held_out_diseases"},
             }
         )
@@ -91,3 +100,8 @@ def train_cmd(
         + ", ".join(f"{k} {v:.3f}" for k, v in summary.metrics.items())
     )
     console.print(f"artefacts: {summary.out}")
+    if graph.synthetic_edges:
+        err_console.print(
+            f"[yellow]warning:[/] the model learned from {graph.synthetic_edges} edges of synthetic sample files; "
+            "every prediction it makes is flagged synthetic"
+        )

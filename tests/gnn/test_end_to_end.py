@@ -117,6 +117,14 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
         lambda tx: tx.run(f"MATCH ()-[r:{PREDICTED_ASSOCIATION}]->() RETURN count(r) AS n").single()["n"]
     )
     assert count == n_new
+    provenance = store.read(
+        lambda tx: tx.run(
+            f"MATCH ()-[r:{PREDICTED_ASSOCIATION}]->() RETURN DISTINCT r.source AS source, "
+            "r.source_version AS version, r.release AS release, r.synthetic AS synthetic"
+        ).data()
+    )
+    assert provenance == [{"source": "kg-model", "version": ctx.version, "release": "r1", "synthetic": False}]
+    assert not ctx.synthetic and not any(r.synthetic for r in rows)  # the planted graph is real data
 
     ranked = ctx.rank_phenotypes(["HP:0001021", "HP:0001022", "HP:0001023"], top=6)  # module 2 terms
     assert sum(gene_module(r["gene_id"]) == 2 for r in ranked) >= 4
@@ -173,6 +181,26 @@ def test_store_replace_is_atomic(tmp_path: Path) -> None:
         store.replace({"model_version": "v1", "graph_release": "g", "release": "r"}, [rows[0], rows[0]])
     assert [p.gene_id for p in store.for_disease("OMIM:1")[0]] == ["NCBIGene:1", "NCBIGene:2", "NCBIGene:3"]
     assert store.current_model()["model_version"] == "v1"  # type: ignore[index]
+    flagged = [Prediction("OMIM:2", "NCBIGene:9", "G9", 0.1, 0.0, 1, False, True)]
+    store.replace({"model_version": "v2", "graph_release": "g", "release": "r", "synthetic": True}, flagged)
+    assert store.for_disease("OMIM:2")[0][0].synthetic and store.current_model()["synthetic"] is True  # type: ignore[index]
+
+
+def test_store_written_before_the_synthetic_flag_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # the schema of the first release
+        db.executescript(
+            "CREATE TABLE models (model_version TEXT PRIMARY KEY, graph_release TEXT NOT NULL, release TEXT NOT NULL, "
+            "trained_at TEXT, metrics TEXT NOT NULL, written_at TEXT NOT NULL, current INTEGER NOT NULL DEFAULT 0);"
+            "CREATE TABLE predictions (model_version TEXT NOT NULL, disease_id TEXT NOT NULL, gene_id TEXT NOT NULL, "
+            "symbol TEXT, score REAL NOT NULL, logit REAL NOT NULL, rank INTEGER NOT NULL, known INTEGER NOT NULL, "
+            "PRIMARY KEY (model_version, disease_id, gene_id));"
+            "INSERT INTO models VALUES ('v0', 'g', 'r', NULL, '{}', 'now', 1);"
+            "INSERT INTO predictions VALUES ('v0', 'OMIM:1', 'NCBIGene:1', 'G1', 0.5, 1.0, 1, 0);"
+        )
+    store = PredictionStore(path)
+    assert store.current_model()["synthetic"] is False  # type: ignore[index]
+    assert store.for_disease("OMIM:1")[0][0].synthetic is False
 
 
 def test_model_from_another_graph_is_refused(trained: tuple[Neo4jStore, ModelContext, Path]) -> None:
@@ -182,3 +210,11 @@ def test_model_from_another_graph_is_refused(trained: tuple[Neo4jStore, ModelCon
     graph, _ = export_graph(store, ExportSpec(), tmp / "exports")
     with pytest.raises(ArtefactError, match="trained on graph release"):
         ModelContext(graph, ctx.folder)
+
+
+def test_model_from_another_export_spec_is_refused(trained: tuple[Neo4jStore, ModelContext, Path]) -> None:
+    store, ctx, tmp = trained
+    other, _ = export_graph(store, ExportSpec(include_synthetic=True), tmp / "exports")
+    assert other.graph_release == ctx.graph.graph_release  # same graph, different export
+    with pytest.raises(ArtefactError, match="another export of the graph"):
+        ModelContext(other, ctx.folder)

@@ -93,3 +93,28 @@ def test_cache_is_used_until_the_graph_changes(small: Neo4jStore, tmp_path: Path
 def test_unreachable_store() -> None:
     with Neo4jStore("bolt://127.0.0.1:1", retry_s=0.5) as s, pytest.raises(StoreUnavailable):
         export_graph(s, ExportSpec())
+
+
+def test_synthetic_edges_stay_out_unless_asked_for(small: Neo4jStore, tmp_path: Path) -> None:
+    small.merge_edges(
+        RelType.MUTATED_IN,
+        [_edge("NCBIGene:4", "MONDO:0000001", "tcga-maf", synthetic=True, n_mutated=3, n_samples=10, frequency=0.3)],
+    )
+    spec = ExportSpec(rel_types=(RelType.MUTATED_IN, RelType.ASSOCIATED_WITH))
+    real, _ = export_graph(small, spec, tmp_path)
+    genes = real.node_ids["Gene"]
+    mutated = real.data["Gene", "MUTATED_IN", "Disease"].edge_index
+    assert "NCBIGene:4" not in genes and mutated.shape[1] == 2 and real.synthetic_edges == 0
+    assert "synthetic" not in real.edge_attrs.get(("Gene", "MUTATED_IN", "Disease"), [])
+
+    synthetic_spec = ExportSpec(rel_types=spec.rel_types, include_synthetic=True)
+    with_synthetic, _ = export_graph(small, synthetic_spec, tmp_path)
+    assert with_synthetic.spec_key != real.spec_key  # a separate cache entry
+    et = ("Gene", "MUTATED_IN", "Disease")
+    columns = with_synthetic.edge_attrs[et]
+    flags = with_synthetic.data[et].edge_attr[:, columns.index("synthetic")]
+    starts = [with_synthetic.node_ids["Gene"][i] for i in with_synthetic.data[et].edge_index[0].tolist()]
+    assert dict(zip(starts, flags.tolist(), strict=True)) == {"NCBIGene:1": 0.0, "NCBIGene:2": 0.0, "NCBIGene:4": 1.0}
+    assert with_synthetic.synthetic_edges == 1
+    reloaded = load(ExportCache(tmp_path).folder(synthetic_spec, with_synthetic.state))
+    assert reloaded.synthetic_edges == 1
