@@ -7,18 +7,17 @@ Per datatype, a score in [0, 1]:
 * ``differential_expression`` (UPREGULATED_IN / DOWNREGULATED_IN): ``min(1, |log2FC| / 4)``;
 * ``tissue_expression`` (GTEx EXPRESSED_IN in the disease's tissue): the tissue-specificity index.
 
-The overall score is Open Targets' harmonic sum: the datatype scores sorted high to low,
-``Σ s_i / i²``, divided by its maximum ``π²/6`` so it stays in [0, 1].
+The overall score is Open Targets' harmonic sum: the best score per datatype, sorted high to
+low, ``Σ s_i / i²``, divided by the largest value that sum can take with the same number of
+datatypes (``Σ 1/i²`` for i ≤ k), so one perfect datatype scores 1 and so do k perfect ones;
+more datatypes with weaker scores add less and less.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from kg.queries import EVIDENCE_TYPES
-
-_MAX_HARMONIC = math.pi**2 / 6
 
 
 def datatype_rows(relationships: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -54,9 +53,12 @@ def datatype_rows(relationships: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def overall(rows: list[dict[str, Any]]) -> float:
-    """Harmonic sum of the best score per datatype, normalised to [0, 1]."""
+    """Harmonic sum of the best score per datatype, normalised by its maximum for that many datatypes."""
     best: dict[str, float] = {}
     for r in rows:
         best[r["datatype"]] = max(best.get(r["datatype"], 0.0), r["score"])
     ordered = sorted(best.values(), reverse=True)
-    return sum(s / (i * i) for i, s in enumerate(ordered, start=1)) / _MAX_HARMONIC
+    if not ordered:
+        return 0.0
+    maximum = sum(1 / (i * i) for i in range(1, len(ordered) + 1))
+    return sum(s / (i * i) for i, s in enumerate(ordered, start=1)) / maximum

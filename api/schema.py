@@ -102,12 +102,22 @@ class Gene:
             )
         return Associations(items=items)
 
-    @strawberry.field(description="Diseases for which the model proposes this gene (prediction store).")
-    async def predicted_diseases(self, info: Ctx, first: int = 10) -> list[Candidate]:
+    @strawberry.field(
+        description="Diseases for which the model proposes this gene (prediction store), highest score first; "
+        "each candidate's rank is the gene's rank among that disease's new candidates."
+    )
+    async def predicted_diseases(self, info: Ctx, first: int = 10) -> PredictedDiseasesResult:
+        bad = _check_first(info, first)
+        if bad:
+            return bad
         service = info.context.service
-        first = min(max(first, 1), service.settings.api.max_first)
-        rows = await run_sync(service.predictions.for_gene, self.id, first)
-        return [Candidate.from_row(r) for r in rows]
+        current = service.current_predictions()
+        if current is None:
+            return Unavailable(
+                code=ErrorCode.MODEL_UNAVAILABLE, message="no predictions written yet (run `kg predict`)"
+            )
+        rows = await run_sync(service.predictions.for_gene, self.id, first, current["model_version"])
+        return PredictedDiseases(items=[Candidate.from_row(r) for r in rows], model_version=current["model_version"])
 
     @strawberry.field(description="GTEx median TPM per tissue.")
     async def expression(self, info: Ctx) -> ExpressionResult:
@@ -132,12 +142,20 @@ class Gene:
 class Candidate:
     gene: Gene
     disease_id: str
-    score: float = strawberry.field(description="Softmax probability over all genes for this disease")
+    score: float = strawberry.field(
+        description="Softmax probability over all genes for this disease (small by nature: ~20,000 genes share 1)"
+    )
     logit: float
-    rank: int = strawberry.field(description="Rank among new candidates (known genes: among all genes)")
+    rank: int = strawberry.field(
+        description="Position in this list (new candidates only: rank among new candidates; with includeKnown: "
+        "rank among all listed genes). Equal scores rank in gene-id order."
+    )
     known: bool
     synthetic: bool = strawberry.field(
         default=False, description="Scored by a model that learned from synthetic sample data (not real evidence)"
+    )
+    percentile: float | None = strawberry.field(
+        default=None, description="Share of all genes the model scores lower for this disease, in % (99.9: top 0.1 %)"
     )
 
     @classmethod
@@ -150,6 +168,7 @@ class Candidate:
             rank=row.rank,
             known=row.known,
             synthetic=row.synthetic,
+            percentile=row.percentile,
         )
 
     @strawberry.field(description="The disease this gene is scored for.")
@@ -167,6 +186,17 @@ class Candidate:
     @strawberry.field(description="Attention explanation of this score.")
     async def explanation(self, info: Ctx, top_k: int = 5) -> ExplanationResult:
         return await _explain(info, self.gene.id, self.disease_id, top_k)
+
+
+@strawberry.type
+class PredictedDiseases:
+    items: list[Candidate]
+    model_version: str
+
+
+PredictedDiseasesResult = Annotated[
+    PredictedDiseases | Unavailable | BadInput, strawberry.union("PredictedDiseasesResult")
+]
 
 
 @strawberry.type
@@ -229,7 +259,11 @@ async def _candidates(
 
         close = difflib.get_close_matches(disease, pool, n=3, cutoff=0.8)
         return NotFound(code=ErrorCode.NOT_FOUND, message=f"no candidates for disease {disease!r}", close_matches=close)
-    edges = [CandidateEdge(cursor=_cursor(offset + i), node=Candidate.from_row(r)) for i, r in enumerate(rows)]
+    nodes = [Candidate.from_row(r) for r in rows]
+    if include_known:  # stored ranks count new candidates only: number the mixed list by position
+        for i, node in enumerate(nodes):
+            node.rank = offset + i + 1
+    edges = [CandidateEdge(cursor=_cursor(offset + i), node=node) for i, node in enumerate(nodes)]
     end = offset + len(rows) - 1
     return CandidateConnection(
         edges=edges,

@@ -63,7 +63,10 @@ class DatatypeScore:
 
 @strawberry.type
 class Evidence:
-    overall: float = strawberry.field(description="Harmonic sum of the best score per datatype, in [0, 1]")
+    overall: float = strawberry.field(
+        description="Harmonic sum of the best score per datatype, normalised by its maximum for the datatypes "
+        "present, in [0, 1] (one curated link: 1.0)"
+    )
     datatypes: list[DatatypeScore]
 
 

@@ -188,7 +188,8 @@ class ModelContext:
         """Top-``top`` new candidate genes per disease, plus the score and rank of the known genes.
 
         ``rank`` of a new candidate counts new candidates only (1 = best); a known gene's rank
-        is its rank among all genes. ``score`` is the softmax probability over all genes.
+        is its rank among all genes. ``score`` is the softmax probability over all genes and
+        ``percentile`` the share of all genes scored lower. Equal logits rank in gene-id order.
         """
         h = self.encoded()[0]
         if diseases is None:
@@ -199,33 +200,40 @@ class ModelContext:
         links = self.edges[TARGET]
         out: list[Prediction] = []
         chunk = 512
+        num_genes = self.num_nodes["Gene"]
         for begin in range(0, len(diseases), chunk):
             batch = torch.tensor(diseases[begin : begin + chunk], dtype=torch.long)
             with torch.no_grad():
                 logits = self.model.score_all(h["Gene"], h["Disease"][batch], self.prior_logit(batch))
             probs = torch.softmax(logits, dim=1)
             known = known_mask(batch, links, logits.shape[1])
-            fresh = logits.masked_fill(known, float("-inf")).topk(min(top, logits.shape[1]), dim=1)
-            rank_all = torch.argsort(torch.argsort(logits, dim=1, descending=True), dim=1) + 1
+            # a stable sort: equal logits keep gene-index (= gene id) order, so ranks are deterministic
+            order = torch.argsort(logits, dim=1, descending=True, stable=True)
+            rank_all = torch.empty_like(order)
+            rank_all.scatter_(1, order, torch.arange(1, num_genes + 1).expand_as(order))
+            fresh_order = torch.argsort(logits.masked_fill(known, float("-inf")), dim=1, descending=True, stable=True)
             for row, d in enumerate(batch.tolist()):
                 did = self.node_id("Disease", d)
-                for r, (g, value) in enumerate(
-                    zip(fresh.indices[row].tolist(), fresh.values[row].tolist(), strict=True)
-                ):
-                    if value == float("-inf"):
-                        break  # fewer unknown genes than ``top``
-                    out.append(self._row(did, g, float(probs[row, g]), value, r + 1, False))
+                n_known = int(known[row].sum())
+                for r, g in enumerate(fresh_order[row, : min(top, num_genes - n_known)].tolist()):
+                    out.append(self._row(did, g, probs[row, g], logits[row, g], r + 1, False, rank_all[row, g]))
                 for g in known[row].nonzero().flatten().tolist():
                     out.append(
-                        self._row(did, g, float(probs[row, g]), float(logits[row, g]), int(rank_all[row, g]), True)
+                        self._row(did, g, probs[row, g], logits[row, g], int(rank_all[row, g]), True, rank_all[row, g])
                     )
             if on_chunk:
                 on_chunk(len(batch))
         return out
 
-    def _row(self, disease_id: str, gene: int, score: float, logit: float, rank: int, known: bool) -> Prediction:
+    def _row(
+        self, disease_id: str, gene: int, score: Tensor, logit: Tensor, rank: int, known: bool, rank_all: Tensor
+    ) -> Prediction:
+        """One prediction; ``percentile``: the share of all genes scored below this one, in %."""
         gene_id, symbol = self.node_id("Gene", gene), self.name("Gene", gene)
-        return Prediction(disease_id, gene_id, symbol, score, logit, rank, known, self.synthetic)
+        percentile = 100.0 * (self.num_nodes["Gene"] - int(rank_all)) / self.num_nodes["Gene"]
+        return Prediction(
+            disease_id, gene_id, symbol, float(score), float(logit), rank, known, self.synthetic, percentile
+        )
 
     def rank_phenotypes(self, phenotypes: Sequence[str], top: int = 20) -> list[dict[str, Any]]:
         """Rank all genes for a phenotype set by adding a transient disease node with those phenotypes."""

@@ -42,6 +42,7 @@ class Prediction:
     rank: int
     known: bool
     synthetic: bool = False  # the model saw edges from synthetic sample files
+    percentile: float | None = None  # share of all genes the model scores lower for this disease, in %
 
 
 _SCHEMA = """
@@ -53,12 +54,20 @@ CREATE TABLE IF NOT EXISTS models (
 CREATE TABLE IF NOT EXISTS predictions (
     model_version TEXT NOT NULL, disease_id TEXT NOT NULL, gene_id TEXT NOT NULL, symbol TEXT,
     score REAL NOT NULL, logit REAL NOT NULL, rank INTEGER NOT NULL, known INTEGER NOT NULL,
-    synthetic INTEGER NOT NULL DEFAULT 0,
+    synthetic INTEGER NOT NULL DEFAULT 0, percentile REAL,
     PRIMARY KEY (model_version, disease_id, gene_id)
 );
 CREATE INDEX IF NOT EXISTS predictions_by_rank ON predictions (model_version, disease_id, known, rank);
 CREATE INDEX IF NOT EXISTS predictions_by_gene ON predictions (model_version, gene_id);
 """
+
+#: Columns added after the first release: ``(table, column, type)``, added on open when missing.
+_ADDED_COLUMNS = (
+    ("models", "synthetic", "INTEGER NOT NULL DEFAULT 0"),
+    ("predictions", "synthetic", "INTEGER NOT NULL DEFAULT 0"),
+    ("predictions", "percentile", "REAL"),
+)
+_COLUMNS = "disease_id, gene_id, symbol, score, logit, rank, known, synthetic, percentile"
 
 
 class PredictionStore:
@@ -69,10 +78,10 @@ class PredictionStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
-            for table in ("models", "predictions"):  # stores written before the synthetic flag existed
+            for table, column, kind in _ADDED_COLUMNS:  # stores written by earlier versions
                 columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-                if "synthetic" not in columns:
-                    db.execute(f"ALTER TABLE {table} ADD COLUMN synthetic INTEGER NOT NULL DEFAULT 0")
+                if column not in columns:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
@@ -88,8 +97,7 @@ class PredictionStore:
         with self._connect() as db:  # one transaction: committed on success, rolled back on error
             db.execute("DELETE FROM predictions WHERE model_version = ?", (version,))
             db.executemany(
-                "INSERT INTO predictions (model_version, disease_id, gene_id, symbol, score, logit, rank, known, "
-                "synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO predictions (model_version, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((version, *astuple(r)) for r in rows),
             )
             db.execute("UPDATE models SET current = 0")
@@ -136,8 +144,7 @@ class PredictionStore:
         where = f"WHERE model_version = ? AND disease_id = ? AND score >= ? {known}"
         with self._connect() as db:
             rows = db.execute(
-                "SELECT disease_id, gene_id, symbol, score, logit, rank, known, synthetic FROM predictions "
-                f"{where} ORDER BY logit DESC LIMIT ? OFFSET ?",
+                f"SELECT {_COLUMNS} FROM predictions {where} ORDER BY logit DESC, gene_id LIMIT ? OFFSET ?",
                 (model, disease_id, min_score, first, offset),
             ).fetchall()
             total = db.execute(f"SELECT count(*) FROM predictions {where}", (model, disease_id, min_score)).fetchone()[
@@ -146,19 +153,20 @@ class PredictionStore:
         return [_prediction(r) for r in rows], int(total)
 
     def for_gene(self, gene_id: str, first: int = 20, version: str | None = None) -> list[Prediction]:
-        """Diseases for which the gene is a new candidate, best rank first."""
+        """Diseases for which the gene is a new candidate, highest score first (ties: disease id)."""
         model = version or (self.current_model() or {}).get("model_version")
         with self._connect() as db:
             rows = db.execute(
-                "SELECT disease_id, gene_id, symbol, score, logit, rank, known, synthetic FROM predictions "
-                "WHERE model_version = ? AND gene_id = ? AND known = 0 ORDER BY rank, logit DESC LIMIT ?",
+                f"SELECT {_COLUMNS} FROM predictions WHERE model_version = ? AND gene_id = ? AND known = 0 "
+                "ORDER BY score DESC, disease_id LIMIT ?",
                 (model, gene_id, first),
             ).fetchall()
         return [_prediction(r) for r in rows]
 
 
 def _prediction(r: Sequence[Any]) -> Prediction:
-    return Prediction(r[0], r[1], r[2], float(r[3]), float(r[4]), int(r[5]), bool(r[6]), bool(r[7]))
+    percentile = float(r[8]) if r[8] is not None else None
+    return Prediction(r[0], r[1], r[2], float(r[3]), float(r[4]), int(r[5]), bool(r[6]), bool(r[7]), percentile)
 
 
 def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version: str, release: str) -> int:
@@ -218,4 +226,5 @@ def iter_rows(rows: Sequence[Prediction]) -> Iterator[dict[str, Any]]:
             "rank": r.rank,
             "known": r.known,
             "synthetic": r.synthetic,
+            "percentile": r.percentile,
         }

@@ -35,7 +35,7 @@ PAGE = """query($d: String!, $n: Int!, $after: String) {
   candidateGenes(disease: $d, first: $n, after: $after, includeKnown: true) {
     __typename
     ... on CandidateConnection { totalCount modelVersion pageInfo { hasNextPage endCursor }
-      edges { cursor node { rank known score gene { id symbol name }
+      edges { cursor node { rank known score percentile synthetic gene { id symbol name }
         evidence { __typename ... on Evidence { overall datatypes { datatype score source } }
                    ... on Unavailable { code } } } } } } }"""
 
@@ -85,8 +85,15 @@ def test_pages_evidence_and_round_trips_do_not_grow_with_page_size(client: TestC
     known = [e["node"] for e in page["edges"] if e["node"]["known"]]
     assert known and all(
         k["evidence"]["datatypes"][0] == {"datatype": "curated_association", "score": 1.0, "source": "hpo"}
+        and k["evidence"]["overall"] == 1.0  # one curated link is full support, not 0.608
         for k in known
     )
+    nodes = [e["node"] for e in page["edges"]]
+    assert [n["rank"] for n in nodes] == list(range(1, len(nodes) + 1))  # one rank per position, known genes mixed in
+    assert [n["score"] for n in nodes] == sorted((n["score"] for n in nodes), reverse=True)
+    percentiles = [n["percentile"] for n in nodes]
+    assert percentiles == sorted(percentiles, reverse=True) and 0 <= percentiles[-1] < percentiles[0] < 100
+    assert not any(n["synthetic"] for n in nodes)
     new = [e["node"] for e in page["edges"] if not e["node"]["known"]]
     assert new and all(n["evidence"] == {"__typename": "Evidence", "overall": 0.0, "datatypes": []} for n in new)
     first = gql(client, PAGE, d="OMIM:100000", n=4)["candidateGenes"]
@@ -129,14 +136,21 @@ def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
         '{ candidateGenes(disease: "OMIM:100000", minScore: 2.0) '
         "{ __typename ... on CandidateConnection { totalCount } } "
         'unknown: candidateGenes(disease: "OMIM:10000") { __typename ... on NotFound { closeMatches } } '
-        'gene(symbol: "GENE2") { ... on Gene { predictedDiseases(first: 2) { rank disease { id name } } } } }',
+        'gene(symbol: "GENE2") { ... on Gene { predictedDiseases(first: 2) { __typename '
+        "... on PredictedDiseases { modelVersion items { rank score disease { id name } } } } "
+        "tooMany: predictedDiseases(first: 101) { __typename ... on BadInput { message } } } } }",
     )
     assert strict["candidateGenes"] == {"__typename": "CandidateConnection", "totalCount": 0}  # filtered, not unknown
     assert strict["unknown"]["__typename"] == "NotFound" and strict["unknown"]["closeMatches"][0].startswith(
         "OMIM:1000"
     )
-    predicted = strict["gene"]["predictedDiseases"]
+    predicted = strict["gene"]["predictedDiseases"]["items"]
     assert predicted and all(p["disease"]["id"].startswith("OMIM:") and p["disease"]["name"] for p in predicted)
+    assert [p["score"] for p in predicted] == sorted((p["score"] for p in predicted), reverse=True)
+    assert strict["gene"]["tooMany"] == {
+        "__typename": "BadInput",
+        "message": "first must be between 1 and 100, got 101",
+    }
 
 
 def test_degraded_mode_and_recovery(client: TestClient, neo4j_server: local_neo4j.ServerConfig) -> None:
