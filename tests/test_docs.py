@@ -35,12 +35,12 @@ def test_docs_have_queries() -> None:
 
 @pytest.mark.parametrize(("params", "query"), QUERIES, ids=[f"q{i}" for i in range(len(QUERIES))])
 def test_documented_query(default_graph: Neo4jStore, params: dict, query: str) -> None:
-    columns, rows = run_read_only(default_graph, query, params)
-    assert columns and rows, query
+    result = run_read_only(default_graph, query, params)
+    assert result.columns and result.rows and not result.truncated, query
 
 
 def test_marfan_is_fbn1(default_graph: Neo4jStore) -> None:
-    _, rows = run_read_only(
+    rows = run_read_only(
         default_graph, "MATCH (g:Gene)-[:ASSOCIATED_WITH]->(:Disease {id: 'OMIM:154700'}) RETURN g.symbol"
-    )
+    ).rows
     assert ["FBN1"] in rows

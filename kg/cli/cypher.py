@@ -7,31 +7,76 @@ from typing import Annotated, Any
 
 import typer
 
-from kg.cli.output import OutputFormat, emit, parse_pairs
+from kg.cli.output import OutputFormat, emit, err_console, parse_pairs
 from kg.cypher import run_read_only
 from kg.settings import load_settings
 from kg.store import Neo4jStore
 
+_TYPES: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": None, "json": json.loads}
+
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
-    """``k=v`` pairs → dict; values are JSON when they parse (numbers, lists), else strings."""
+    """``name=value`` pairs → dict.
+
+    ``name:str=17`` (also ``:int``, ``:float``, ``:bool``, ``:json``) gives the type; without a
+    suffix the value is read as JSON when it parses (``17`` → integer, ``[1,2]`` → list,
+    ``"17"`` → string), else kept as a string — as ``:param`` does in Neo4j Browser.
+    """
     params: dict[str, Any] = {}
     for key, value in parse_pairs(pairs, "--param").items():
+        name, _, kind = key.partition(":")
+        if kind and kind not in _TYPES:
+            raise typer.BadParameter(
+                f"unknown type {kind!r} in {key!r} (use {', '.join(_TYPES)})", param_hint="--param"
+            )
         try:
-            params[key] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key] = value
+            if kind == "bool":
+                if value.lower() not in ("true", "false"):
+                    raise ValueError(f"not true/false: {value!r}")
+                params[name] = value.lower() == "true"
+            elif kind:
+                params[name] = _TYPES[kind](value)
+            else:
+                try:
+                    params[name] = json.loads(value)
+                except json.JSONDecodeError:
+                    params[name] = value
+        except ValueError as exc:
+            raise typer.BadParameter(f"{key}={value}: {exc}", param_hint="--param") from exc
     return params
 
 
 def cypher(
-    query: Annotated[str, typer.Argument(help="A read-only Cypher query; use $name for parameters.")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Query parameter k=v (repeatable).")] = None,
+    query: Annotated[
+        str,
+        typer.Argument(
+            help="A read-only Cypher query; use $name for parameters. Start it with EXPLAIN for the plan or "
+            "PROFILE for the profiled plan."
+        ),
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="Parameter name=value (repeatable). The value is JSON when it parses (17 is an integer, "
+            "'\"17\"' a string); force a type with name:str=17, :int, :float, :bool or :json.",
+        ),
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")] = OutputFormat.table,
-    limit: Annotated[int, typer.Option(help="Return at most this many rows.")] = 10_000,
+    limit: Annotated[
+        int, typer.Option(help="Return at most this many rows (a warning says when more matched).")
+    ] = 10_000,
+    timeout: Annotated[float, typer.Option(help="Seconds the query may run before it is stopped.")] = 60.0,
 ) -> None:
-    """Run a read-only Cypher query; anything whose plan writes, loads files or calls procedures is refused."""
+    """Run a read-only Cypher query.
+
+    Refused: anything whose plan writes, loads files (LOAD CSV) or calls a procedure outside the
+    read-only allowlist (db.labels, db.relationshipTypes, db.propertyKeys, db.schema.visualization).
+    """
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
-        columns, rows = run_read_only(store, query, parse_params(param or []), limit=limit)
-    emit(columns, rows, fmt)
+        result = run_read_only(store, query, parse_params(param or []), timeout_s=timeout, limit=limit)
+    emit(result.columns, result.rows, fmt)
+    if result.truncated:
+        err_console.print(f"[yellow]warning:[/] output cut at {limit:,} rows; more matched (raise --limit)")

@@ -36,7 +36,7 @@ def emit(columns: list[str], rows: list[list[Any]], fmt: OutputFormat, title: st
     else:
         table = Table(title=title)
         for c in columns:
-            table.add_column(c)
+            table.add_column(c, overflow="fold")  # long values wrap, never cut to "…" (piped output is 80 wide)
         for r in rows:
             table.add_row(*[json.dumps(v, default=str) if isinstance(v, dict | list) else str(v) for v in r])
         console.print(table)
