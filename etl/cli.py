@@ -15,7 +15,9 @@ from kg.cli.output import OutputFormat, console, emit, emit_json, parse_pairs, p
 from kg.settings import load_settings
 from kg.store import Neo4jStore
 
-app = typer.Typer(help="Extract, validate and load the gene–disease sources into Neo4j.", no_args_is_help=True)
+app = typer.Typer(
+    help="Extract, validate and load the gene–disease sources into Neo4j.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command()

@@ -26,6 +26,9 @@ def test_help_reads_well() -> None:
     for command in ("neo4j", "etl", "cypher"):
         assert command in out
     assert "NAME=PATH_OR_URL" in kg("etl", "run", "--help").stdout
+    # bracketed words survive (Rich markup would eat them)
+    assert "[model] and [train] tables" in " ".join(kg("train", "--help").stdout.split())
+    assert "[3]" in kg("train", "--help").stdout  # the default epochs
 
 
 @pytest.mark.neo4j

@@ -25,6 +25,7 @@ app = typer.Typer(
     help="Gene–disease knowledge graph: load TCGA/GTEx/HPO into Neo4j and query it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help text is plain: "[model] and [train]" and "[default]" stay as written
 )
 app.add_typer(neo4j_cmd.app, name="neo4j")
 app.command(name="cypher")(cypher_cmd.cypher)

@@ -74,7 +74,7 @@ def benchmark(
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for benchmark.md and benchmark.json.")] = Path("runs/benchmark"),
     epochs: Annotated[int | None, typer.Option(help="Maximum full-graph training epochs [3].")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with model and train tables.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file with [model] and [train] tables.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Train on an old HPO release plus gene knowledge; rank all protein-coding genes for the new diseases."""

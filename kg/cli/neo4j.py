@@ -11,7 +11,11 @@ from kg import local_neo4j
 from kg.cli.output import OutputFormat, console, emit_json
 from kg.settings import Settings, load_settings
 
-app = typer.Typer(help="Run a local Neo4j 5.26 Community server in a JVM (Bolt on 127.0.0.1).", no_args_is_help=True)
+app = typer.Typer(
+    help="Run a local Neo4j 5.26 Community server in a JVM (Bolt on 127.0.0.1).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 PortOpt = Annotated[int | None, typer.Option("--port", help="Bolt port [default: from KG_NEO4J_URI, 7687]")]
 DirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Data directory [default: $KG_HOME/neo4j]")]
