@@ -57,6 +57,11 @@ class ServerConfig:
         return self.home / "neo4j.pid"
 
     @property
+    def port_file(self) -> Path:
+        """The Bolt port the server of this data directory was started on."""
+        return self.home / "neo4j.port"
+
+    @property
     def log_file(self) -> Path:
         """Log of the running server."""
         return self.home / "neo4j.log"
@@ -97,6 +102,14 @@ def install(config: ServerConfig) -> Path:
     return lib
 
 
+def recorded_port(home: Path) -> int | None:
+    """The Bolt port the server in data directory ``home`` was last started on, if recorded."""
+    try:
+        return int((home / "neo4j.port").read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def read_pid(config: ServerConfig) -> int | None:
     """Return the PID of a running server started from ``config.home``, else ``None``."""
     try:
@@ -129,6 +142,7 @@ def start(config: ServerConfig, timeout_s: float = 180.0) -> str:
         Neo4jRunnerError: if Java is missing, the port is taken or the server never answers.
     """
     if read_pid(config) is not None and ping(config.uri):
+        config.port_file.write_text(str(config.port))
         return config.uri
     if ping(config.uri):
         raise Neo4jRunnerError(f"another server already answers on {config.uri}; choose --port")
@@ -153,6 +167,7 @@ def start(config: ServerConfig, timeout_s: float = 180.0) -> str:
     ]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     config.pid_file.write_text(str(proc.pid))
+    config.port_file.write_text(str(config.port))
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -57,6 +57,9 @@ def test_neo4j_status_json(neo4j_server) -> None:
     )
     info = json.loads(done.stdout)
     assert done.returncode == 0 and info["running"] and info["answers"] and info["uri"] == neo4j_server.uri
+    # --data-dir alone finds that directory's server on the port it was started on, not the default port
+    alone = json.loads(kg("neo4j", "status", "--data-dir", str(neo4j_server.home), "--format", "json").stdout)
+    assert alone["uri"] == neo4j_server.uri and alone["running"] and alone["answers"]
 
 
 def test_bad_source_is_one_clear_line(tmp_path: Path) -> None:

@@ -24,11 +24,16 @@ DirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Data directory 
 def server_config(
     settings: Settings, port: int | None = None, data_dir: Path | None = None
 ) -> local_neo4j.ServerConfig:
-    """The runner configuration from settings and command-line overrides."""
+    """The runner configuration from settings and command-line overrides.
+
+    Without ``--port``, a ``--data-dir`` whose server recorded its port uses that port, so
+    ``status``/``stop`` look at that directory's server, not at the default port.
+    """
+    recorded = local_neo4j.recorded_port(data_dir) if data_dir is not None and port is None else None
     return local_neo4j.ServerConfig(
         home=data_dir or settings.home / "neo4j",
         host=settings.bolt_host,
-        port=port or settings.bolt_port,
+        port=port or recorded or settings.bolt_port,
         heap_mb=settings.neo4j_heap_mb,
         pagecache_mb=settings.neo4j_pagecache_mb,
     )
