@@ -82,25 +82,39 @@ def save_run(
         "seed": model_config.seed,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    _curve(out / "training_curve.png", result.history)
+    _curve(out / "training_curve.png", result.history, result.best_epoch)
     _card(out / "MODEL_CARD.md", manifest, config, results)
     return out
 
 
-def _curve(path: Path, history: list[dict[str, float]]) -> None:
+def _curve(path: Path, history: list[dict[str, float]], best_epoch: int | None = None) -> None:
+    """Training loss (left axis) and validation MRR/AUROC (right axis, 0–1) per epoch, best epoch marked."""
+    import math
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     epochs = [h["epoch"] for h in history]
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(epochs, [h["loss"] for h in history], label="training loss")
-    ax.plot(epochs, [h["val_auroc"] for h in history], label="validation AUROC")
-    ax.plot(epochs, [h["val_mrr"] for h in history], label="validation MRR")
-    ax.set_xlabel("epoch")
-    ax.legend()
-    ax.grid(alpha=0.3)
+    fig, loss_ax = plt.subplots(figsize=(7, 4))
+    losses = [(e, h["loss"]) for e, h in zip(epochs, history, strict=True) if not math.isnan(h["loss"])]
+    loss_ax.plot([e for e, _ in losses], [v for _, v in losses], "o-", color="tab:gray", label="training loss")
+    loss_ax.set_xlabel("epoch (0 = after pre-training)")
+    loss_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    loss_ax.set_ylabel("training loss (softmax cross-entropy)")
+    metric_ax = loss_ax.twinx()
+    metric_ax.plot(epochs, [h["val_mrr"] for h in history], "o-", color="tab:blue", label="validation MRR")
+    metric_ax.plot(epochs, [h["val_auroc"] for h in history], "s--", color="tab:green", label="validation AUROC")
+    metric_ax.set_ylabel("validation metric")
+    metric_ax.set_ylim(0, 1)
+    if best_epoch is not None:
+        loss_ax.axvline(best_epoch, color="tab:red", linestyle=":", label=f"best epoch ({best_epoch}, kept)")
+    handles = loss_ax.get_legend_handles_labels()[0] + metric_ax.get_legend_handles_labels()[0]
+    loss_ax.legend(handles=handles, loc="center right", fontsize="small")
+    loss_ax.grid(alpha=0.3)
+    loss_ax.set_title("Training curve: loss and validation metrics per epoch")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
