@@ -31,6 +31,7 @@ from api.schema import (
 )
 from api.service import GraphDown
 from api.types import (
+    Ambiguous,
     BadInput,
     ErrorCode,
     ExplanationResult,
@@ -43,9 +44,11 @@ from api.types import (
     Unavailable,
 )
 from kg import queries
+from kg.ids import Ambiguous as AmbiguousKey
+from kg.ids import normalise_curie
 from kg.settings import ApiSettings
 
-GeneResult = Annotated[Gene | NotFound | Unavailable | BadInput, strawberry.union("GeneResult")]
+GeneResult = Annotated[Gene | NotFound | Ambiguous | Unavailable | BadInput, strawberry.union("GeneResult")]
 DiseaseResult = Annotated[Disease | NotFound | Unavailable, strawberry.union("DiseaseResult")]
 
 
@@ -71,13 +74,18 @@ PhenotypeRankingResult = Annotated[
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A gene by NCBI id, or by symbol / alias / previous symbol.")
+    @strawberry.field(
+        description="A gene by id (NCBIGene:…, Ensembl ENSG…, HGNC:…; case-insensitive) or by symbol / previous "
+        "symbol / alias. An alias shared by several genes gives Ambiguous with the candidates."
+    )
     async def gene(self, info: Ctx, id: str | None = None, symbol: str | None = None) -> GeneResult:
         if (id is None) == (symbol is None):
             return BadInput(code=ErrorCode.BAD_INPUT, message="give exactly one of id or symbol")
         service = info.context.service
         key = id if id is not None else str(symbol)
         gene_id = await run_sync(service.gene_id, key)
+        if isinstance(gene_id, AmbiguousKey):
+            return Ambiguous(code=ErrorCode.AMBIGUOUS, message=gene_id.message, candidates=list(gene_id.candidates))
         row = await info.context.genes.load(gene_id) if gene_id else None
         if row is DOWN:
             return _down()
@@ -86,8 +94,9 @@ class Query:
             return NotFound(code=ErrorCode.NOT_FOUND, message=f"unknown gene {key!r}", close_matches=close)
         return Gene(id=row["id"], symbol=row.get("symbol"))
 
-    @strawberry.field(description="A disease by id (OMIM:…, ORPHA:…, MONDO:…).")
+    @strawberry.field(description="A disease by id (OMIM:…, ORPHA:…, MONDO:…; the prefix is case-insensitive).")
     async def disease(self, info: Ctx, id: str) -> DiseaseResult:
+        id = normalise_curie(id)
         row = await info.context.diseases.load(id)
         if row is DOWN:
             return _down()

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from api.context import DOWN, Context, run_sync
 from api.evidence import datatype_rows, overall
 from api.types import (
+    Ambiguous,
     Association,
     Associations,
     AssociationsResult,
@@ -42,6 +43,7 @@ from api.types import (
     TissueExpression,
     Unavailable,
 )
+from kg.ids import Ambiguous as AmbiguousKey
 
 Ctx = Info[Context, None]
 GRAPH_DOWN = "the graph database is unavailable; predictions are still served"
@@ -280,11 +282,16 @@ async def _explain(info: Ctx, gene: str, disease: str, top_k: int) -> Explanatio
         return _no_model(info)
     if not 1 <= top_k <= 20:
         return BadInput(code=ErrorCode.BAD_INPUT, message=f"topK must be between 1 and 20, got {top_k}")
-    from gnn.inference import UnknownId
+    from gnn.inference import AmbiguousId, UnknownId
 
     try:
-        g = state.context.lookup("Gene", gene)
+        resolved = await run_sync(service.gene_id, gene)  # the graph's resolver (aliases, Ensembl, HGNC)
+        if isinstance(resolved, AmbiguousKey):
+            return Ambiguous(code=ErrorCode.AMBIGUOUS, message=resolved.message, candidates=list(resolved.candidates))
+        g = state.context.lookup("Gene", resolved or gene)
         d = state.context.lookup("Disease", disease)
+    except AmbiguousId as exc:
+        return Ambiguous(code=ErrorCode.AMBIGUOUS, message=exc.reason, candidates=exc.close_matches)
     except UnknownId as exc:
         return not_found(exc)
     e = await run_sync(state.explainer.explain, g, d, top_k)

@@ -20,6 +20,7 @@ from typing import Any
 
 from kg import queries
 from kg.errors import KGError, StoreUnavailable
+from kg.ids import Ambiguous, GeneIndex
 from kg.predictions import PredictionStore
 from kg.settings import Settings
 from kg.store import Neo4jStore
@@ -51,7 +52,7 @@ class Service:
         self.store_timeout = settings.api.neo4j_timeout_s
         self.predictions = PredictionStore(settings.home / "predictions.sqlite")
         self.model = ModelState()
-        self._symbols: dict[str, str] | None = None
+        self._genes: GeneIndex | None = None
         self._lock = threading.Lock()
         self._graph_checked = 0.0
         self._graph_error: str | None = None
@@ -136,37 +137,25 @@ class Service:
         checks["ready"] = all(c["ok"] for c in (checks["graph"], checks["model"]))
         return checks
 
-    def gene_id(self, key: str) -> str | None:
-        """Gene id for an id, symbol, alias or previous symbol (case-insensitive)."""
-        if key.startswith("NCBIGene:"):
-            return key
-        symbols = self._symbol_map()
-        return symbols.get(key.upper())
+    def gene_id(self, key: str) -> str | Ambiguous | None:
+        """Gene id for an NCBI/Ensembl/HGNC id, symbol, previous symbol or alias (case-insensitive)."""
+        return self._gene_index().resolve(key)
 
     def close_gene_matches(self, key: str) -> list[str]:
         """Up to three symbols close to ``key``."""
-        import difflib
+        return self._gene_index().close_matches(key)
 
-        return difflib.get_close_matches(key.upper(), list(self._symbol_map()), n=3, cutoff=0.75)
-
-    def _symbol_map(self) -> dict[str, str]:
+    def _gene_index(self) -> GeneIndex:
         with self._lock:
-            if self._symbols is None:
+            if self._genes is None:
                 try:
                     rows = self.graph(queries.gene_symbols)
-                except GraphDown:
-                    names = self.model.context.graph.node_names["Gene"] if self.model.context else []
-                    ids = self.model.context.graph.node_ids["Gene"] if self.model.context else []
-                    return {str(n).upper(): i for n, i in zip(names, ids, strict=True) if n}
-                symbols: dict[str, str] = {}
-                for row in rows:  # aliases first, so that an official symbol always wins
-                    for alias in row["aliases"]:
-                        symbols.setdefault(str(alias).upper(), row["id"])
-                for row in rows:
-                    if row["symbol"]:
-                        symbols[str(row["symbol"]).upper()] = row["id"]
-                self._symbols = symbols
-            return self._symbols
+                except GraphDown:  # the model's export still names its genes
+                    ctx = self.model.context
+                    pairs = zip(ctx.graph.node_ids["Gene"], ctx.graph.node_names["Gene"], strict=True) if ctx else []
+                    return GeneIndex({"id": i, "symbol": n} for i, n in pairs)
+                self._genes = GeneIndex(rows)
+            return self._genes
 
     def close(self) -> None:
         """Close the driver."""

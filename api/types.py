@@ -16,6 +16,7 @@ class ErrorCode(Enum):
     GRAPH_UNAVAILABLE = "GRAPH_UNAVAILABLE"
     MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE"
     BAD_INPUT = "BAD_INPUT"
+    AMBIGUOUS = "AMBIGUOUS"
 
 
 @strawberry.type(description="An id that is not in the graph or the model, with close matches.")
@@ -29,6 +30,13 @@ class NotFound:
 class Unavailable:
     code: ErrorCode
     message: str
+
+
+@strawberry.type(description="An alias or previous symbol shared by several genes: pick one of the candidates.")
+class Ambiguous:
+    code: ErrorCode
+    message: str
+    candidates: list[str] = strawberry.field(description="Symbols of the genes the key names")
 
 
 @strawberry.type(description="An argument outside its allowed range.")
@@ -235,7 +243,9 @@ class SearchHits:
 
 
 EvidenceResult = Annotated[Evidence | Unavailable, strawberry.union("EvidenceResult")]
-ExplanationResult = Annotated[Explanation | NotFound | Unavailable | BadInput, strawberry.union("ExplanationResult")]
+ExplanationResult = Annotated[
+    Explanation | NotFound | Ambiguous | Unavailable | BadInput, strawberry.union("ExplanationResult")
+]
 PhenotypesResult = Annotated[Phenotypes | Unavailable, strawberry.union("PhenotypesResult")]
 KnownGenesResult = Annotated[KnownGenes | Unavailable, strawberry.union("KnownGenesResult")]
 AssociationsResult = Annotated[Associations | Unavailable, strawberry.union("AssociationsResult")]

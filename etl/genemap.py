@@ -3,50 +3,52 @@
 from __future__ import annotations
 
 import csv
-import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from kg.ids import GeneIndex, strip_ensembl
 from kg.schema import Node
 
-_ENSEMBL = re.compile(r"^(ENSG\d{11})(?:\.\d+)?(_PAR_Y)?$")
-
-
-def strip_ensembl(raw: str) -> tuple[str, bool] | None:
-    """Return ``(ENSG id without version, is_PAR_Y)`` or ``None`` if not an Ensembl gene id."""
-    m = _ENSEMBL.match(raw.strip())
-    return (m.group(1), bool(m.group(2))) if m else None
+__all__ = ["GeneResolver", "strip_ensembl"]
 
 
 class GeneResolver:
-    """Maps identifiers to ``NCBIGene:`` ids and counts what it cannot resolve.
+    """Maps a source's gene identifiers to ``NCBIGene:`` ids and counts what it cannot resolve.
 
-    Current symbols win over aliases/previous symbols; an alias shared by several genes is
-    ambiguous and is not used. ``_PAR_Y`` Ensembl ids (GENCODE's copies of X/Y
-    pseudo-autosomal genes) resolve to the same gene as the X copy.
+    The lookups are :class:`kg.ids.GeneIndex`'s (the one resolver the API, the model and the CLI
+    use too): current symbols win over aliases/previous symbols, and an alias shared by several
+    genes is ambiguous, so it resolves to nothing and is reported. ``_PAR_Y`` Ensembl ids
+    (GENCODE's copies of X/Y pseudo-autosomal genes) resolve to the same gene as the X copy.
     """
 
     def __init__(self, genes: Iterable[Node]) -> None:
         """Index the Gene nodes of the gene reference."""
-        self.entrez: set[str] = set()
-        self.symbol: dict[str, str] = {}
-        self.ensembl: dict[str, str] = {}
-        alias_hits: dict[str, set[str]] = {}
-        for node in genes:
-            self.entrez.add(node.id)
-            symbol = node.props.get("symbol")
-            if symbol:
-                self.symbol[symbol.upper()] = node.id
-            for ens in node.props.get("ensembl_ids") or ([node.props["ensembl"]] if node.props.get("ensembl") else []):
-                self.ensembl.setdefault(ens, node.id)
-            for alias in node.props.get("aliases") or []:
-                alias_hits.setdefault(alias.upper(), set()).add(node.id)
-        self.alias = {a: next(iter(ids)) for a, ids in alias_hits.items() if len(ids) == 1 and a not in self.symbol}
+        self.index = GeneIndex({"id": node.id, **node.props} for node in genes)
         self.unresolved: Counter[tuple[str, str, str]] = Counter()
 
     def __len__(self) -> int:
-        return len(self.entrez)
+        return len(self.index)
+
+    def by_entrez(self, entrez: str) -> str | None:
+        """``7157`` or ``NCBIGene:7157`` → the id if the reference has it."""
+        entrez = entrez.strip().removeprefix("NCBIGene:")
+        curie = f"NCBIGene:{entrez}" if entrez.isdigit() else None
+        return curie if curie in self.index.ids else None
+
+    def by_ensembl(self, ensembl: str) -> str | None:
+        """An Ensembl gene id (version and ``_PAR_Y`` suffix ignored) → the gene id."""
+        parsed = strip_ensembl(ensembl)
+        return self.index.ensembl.get(parsed[0]) if parsed else None
+
+    def by_symbol(self, symbol: str) -> str | None:
+        """A symbol, previous symbol or alias naming exactly one gene → its id (ambiguous: ``None``)."""
+        key = symbol.strip().upper()
+        hit = self.index.symbols.get(key)
+        if hit is None:
+            hits = self.index.aliases.get(key, ())
+            hit = hits[0] if len(hits) == 1 else None
+        return hit
 
     def resolve(
         self,
@@ -57,21 +59,13 @@ class GeneResolver:
         ensembl: str | None = None,
     ) -> str | None:
         """Return the Gene id for the first identifier that resolves, else count it and return ``None``."""
-        if entrez:
-            entrez = entrez.removeprefix("NCBIGene:")
-        if entrez and entrez not in ("0", "-", ""):
-            curie = f"NCBIGene:{entrez}" if entrez.isdigit() else None
-            if curie in self.entrez:
-                return curie
-        if ensembl:
-            parsed = strip_ensembl(ensembl)
-            if parsed and parsed[0] in self.ensembl:
-                return self.ensembl[parsed[0]]
-        if symbol:
-            key = symbol.strip().upper()
-            hit = self.symbol.get(key) or self.alias.get(key)
-            if hit:
-                return hit
+        hit = (
+            (self.by_entrez(entrez) if entrez and entrez not in ("0", "-") else None)
+            or (self.by_ensembl(ensembl) if ensembl else None)
+            or (self.by_symbol(symbol) if symbol else None)
+        )
+        if hit:
+            return hit
         given = [(k, v) for k, v in (("ensembl", ensembl), ("symbol", symbol), ("entrez", entrez)) if v]
         kind = given[0][0] if given else "none"
         self.unresolved[(source, kind, "|".join(v for _, v in given))] += 1

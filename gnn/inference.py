@@ -24,6 +24,7 @@ from gnn.ontology import HAS_PHENOTYPE
 from gnn.prior import PhenotypePrior
 from gnn.split import TARGET
 from kg.errors import KGError
+from kg.ids import Ambiguous, GeneIndex, normalise_curie
 from kg.predictions import Prediction
 from kg.typing import EdgeType
 
@@ -40,6 +41,10 @@ class UnknownId(KGError):
         self.reason, self.close_matches = reason, list(close_matches or [])
         hint = f"; close matches: {', '.join(self.close_matches)}" if self.close_matches else ""
         super().__init__(reason + hint)
+
+
+class AmbiguousId(UnknownId):
+    """An alias or previous symbol that names several genes (``close_matches``: their symbols)."""
 
 
 def incoming_edges(
@@ -74,7 +79,7 @@ class ModelContext:
         folder: The run folder written by ``kg train``.
     """
 
-    def __init__(self, graph: ExportedGraph, folder: Path) -> None:
+    def __init__(self, graph: ExportedGraph, folder: Path, genes: GeneIndex | None = None) -> None:
         self.graph, self.folder = graph, folder
         self.run = Run(folder)
         if self.run.spec_key is not None and self.run.spec_key != graph.spec_key:
@@ -101,9 +106,11 @@ class ModelContext:
         self._encoded: tuple[dict[str, Tensor], Attention] | None = None
         self._features: dict[str, Tensor] | None = None
         self._index = {t: graph.index(t) for t in graph.node_ids}
-        self._symbols = {
-            (name or "").upper(): i for i, name in enumerate(graph.node_names.get("Gene", [])) if name is not None
-        }
+        #: Gene resolver: the graph's (ids, symbols, aliases, Ensembl, HGNC) when given, else the export's symbols.
+        self.genes = genes or GeneIndex(
+            {"id": i, "symbol": n}
+            for i, n in zip(graph.node_ids.get("Gene", []), graph.node_names.get("Gene", []), strict=True)
+        )
 
     def is_synthetic(self, et: EdgeType, src: int, dst: int) -> bool:
         """Whether the message-passing edge came from a synthetic sample file (reverse types too)."""
@@ -114,14 +121,25 @@ class ModelContext:
 
     # -- ids ------------------------------------------------------------------------
     def lookup(self, node_type: str, key: str) -> int:
-        """Index of a node by id (genes also by symbol, case-insensitive); close matches on failure."""
+        """Index of a node by CURIE (prefix case-insensitive); genes also by any key :class:`GeneIndex` resolves.
+
+        Raises:
+            AmbiguousId: an alias names several genes.
+            UnknownId: nothing matches (with close matches).
+        """
         index = self._index.get(node_type, {})
-        if key in index:
-            return index[key]
-        if node_type == "Gene" and key.upper() in self._symbols:
-            return self._symbols[key.upper()]
-        pool = list(index) + (list(self._symbols) if node_type == "Gene" else [])
-        close = difflib.get_close_matches(key if node_type != "Gene" else key.upper(), pool, n=3, cutoff=0.75)
+        curie = normalise_curie(key)
+        if curie in index:
+            return index[curie]
+        if node_type == "Gene":
+            hit = self.genes.resolve(key)
+            if isinstance(hit, Ambiguous):
+                raise AmbiguousId(hit.message, list(hit.candidates))
+            if hit is not None and hit in index:
+                return index[hit]
+            close = self.genes.close_matches(key)
+        else:
+            close = difflib.get_close_matches(curie, list(index), n=3, cutoff=0.75)
         raise UnknownId(
             f"unknown {node_type.lower()} {key!r}: not in the model's graph {self.graph.graph_release}", close
         )

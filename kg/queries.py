@@ -45,8 +45,13 @@ def nodes(store: Neo4jStore, label: str, ids: Sequence[str]) -> dict[str, Row]:
 
 
 def gene_symbols(store: Neo4jStore) -> list[Row]:
-    """Every gene's id, symbol and aliases (for the API's symbol/alias resolver)."""
-    return _rows(store, "MATCH (g:Gene) RETURN g.id AS id, g.symbol AS symbol, coalesce(g.aliases, []) AS aliases")
+    """Every gene's ids, symbol and aliases (for :class:`kg.ids.GeneIndex`)."""
+    return _rows(
+        store,
+        "MATCH (g:Gene) RETURN g.id AS id, g.symbol AS symbol, coalesce(g.aliases, []) AS aliases, "
+        "coalesce(g.ensembl_ids, CASE WHEN g.ensembl IS NULL THEN [] ELSE [g.ensembl] END) AS ensembl_ids, "
+        "g.hgnc AS hgnc",
+    )
 
 
 def evidence(store: Neo4jStore, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[Row]]:

@@ -160,8 +160,7 @@ class GoSource:
 def _resolve(resolver: GeneResolver, fields: list[str], source: str) -> str | None:
     """The GAF symbol first, then its synonyms; unresolved rows are reported with their UniProt id."""
     for name in [fields[2], *(fields[10].split("|") if fields[10] else [])]:
-        key = name.strip().upper()
-        hit = resolver.symbol.get(key) or resolver.alias.get(key)
+        hit = resolver.by_symbol(name)
         if hit:
             return hit
     return resolver.resolve(source, symbol=f"{fields[2]} ({fields[0]}:{fields[1]})")

@@ -276,11 +276,11 @@ def _string_aliases(f: LocalFile, resolver: GeneResolver) -> dict[str, str]:
             continue
         protein, alias, sources = parts[0], parts[1], parts[2]
         if "Entrez" in sources and alias.isdigit():
-            rank, gene = 0, (f"NCBIGene:{alias}" if f"NCBIGene:{alias}" in resolver.entrez else None)
+            rank, gene = 0, resolver.by_entrez(alias)
         elif "HGNC" in sources or "HUGO" in sources:
-            rank, gene = 1, resolver.symbol.get(alias.upper())
+            rank, gene = 1, resolver.index.symbols.get(alias.upper())
         elif alias.startswith("ENSG"):
-            rank, gene = 2, resolver.ensembl.get(alias.split(".")[0])
+            rank, gene = 2, resolver.by_ensembl(alias)
         else:
             continue
         if gene and (protein not in best or rank < best[protein][0]):

@@ -36,9 +36,14 @@ def _graph(settings: Settings, model: Path) -> ExportedGraph:
 
 def _context(model: Path) -> tuple[Settings, ModelContext]:
     from gnn.inference import ModelContext
+    from kg import queries
+    from kg.ids import GeneIndex
 
     settings = load_settings()
-    return settings, ModelContext(_graph(settings, model), model)
+    graph = _graph(settings, model)
+    with Neo4jStore.from_settings(settings) as store:
+        genes = GeneIndex(queries.gene_symbols(store))  # aliases, Ensembl and HGNC ids too
+    return settings, ModelContext(graph, model, genes)
 
 
 def evaluate(

@@ -43,7 +43,14 @@ PAGE = """query($d: String!, $n: Int!, $after: String) {
 @pytest.fixture()
 def served(store: Neo4jStore, neo4j_server: local_neo4j.ServerConfig, tmp_path: Path) -> Settings:
     load_planted(store)
-    store.merge_nodes(NodeLabel.GENE, [{"id": "NCBIGene:1", "symbol": "GENE1", "aliases": ["OLDNAME1"]}])
+    store.merge_nodes(
+        NodeLabel.GENE,
+        [
+            {"id": "NCBIGene:1", "symbol": "GENE1", "aliases": ["OLDNAME1"], "ensembl": "ENSG00000000001"},
+            {"id": "NCBIGene:2", "symbol": "GENE2", "aliases": ["SHARED"]},
+            {"id": "NCBIGene:3", "symbol": "GENE3", "aliases": ["SHARED"]},
+        ],
+    )
     home = tmp_path / "home"
     graph, _ = export_graph(store, ExportSpec(), home / "exports")
     run = tmp_path / "run"
@@ -105,6 +112,21 @@ def test_pages_evidence_and_round_trips_do_not_grow_with_page_size(client: TestC
 def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
     gene = gql(client, '{ gene(symbol: "oldname1") { __typename ... on Gene { id symbol } } }')["gene"]
     assert gene == {"__typename": "Gene", "id": "NCBIGene:1", "symbol": "GENE1"}
+    for key in ("ncbigene:1", "ENSG00000000001.3"):
+        assert gql(client, "query($k: String!) { gene(id: $k) { ... on Gene { id } } }", k=key)["gene"] == {
+            "id": "NCBIGene:1"
+        }
+    shared = gql(client, '{ gene(symbol: "shared") { __typename ... on Ambiguous { code candidates } } }')["gene"]
+    assert shared == {"__typename": "Ambiguous", "code": "AMBIGUOUS", "candidates": ["GENE2", "GENE3"]}
+    lower = gql(client, '{ disease(id: "omim:100000") { __typename ... on Disease { id } } }')["disease"]
+    assert lower == {"__typename": "Disease", "id": "OMIM:100000"}
+    by_alias = gql(
+        client,
+        '{ explain(gene: "OLDNAME1", disease: "omim:100000") { __typename ... on Explanation { gene { id } } } }',
+    )["explain"]
+    assert by_alias == {"__typename": "Explanation", "gene": {"id": "NCBIGene:1"}}
+    ambiguous = gql(client, '{ explain(gene: "SHARED", disease: "OMIM:100000") { __typename } }')["explain"]
+    assert ambiguous == {"__typename": "Ambiguous"}
     missing = gql(client, '{ gene(symbol: "GENE48X") { ... on NotFound { code closeMatches } } }')["gene"]
     assert missing["code"] == "NOT_FOUND" and "GENE48" in missing["closeMatches"]
     disease = gql(
