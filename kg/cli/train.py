@@ -70,7 +70,8 @@ def train_cmd(
     with Neo4jStore.from_settings(settings) as store:
         graph, _ = export_graph(store, model_spec(include_synthetic), ExportCache.of_home(settings.home))
     with progress("epochs") as bar:
-        task = bar.add_task("training", total=train_config.epochs)
+        # epoch 0 is the evaluation after pre-training
+        task = bar.add_task("training", total=train_config.epochs + (1 if train_config.pretrain_steps else 0))
 
         def on_epoch(row: dict[str, float]) -> None:
             text = f"training loss {row['loss']:.3f} val MRR {row['val_mrr']:.3f} AUROC {row['val_auroc']:.3f}"
