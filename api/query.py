@@ -29,7 +29,7 @@ from api.schema import (
     _no_model,
     not_found,
 )
-from api.service import GraphDown
+from api.service import GraphDown, GraphQueryError
 from api.types import (
     Ambiguous,
     BadInput,
@@ -115,13 +115,21 @@ class Query:
         labels = types or ["Gene", "Disease", "Phenotype", "Tissue"]
         if unknown := set(labels) - {"Gene", "Disease", "Phenotype", "Tissue"}:
             return BadInput(code=ErrorCode.BAD_INPUT, message=f"unknown types: {sorted(unknown)}")
+        service = info.context.service
         try:
-            hits = await run_sync(info.context.service.graph, queries.search, text, labels, first)
+            hits = await run_sync(service.graph, queries.search, text, labels, first)
+            gene = await run_sync(service.gene_id, text) if "Gene" in labels else None
         except GraphDown:
             return _down()
-        return SearchHits(
-            items=[SearchHit(type=h["label"], id=h["id"], name=h["name"], score=h["score"]) for h in hits]
-        )
+        except GraphQueryError as exc:
+            return BadInput(code=ErrorCode.BAD_INPUT, message=f"search text not understood: {exc}")
+        items = [SearchHit(type=h["label"], id=h["id"], name=h["name"], score=h["score"]) for h in hits]
+        if isinstance(gene, str) and gene not in {h.id for h in items}:  # an alias or id the index does not hold
+            row = await info.context.genes.load(gene)
+            symbol = row.get("symbol") if isinstance(row, dict) else None
+            top = max((h.score for h in items), default=1.0)
+            items = [SearchHit(type="Gene", id=gene, name=symbol, score=top), *items][:first]
+        return SearchHits(items=items)
 
     @strawberry.field(description="Ranked candidate genes of a disease (prediction store; works without the graph).")
     async def candidate_genes(

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neo4j.exceptions import ClientError
+
 from kg import queries
 from kg.errors import KGError, StoreUnavailable
 from kg.ids import Ambiguous, GeneIndex
@@ -30,6 +32,10 @@ log = logging.getLogger("kg.api")
 
 class GraphDown(KGError):
     """Neo4j does not answer; the field needs the graph."""
+
+
+class GraphQueryError(KGError):
+    """Neo4j answered but refused the query (e.g. a full-text query it cannot parse): bad input, not an outage."""
 
 
 @dataclass
@@ -89,6 +95,8 @@ class Service:
         except StoreUnavailable as exc:
             self._graph_error = str(exc)
             raise GraphDown("the graph database is unavailable; predictions are still served") from exc
+        except ClientError as exc:
+            raise GraphQueryError((exc.message or str(exc)).split("\n")[0]) from exc
         self._graph_error = None
         return result
 

@@ -27,6 +27,7 @@ EVIDENCE_TYPES = {
 
 SEARCH_INDEX = "kg_names"
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
+_LUCENE_OPERATORS = {"AND", "OR", "NOT", "TO"}
 
 
 def _rows(store: Neo4jStore, query: str, **params: Any) -> list[Row]:
@@ -123,20 +124,36 @@ def gene_expression(store: Neo4jStore, gene_ids: Sequence[str]) -> dict[str, lis
 
 
 def search(store: Neo4jStore, text: str, labels: Sequence[str], first: int) -> list[Row]:
-    """Full-text search over ids, symbols and names (Lucene syntax escaped), best first."""
+    """Full-text search over ids, symbols and names, best first.
+
+    The text is words, not Lucene syntax: special characters are escaped and the operator words
+    ``AND``/``OR``/``NOT``/``TO`` are dropped (every word must match), so any text is a valid query. A node
+    whose id or symbol equals the text comes first, then one whose name equals it, then the
+    full-text score (ties: shorter name, then id), so "CFTR" finds CFTR before CFTR-AS1.
+    """
     words = [_LUCENE_SPECIAL.sub(r"\\\1", w) for w in text.split() if w]
+    words = [w for w in words if w.upper() not in _LUCENE_OPERATORS]  # every word must match anyway
     if not words:
         return []
     query = " AND ".join(f"({w} OR {w}*)" for w in words)
-    return _rows(
+    rows = _rows(
         store,
         f"CALL db.index.fulltext.queryNodes('{SEARCH_INDEX}', $q) YIELD node, score "
         "WITH node, score, labels(node)[0] AS label WHERE label IN $labels "
-        "RETURN label, node.id AS id, coalesce(node.symbol, node.name) AS name, score LIMIT $first",
+        "RETURN label, node.id AS id, node.symbol AS symbol, coalesce(node.symbol, node.name) AS name, score "
+        "LIMIT $pool",
         q=query,
         labels=list(labels),
-        first=first,
+        pool=max(first * 5, 50),
     )
+    key = " ".join(text.split()).upper()
+
+    def order(row: Row) -> tuple[int, float, int, str]:
+        exact_id = str(row["id"]).upper() == key or str(row.get("symbol") or "").upper() == key
+        exact_name = str(row["name"] or "").upper() == key
+        return (0 if exact_id else 1 if exact_name else 2, -float(row["score"]), len(row["name"] or ""), row["id"])
+
+    return [{k: v for k, v in r.items() if k != "symbol"} for r in sorted(rows, key=order)[:first]]
 
 
 def ping(store: Neo4jStore) -> int:

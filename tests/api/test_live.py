@@ -127,6 +127,13 @@ def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
     assert by_alias == {"__typename": "Explanation", "gene": {"id": "NCBIGene:1"}}
     ambiguous = gql(client, '{ explain(gene: "SHARED", disease: "OMIM:100000") { __typename } }')["explain"]
     assert ambiguous == {"__typename": "Ambiguous"}
+    search = "query($t: String!) { search(text: $t, first: 5) { __typename ... on SearchHits { items { id name } } } }"
+    exact = gql(client, search, t="gene1")["search"]["items"]
+    assert exact[0] == {"id": "NCBIGene:1", "name": "GENE1"} and len(exact) == 5  # before GENE10…GENE19
+    assert gql(client, search, t="OLDNAME1")["search"]["items"][0]["id"] == "NCBIGene:1"  # an alias
+    operators = gql(client, search, t="syndrome AND 1")["search"]  # Lucene words are text, not syntax
+    assert operators["__typename"] == "SearchHits" and operators["items"][0]["name"] == "syndrome 1"
+    assert gql(client, search, t='AND OR "(')["search"] == {"__typename": "SearchHits", "items": []}
     missing = gql(client, '{ gene(symbol: "GENE48X") { ... on NotFound { code closeMatches } } }')["gene"]
     assert missing["code"] == "NOT_FOUND" and "GENE48" in missing["closeMatches"]
     disease = gql(
