@@ -27,7 +27,8 @@ def run(
         typer.Option(
             "--source",
             "-s",
-            help="NAME=PATH_OR_URL (repeatable; several files comma-separated). "
+            help="NAME=PATH_OR_URL (repeatable; a source given twice, or with comma-separated files, reads all "
+            "its files). "
             f"NAME: {', '.join(REGISTRY)}. Unset sources use the shipped defaults.",
         ),
     ] = None,
@@ -41,7 +42,7 @@ def run(
     """Run the ETL: extract → validate → write a versioned release → load Neo4j idempotently."""
     settings = load_settings(config)
     etl = settings.etl.model_copy(update={"maf_project": maf_project} if maf_project else {})
-    overrides = {**etl.sources, **parse_pairs(source or [], "--source")}
+    overrides = {**etl.sources, **parse_pairs(source or [], "--source", repeat=",")}
     with progress() as bar:
 
         def start(description: str, total: int | None):  # noqa: ANN202

@@ -100,3 +100,15 @@ def test_etl_run_end_to_end_then_rerun_is_a_no_op(store: Neo4jStore, neo4j_serve
     again = kg("etl", "run", "--format", "json", uri=neo4j_server.uri, home=tmp_path)
     assert {s["load"] for s in json.loads(again.stdout)["sources"]} == {"unchanged"}
     assert json.loads(kg("etl", "status", "--format", "json", uri=neo4j_server.uri).stdout)["edges"] == status["edges"]
+
+
+def test_repeated_pairs_join_or_refuse() -> None:
+    import pytest
+    import typer
+
+    from kg.cli.output import parse_pairs
+
+    merged = parse_pairs(["tcga-maf=A.maf.gz", "gtex=g.gct", "tcga-maf=B.maf.gz"], "--source", repeat=",")
+    assert merged == {"tcga-maf": "A.maf.gz,B.maf.gz", "gtex": "g.gct"}  # both files load
+    with pytest.raises(typer.BadParameter, match="given twice"):
+        parse_pairs(["c=1", "c=2"], "--param")  # a parameter cannot have two values

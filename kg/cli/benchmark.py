@@ -96,7 +96,7 @@ def benchmark(
     model_table, train_table = _config_tables(config)
     if epochs is not None:
         train_table["epochs"] = epochs
-    overrides = parse_pairs(source or [], "--source")
+    overrides = parse_pairs(source or [], "--source", repeat=",")
     overrides.setdefault("go", str(REGISTRY["go"].default_location() or "").split(",")[0])  # GAF only: GO.db is 2022
     overrides["hpo"] = old or wheel_hpo("2.5.0")
     new_location = new or wheel_hpo("3.0.0")

@@ -42,16 +42,25 @@ def emit(columns: list[str], rows: list[list[Any]], fmt: OutputFormat, title: st
         console.print(table)
 
 
-def parse_pairs(pairs: list[str], param_hint: str) -> dict[str, str]:
-    """``["k=v", …]`` → ``{k: v}``; a pair without ``=`` or key is a usage error."""
+def parse_pairs(pairs: list[str], param_hint: str, repeat: str | None = None) -> dict[str, str]:
+    """``["k=v", …]`` → ``{k: v}``; a pair without ``=`` or key is a usage error.
+
+    A repeated key is a usage error too, unless ``repeat`` joins the values (``","`` for
+    ``--source``, whose locations are comma lists): nothing given is silently dropped.
+    """
     import typer
 
     out: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
             raise typer.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint=param_hint)
-        out[key.strip()] = value.strip()
+        if key in out:
+            if repeat is None:
+                raise typer.BadParameter(f"{key} given twice ({out[key]!r} and {value!r})", param_hint=param_hint)
+            value = out[key] + repeat + value
+        out[key] = value
     return out
 
 
