@@ -21,12 +21,61 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValidationRule,
     VariableNode,
     value_from_ast_untyped,
 )
+from graphql.language import SKIP
 from strawberry.extensions import SchemaExtension
 
 PAGINATED_DEFAULT = 20
+
+
+def introspection_rule(enabled: bool, max_depth: int) -> type[ValidationRule]:
+    """A validation rule for ``__schema``/``__type`` fields.
+
+    Strawberry's depth limiter skips introspection fields, so a deeply nested
+    ``__schema { types { fields { type { ofType … } } } }`` would be answered in full. This rule
+    refuses introspection subtrees deeper than ``max_depth`` (fragments expanded), or any
+    introspection at all when ``enabled`` is false (``__typename`` is always allowed).
+    """
+
+    class IntrospectionLimit(ValidationRule):
+        def enter_field(self, node: FieldNode, *_: Any) -> Any:
+            name = node.name.value
+            if name not in ("__schema", "__type"):
+                return None
+            if not enabled:
+                self.report_error(GraphQLError("introspection is disabled on this server", node))
+                return SKIP
+            fragments = {
+                f.name.value: f for f in self.context.document.definitions if isinstance(f, FragmentDefinitionNode)
+            }
+            depth = _depth(node.selection_set, fragments, frozenset())
+            if 1 + depth > max_depth:
+                self.report_error(
+                    GraphQLError(f"introspection depth {1 + depth} exceeds the limit of {max_depth}", node)
+                )
+            return SKIP
+
+    return IntrospectionLimit
+
+
+def _depth(
+    selections: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], seen: frozenset[str]
+) -> int:
+    """Depth of a selection set in fields, fragments expanded (a fragment already on the path counts 0)."""
+    if selections is None:
+        return 0
+    best = 0
+    for sel in selections.selections:
+        if isinstance(sel, FieldNode):
+            best = max(best, 1 + _depth(sel.selection_set, fragments, seen))
+        elif isinstance(sel, InlineFragmentNode):
+            best = max(best, _depth(sel.selection_set, fragments, seen))
+        elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen and sel.name.value in fragments:
+            best = max(best, _depth(fragments[sel.name.value].selection_set, fragments, seen | {sel.name.value}))
+    return best
 
 
 class ExpectedError(Exception):

@@ -16,7 +16,7 @@ from strawberry.extensions import (
 )
 
 from api.context import DOWN, run_sync
-from api.limits import QueryCost, should_mask
+from api.limits import QueryCost, introspection_rule, should_mask
 from api.schema import (
     CandidateResult,
     Ctx,
@@ -203,6 +203,7 @@ def build_schema(limits: ApiSettings) -> strawberry.Schema:
     rules = [
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        introspection_rule(limits.introspection, limits.max_introspection_depth),
     ]
     return strawberry.Schema(
         query=Query,

@@ -52,6 +52,8 @@ class ApiSettings(BaseModel):
     api_keys: list[SecretStr] = Field(default_factory=list)
     graphiql: bool | None = None  # default: on locally, off in production
     max_depth: int = Field(8, ge=1)
+    introspection: bool = True  # the schema is public (api/schema.graphql); off: __schema/__type refused
+    max_introspection_depth: int = Field(15, ge=1)  # introspection subtrees (GraphiQL's query needs 13)
     max_aliases: int = Field(15, ge=1)
     max_tokens: int = Field(1500, ge=10)
     max_first: int = Field(100, ge=1)

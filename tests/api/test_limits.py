@@ -138,3 +138,24 @@ def test_graphiql_off_in_production(tmp_path: Path) -> None:
     local = load_settings(neo4j_uri="bolt://127.0.0.1:1", home=tmp_path)
     with TestClient(create_app(local, Service(local, load_model=False))) as c:
         assert "graphiql" in c.get("/graphql", headers={"Accept": "text/html"}).text.lower()
+
+
+def test_introspection_is_depth_limited_and_can_be_switched_off(client: TestClient, tmp_path: Path) -> None:
+    from graphql import get_introspection_query
+
+    standard = gql(client, get_introspection_query())  # what GraphiQL and codegen tools send
+    assert "errors" not in standard and standard["data"]["__schema"]["queryType"]["name"] == "Query"
+    nested = "ofType { " * 12 + "name" + " }" * 12
+    deep = gql(client, f"{{ __schema {{ types {{ fields {{ type {{ {nested} }} }} }} }} }}")
+    assert "introspection depth 17 exceeds the limit of 15" in messages(deep) and deep.get("data") is None
+    hidden = gql(
+        client, f"fragment T on __Type {{ {nested} }} {{ __schema {{ types {{ fields {{ type {{ ...T }} }} }} }} }}"
+    )
+    assert "exceeds the limit" in messages(hidden)  # fragments are expanded
+    settings = load_settings(
+        neo4j_uri="bolt://127.0.0.1:1", home=tmp_path, api={"model_dir": str(tmp_path / "none"), "introspection": False}
+    )
+    with TestClient(create_app(settings, Service(settings))) as closed:
+        off = gql(closed, '{ __type(name: "Gene") { name } }')
+        assert "introspection is disabled" in messages(off)
+        assert gql(closed, "{ __typename }")["data"] == {"__typename": "Query"}
