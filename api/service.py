@@ -18,10 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neo4j.exceptions import ClientError
-
 from kg import queries
-from kg.errors import KGError, StoreUnavailable
+from kg.errors import KGError, QueryRefused, StoreUnavailable
 from kg.ids import Ambiguous, GeneIndex
 from kg.predictions import PredictionStore
 from kg.settings import Settings
@@ -95,8 +93,8 @@ class Service:
         except StoreUnavailable as exc:
             self._graph_error = str(exc)
             raise GraphDown("the graph database is unavailable; predictions are still served") from exc
-        except ClientError as exc:
-            raise GraphQueryError((exc.message or str(exc)).split("\n")[0]) from exc
+        except QueryRefused as exc:
+            raise GraphQueryError(str(exc)) from exc
         self._graph_error = None
         return result
 

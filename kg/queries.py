@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from neo4j import ManagedTransaction
+from neo4j.exceptions import ClientError
 
+from kg.errors import QueryRefused
 from kg.store import Neo4jStore
 
 Row = dict[str, Any]
@@ -31,10 +33,15 @@ _LUCENE_OPERATORS = {"AND", "OR", "NOT", "TO"}
 
 
 def _rows(store: Neo4jStore, query: str, **params: Any) -> list[Row]:
+    """Rows of a read query; a query the server refuses (e.g. unparsable full-text input) is :class:`QueryRefused`."""
+
     def work(tx: ManagedTransaction) -> list[Row]:
         return [record.data() for record in tx.run(query, **params)]
 
-    return store.read(work)
+    try:
+        return store.read(work)
+    except ClientError as exc:
+        raise QueryRefused((exc.message or str(exc)).split("\n")[0]) from exc
 
 
 def nodes(store: Neo4jStore, label: str, ids: Sequence[str]) -> dict[str, Row]:

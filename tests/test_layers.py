@@ -31,6 +31,19 @@ def test_imports_point_downward(package: str) -> None:
     assert not bad
 
 
+def test_nothing_below_the_command_line_imports_it() -> None:
+    """kg.cli wires the layers; a layer importing kg.cli back would be a cycle (etl.cli did, once)."""
+    bad = [
+        f"{p.relative_to(ROOT)}"
+        for pkg in ("kg", "etl", "gnn", "api")
+        for p in (ROOT / pkg).rglob("*.py")
+        if not p.is_relative_to(ROOT / "kg" / "cli")
+        and p.name != "__main__.py"
+        and any(n == "kg.cli" or n.startswith("kg.cli.") for n in _raw_imports(p))
+    ]
+    assert not bad
+
+
 def test_neo4j_driver_only_inside_kg() -> None:
     users = [
         p.relative_to(ROOT)

@@ -12,6 +12,7 @@ import typer
 
 from kg.cli import benchmark as benchmark_cmd
 from kg.cli import cypher as cypher_cmd
+from kg.cli import etl as etl_cmd
 from kg.cli import export as export_cmd
 from kg.cli import model as model_cmd
 from kg.cli import neo4j as neo4j_cmd
@@ -38,15 +39,7 @@ app.command(name="predict")(model_cmd.predict)
 app.command(name="rank")(model_cmd.rank)
 app.command(name="explain")(model_cmd.explain)
 app.command(name="serve")(serve_cmd.serve)
-
-
-def _register_etl() -> None:
-    from etl.cli import app as etl_app
-
-    app.add_typer(etl_app, name="etl")
-
-
-_register_etl()
+app.add_typer(etl_cmd.app, name="etl")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""``kg etl``: build a graph release from the sources and load it into Neo4j."""
+"""``kg etl``: build a graph release from the sources and load it into Neo4j (the CLI edge of ``etl``)."""
 
 from __future__ import annotations
 
