@@ -54,7 +54,6 @@ class Context(BaseContext):
         self.known_genes = _loader(service, queries.known_genes)
         self.associations = _loader(service, queries.gene_associations)
         self.expression = _loader(service, queries.gene_expression)
-        self.cost = 0
 
 
 async def run_sync(fn: Callable[..., Any], *args: Any) -> Any:

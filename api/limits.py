@@ -78,14 +78,12 @@ def _depth(
     return best
 
 
-class ExpectedError(Exception):
-    """An error whose message is safe to show the client (not masked)."""
-
-
 def should_mask(error: GraphQLError) -> bool:
-    """Mask everything raised by resolvers except :class:`ExpectedError`; validation errors pass."""
-    original = error.original_error
-    return original is not None and not isinstance(original, ExpectedError)
+    """Mask everything raised by resolvers; validation errors (about the client's own query) pass.
+
+    Expected failures are typed union members (``NotFound``, ``BadInput``…), never exceptions.
+    """
+    return error.original_error is not None
 
 
 def _first(node: FieldNode, variables: dict[str, Any]) -> int | None:

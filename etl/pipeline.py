@@ -117,9 +117,11 @@ def extract(
 ) -> tuple[SourceResult, Rejects]:
     """Run one adapter and group its records (duplicates merged) by label and type."""
     source = REGISTRY[name]
+    if source.needs_genes and genes is None:
+        raise KGError(f"source {name!r} needs the gene reference: the 'genes' source must come first")
     files = expand(location, cache_dir)
     rejects = Rejects(name, settings.max_reject_fraction, settings.max_rejects)
-    ctx = SourceContext(name, files, settings, rejects, genes, cohorts)
+    ctx = SourceContext(name, files, settings, rejects, genes if source.needs_genes else None, cohorts)
     nodes: dict[NodeLabel, dict[str, dict[str, Any]]] = {}
     edges: dict[RelType, dict[tuple[Any, ...], dict[str, Any]]] = {}
     advance = start(f"extract {name}", None)

@@ -1,4 +1,8 @@
-"""The Neo4j store: the only place that talks to Neo4j.
+"""The Neo4j store: the driver, its sessions and the writes of the ETL.
+
+Every Neo4j access goes through ``kg`` (this store, and the read modules built on it:
+:mod:`kg.queries`, :mod:`kg.cypher`, :mod:`kg.export`, :mod:`kg.predictions`); no other
+package imports the driver (``tests/test_layers.py``).
 
 Writes are batched ``UNWIND $rows`` statements run in managed transactions
 (``execute_write``, which may retry, so every statement is idempotent: ``MERGE``

@@ -47,3 +47,15 @@ def test_every_adapter_module_is_registered() -> None:
     modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "base", "packaged"}
     registered = {type(s).__module__.rsplit(".", 1)[1] for s in REGISTRY.values()}
     assert modules == registered
+
+
+def test_a_source_that_needs_genes_refuses_to_run_without_them(tmp_path: Path) -> None:
+    from etl.cohorts import CohortTable
+    from etl.pipeline import extract
+    from kg.errors import KGError
+    from kg.settings import EtlSettings
+
+    needing = [name for name, source in REGISTRY.items() if source.needs_genes]
+    assert "go" in needing and "genes" not in needing
+    with pytest.raises(KGError, match="needs the gene reference"):
+        extract("go", str(tmp_path / "none.gaf"), EtlSettings(), tmp_path, None, CohortTable())
