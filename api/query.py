@@ -153,8 +153,11 @@ class Query:
         state = info.context.service.model
         if state.context is None:
             return _no_model(info)
-        if not 1 <= len(phenotypes) <= 100:
-            return BadInput(code=ErrorCode.BAD_INPUT, message="give between 1 and 100 HPO terms")
+        cap = info.context.service.settings.api.max_phenotype_terms
+        if not 1 <= len(phenotypes) <= cap:
+            return BadInput(
+                code=ErrorCode.BAD_INPUT, message=f"give between 1 and {cap} HPO terms, got {len(phenotypes)}"
+            )
         from gnn.inference import UnknownId
 
         try:

@@ -280,8 +280,9 @@ async def _explain(info: Ctx, gene: str, disease: str, top_k: int) -> Explanatio
     state = service.model
     if state.context is None:
         return _no_model(info)
-    if not 1 <= top_k <= 20:
-        return BadInput(code=ErrorCode.BAD_INPUT, message=f"topK must be between 1 and 20, got {top_k}")
+    cap = service.settings.api.max_top_k
+    if not 1 <= top_k <= cap:
+        return BadInput(code=ErrorCode.BAD_INPUT, message=f"topK must be between 1 and {cap}, got {top_k}")
     from gnn.inference import AmbiguousId, UnknownId
 
     try:

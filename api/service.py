@@ -52,7 +52,10 @@ class Service:
     def __init__(self, settings: Settings, load_model: bool = True) -> None:
         self.settings = settings
         # fail fast: a request must not wait 15 s of driver retries when Neo4j is down
-        self.store = Neo4jStore.from_settings(settings, retry_s=settings.api.neo4j_timeout_s)
+        timeout = settings.api.neo4j_timeout_s
+        self.store = Neo4jStore.from_settings(
+            settings, retry_s=timeout, connection_timeout_s=timeout, read_timeout_s=timeout
+        )
         self.store_timeout = settings.api.neo4j_timeout_s
         self.predictions = PredictionStore(settings.home / "predictions.sqlite")
         self.model = ModelState()
@@ -81,7 +84,7 @@ class Service:
                 raise KGError(f"no cached export of graph release {run.graph_release} (run `kg train`)")
             context = ModelContext(load_export(export), folder)
             self.model = ModelState(context, Explainer(context), None, run.info())
-        except (ImportError, OSError, KeyError, json.JSONDecodeError, KGError) as exc:
+        except (ImportError, OSError, json.JSONDecodeError, KGError) as exc:
             self.model = ModelState(error=f"model not loaded from {folder}: {exc}")
             log.warning(self.model.error)
 
@@ -114,7 +117,7 @@ class Service:
             for p, rows in found.items():
                 self._evidence[p] = (now, rows)
                 self._evidence.move_to_end(p)
-            while len(self._evidence) > 200_000:
+            while len(self._evidence) > self.settings.api.evidence_cache_size:
                 self._evidence.popitem(last=False)
         return {p: hits[p][1] if p in hits else found.get(p, []) for p in pairs}
 

@@ -166,6 +166,10 @@ class Run:
             self.config: dict[str, Any] = json.loads((folder / "config.json").read_text())
         except (FileNotFoundError, json.JSONDecodeError) as exc:
             raise ArtefactError(f"{folder}: missing or unreadable artefacts ({exc})") from exc
+        missing = [f"manifest.json:{k}" for k in ("weights_sha256", "graph_release") if k not in self.manifest]
+        missing += [f"config.json:{k}" for k in ("model", "graph") if k not in self.config]
+        if missing:
+            raise ArtefactError(f"{folder}: incomplete artefacts, missing {', '.join(missing)}")
 
     @property
     def weights(self) -> Path:

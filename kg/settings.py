@@ -58,8 +58,11 @@ class ApiSettings(BaseModel):
     max_tokens: int = Field(1500, ge=10)
     max_first: int = Field(100, ge=1)
     max_cost: int = Field(5000, ge=1)
-    neo4j_timeout_s: float = Field(2.0, gt=0)
+    neo4j_timeout_s: float = Field(2.0, gt=0)  # connect, retry window and server-side timeout of each API read
     evidence_ttl_s: float = Field(60.0, ge=0)
+    evidence_cache_size: int = Field(200_000, ge=0)  # (gene, disease) evidence entries kept in memory
+    max_top_k: int = Field(20, ge=1)  # explanation paths per explain
+    max_phenotype_terms: int = Field(100, ge=1)  # HPO terms per candidateGenesForPhenotypes
 
 
 class Settings(BaseSettings):

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction
-from neo4j.exceptions import DriverError, ServiceUnavailable, SessionExpired
+from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from kg.errors import StoreUnavailable
 from kg.schema import EDGE_KEY, ENDPOINTS, META_LABEL, NodeLabel, RelType
@@ -101,7 +101,11 @@ class Neo4jStore:
         user: User name.
         password: Password (ignored by the local runner, which has auth disabled).
         database: Database name.
-        retry_s: How long managed transactions retry on transient failures.
+        retry_s: How long managed transactions retry on transient failures (the driver's
+            retry window, not a query timeout).
+        connection_timeout_s: How long opening a connection may take.
+        read_timeout_s: Server-side timeout of each read transaction (``None``: the server's
+            default, no limit); a read that runs longer is stopped by Neo4j.
     """
 
     def __init__(
@@ -111,16 +115,19 @@ class Neo4jStore:
         password: str = "",
         database: str = "neo4j",
         retry_s: float = 15.0,
+        connection_timeout_s: float = 5.0,
+        read_timeout_s: float | None = None,
     ) -> None:
         """Create the driver (no connection is made until the first query)."""
         self.uri = uri
         self.database = database
+        self.read_timeout_s = read_timeout_s
         self.round_trips = 0  # transactions run (the API tests count them to catch N+1 queries)
         try:
             self._driver: Driver = GraphDatabase.driver(
                 uri,
                 auth=(user, password),
-                connection_timeout=5.0,
+                connection_timeout=connection_timeout_s,
                 max_transaction_retry_time=retry_s,
                 notifications_min_severity="OFF",
             )
@@ -128,7 +135,13 @@ class Neo4jStore:
             raise StoreUnavailable(f"cannot create a driver for {uri}: {exc}") from exc
 
     @classmethod
-    def from_settings(cls, settings: Settings, retry_s: float = 15.0) -> Neo4jStore:
+    def from_settings(
+        cls,
+        settings: Settings,
+        retry_s: float = 15.0,
+        connection_timeout_s: float = 5.0,
+        read_timeout_s: float | None = None,
+    ) -> Neo4jStore:
         """A store for the connection the settings describe."""
         return cls(
             settings.neo4j_uri,
@@ -136,6 +149,8 @@ class Neo4jStore:
             settings.neo4j_password.get_secret_value(),
             settings.neo4j_database,
             retry_s=retry_s,
+            connection_timeout_s=connection_timeout_s,
+            read_timeout_s=read_timeout_s,
         )
 
     def close(self) -> None:
@@ -154,8 +169,11 @@ class Neo4jStore:
             yield
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise StoreUnavailable(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
-        except DriverError as exc:
-            raise StoreUnavailable(f"Neo4j driver error at {self.uri}: {exc}") from exc
+        except Neo4jError as exc:
+            if "TimedOut" in (exc.code or ""):  # the read ran past read_timeout_s
+                raise StoreUnavailable(f"Neo4j at {self.uri} did not answer in time ({exc.code})") from exc
+            raise
+        # Any other driver error (a misuse, a consumed result) is a bug, not an outage: it propagates.
 
     def _write(self, fn: Callable[..., T], *args: Any) -> T:
         self.round_trips += 1
@@ -164,6 +182,8 @@ class Neo4jStore:
 
     def _read(self, fn: Callable[..., T], *args: Any) -> T:
         self.round_trips += 1
+        if self.read_timeout_s is not None:
+            fn = unit_of_work(timeout=self.read_timeout_s)(fn)
         with self._mapped(), self._driver.session(database=self.database) as session:
             return session.execute_read(fn, *args)
 

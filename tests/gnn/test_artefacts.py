@@ -79,5 +79,8 @@ def test_tampered_weights_and_other_graph_are_refused(run, tmp_path: Path) -> No
         load_model(copy)
     with pytest.raises(ArtefactError, match="no trained model"):
         Run(tmp_path / "nowhere")
+    (copy / "manifest.json").write_text(json.dumps({"weights_sha256": "x"}))
+    with pytest.raises(ArtefactError, match="missing manifest.json:graph_release"):
+        Run(copy)  # a clear artefact error, not a KeyError mistaken for "model not loaded"
     gnn_sources = "\n".join(p.read_text() for p in Path(__import__("gnn").__file__).parent.glob("*.py"))
     assert not re.search(r"torch\.load\(|pickle\.loads?\(|weights_only\s*=\s*False", gnn_sources)

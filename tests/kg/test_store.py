@@ -54,3 +54,12 @@ def test_delete_stale_edges_of_one_source(store: Neo4jStore) -> None:
 def test_unreachable_server_is_a_clear_error() -> None:
     with Neo4jStore("bolt://127.0.0.1:1", retry_s=0.5) as s, pytest.raises(StoreUnavailable, match="127.0.0.1:1"):
         s.verify()
+
+
+@pytest.mark.neo4j
+def test_a_read_past_its_timeout_is_stopped_by_the_server(neo4j_server) -> None:
+    from kg.errors import StoreUnavailable
+
+    slow = "UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b WITH a, b WHERE a * b % 7 = 3 RETURN count(*)"
+    with Neo4jStore(neo4j_server.uri, read_timeout_s=0.2) as store, pytest.raises(StoreUnavailable, match="in time"):
+        store.read(lambda tx: tx.run(slow).single())
