@@ -12,7 +12,10 @@ export is cached), makes the default disease-held-out split, and trains
 It prints the device, per-epoch time (median) and total time of each, and the ratio
 attention / baseline. Run it on a GPU machine with ``--device cuda``.
 
-Usage: ``python bench/train.py [--epochs 80] [--device cpu|cuda] [--minibatch] [--format json]``
+``--export FOLDER`` reads a cached export (``$KG_HOME/exports/<key>``) instead of Neo4j, so the
+benchmark runs on a machine without the database (a GPU box).
+
+Usage: ``python bench/train.py [--epochs 3] [--device cpu|cuda] [--minibatch] [--export FOLDER] [--format json]``
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ import argparse
 import json
 import statistics
 import time
+from pathlib import Path
 
 import torch
 
-from gnn.export import MODEL_SPEC, ExportCache, export_graph
+from gnn.export import MODEL_SPEC, ExportCache, export_graph, load
 from gnn.model import ModelConfig
 from gnn.split import make_split
 from gnn.train import TrainConfig, evaluate, train
@@ -55,13 +59,17 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--minibatch", action="store_true", help="also time the mini-batch path")
     parser.add_argument("--format", default="table", choices=["table", "json"])
+    parser.add_argument("--export", type=Path, help="a cached export folder to read instead of Neo4j")
     args = parser.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: no CUDA device visible")
-    settings = load_settings()
     t0 = time.perf_counter()
-    with Neo4jStore.from_settings(settings) as store:
-        graph, cached = export_graph(store, MODEL_SPEC, ExportCache.of_home(settings.home))
+    if args.export:
+        graph, cached = load(args.export), True
+    else:
+        settings = load_settings()
+        with Neo4jStore.from_settings(settings) as store:
+            graph, cached = export_graph(store, MODEL_SPEC, ExportCache.of_home(settings.home))
     export_s = time.perf_counter() - t0
     edges, num_nodes = graph.edges, graph.num_nodes
     split = make_split(edges, "disease", seed=0)

@@ -118,16 +118,29 @@ def test_new_version_of_one_source_replaces_only_its_edges(store: Neo4jStore, re
     assert records[0]["rel"] == [report.release]  # left alone
 
 
-def test_bad_input_leaves_the_database_as_it_was(store: Neo4jStore, release, tmp_path: Path) -> None:
-    home, report = release
+def test_bad_input_leaves_the_database_as_it_was(
+    store: Neo4jStore, release, tmp_path: Path, neo4j_server: local_neo4j.ServerConfig, monkeypatch
+) -> None:
+    """``kg etl run`` itself (which would load every good source) with one broken file: nothing changes."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    _, report = release
     load_results(store, report.release, report.results, SETTINGS)
-    before = db_counts(store)
+    before, loads = db_counts(store), store.source_loads()
     gct = Path(SMALL["gtex"])
     broken = tmp_path / "GTEx_broken.gct.gz"
     broken.write_bytes(gct.read_bytes()[: gct.stat().st_size // 2])
-    with pytest.raises(SourceFormatError, match="GTEx_broken.gct.gz:\\d+: truncated or corrupt gzip"):
-        build_release({**SMALL, "gtex": str(broken)}, SETTINGS, home)
+    monkeypatch.setenv("KG_NEO4J_URI", neo4j_server.uri)
+    monkeypatch.setenv("KG_HOME", str(tmp_path / "home"))
+    sources = [arg for name, loc in {**SMALL, "gtex": str(broken)}.items() for arg in ("--source", f"{name}={loc}")]
+    # --force: without the broken file every source would be reloaded (and the counts would change)
+    done = CliRunner().invoke(app, ["etl", "run", "--force", *sources])
+    assert isinstance(done.exception, SourceFormatError), done.output
+    assert "GTEx_broken.gct.gz" in str(done.exception) and "truncated or corrupt gzip" in str(done.exception)
     assert db_counts(store) == before
+    assert store.source_loads() == loads  # no source was reloaded (a forced load would stamp each again)
 
 
 def test_killed_mid_load_then_rerun_matches_a_clean_load(

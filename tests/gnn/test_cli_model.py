@@ -32,7 +32,11 @@ def test_model_commands_end_to_end(store: Neo4jStore, neo4j_server, tmp_path: Pa
     assert evaluated.returncode == 0, evaluated.stderr
     report = json.loads(evaluated.stdout)
     assert report["replay_matches_results_json"] is True
-    assert len(report["metrics"]) == 5 and all(0 <= m["auroc"] <= 1 for m in report["metrics"].values())
+    metrics = report["metrics"]
+    assert len(metrics) == 5
+    model, popularity = metrics["HeteroGAT (attention, this run)"], metrics["Popularity (gene degree)"]
+    # the planted modules are learnable: the model ranks far better than gene popularity
+    assert model["auroc"] > 0.7 and model["mrr"] > 2 * popularity["mrr"], metrics
     assert report["fidelity"]["pairs"] >= 1
     assert {"evaluation.md", "evaluation.json", "pr_curve.png"} <= {p.name for p in run.iterdir()}
     assert "| Phenotype similarity (simGIC, HPO ancestors) |" in (run / "evaluation.md").read_text()

@@ -168,7 +168,8 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
         assert similar["id"] != "OMIM:100000" and 0 < similar["cosine"] <= 1 and similar["shared_phenotypes"]
     json.dumps(explanation.as_dict())
     fid = fidelity(explainer, [(g, d0)], k=2)
-    assert fid["pairs"] == 1.0 and fid["drop_top_k"] != 0.0
+    # deleting the most-attended edges lowers the score (faithful), more than deleting random ones
+    assert fid["pairs"] == 1.0 and fid["drop_top_k"] > 0.0 and fid["drop_top_k"] > fid["drop_random_k"], fid
 
 
 def test_store_replace_is_atomic(tmp_path: Path) -> None:
