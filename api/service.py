@@ -82,7 +82,7 @@ class Service:
             export = ExportCache.of_home(self.settings.home).find(run.graph_release)
             if export is None:
                 raise KGError(f"no cached export of graph release {run.graph_release} (run `kg train`)")
-            context = ModelContext(load_export(export), folder)
+            context = ModelContext(load_export(export), folder, cache_dir=self.settings.home / "cache" / "context")
             self.model = ModelState(context, Explainer(context), None, run.info())
         except (ImportError, OSError, json.JSONDecodeError, KGError) as exc:
             self.model = ModelState(error=f"model not loaded from {folder}: {exc}")

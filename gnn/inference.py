@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors.torch import load_file, save_file
 from torch import Tensor
 
 from gnn.artefacts import ArtefactError, Run, load_model
@@ -79,8 +80,10 @@ class ModelContext:
         folder: The run folder written by ``kg train``.
     """
 
-    def __init__(self, graph: ExportedGraph, folder: Path, genes: GeneIndex | None = None) -> None:
-        self.graph, self.folder = graph, folder
+    def __init__(
+        self, graph: ExportedGraph, folder: Path, genes: GeneIndex | None = None, cache_dir: Path | None = None
+    ) -> None:
+        self.graph, self.folder, self.cache_dir = graph, folder, cache_dir
         self.run = Run(folder)
         if self.run.spec_key is not None and self.run.spec_key != graph.spec_key:
             raise ArtefactError(
@@ -165,11 +168,28 @@ class ModelContext:
         return {**self._features, "Disease": torch.cat([self._features["Disease"], own])}
 
     def encoded(self) -> tuple[dict[str, Tensor], Attention]:
-        """Node representations and attention over the full graph (computed once)."""
+        """Node representations and attention over the full graph (computed once, cached on disk if asked)."""
         if self._encoded is None:
-            with torch.no_grad():
-                self._encoded = self.model.eval().encode(self.featuriser(self.edges), self.edges, return_attention=True)
+            path = self._encoding_file()
+            if path is not None and path.is_file():
+                self._encoded = _read_encoding(path)
+            else:
+                with torch.no_grad():
+                    self._encoded = self.model.eval().encode(
+                        self.featuriser(self.edges), self.edges, return_attention=True
+                    )
+                if path is not None:
+                    _write_encoding(path, *self._encoded)
         return self._encoded
+
+    def _encoding_file(self) -> Path | None:
+        """Where this model's encoding of this export is cached (``None``: no cache)."""
+        if self.cache_dir is None:
+            return None
+        return (
+            self.cache_dir
+            / f"{self.run.manifest['weights_sha256'][:16]}-{self.graph.spec_key}-{self.graph.graph_release}.safetensors"
+        )
 
     def score(self, gene: int, disease: int, edges: dict[EdgeType, Tensor] | None = None) -> float:
         """Logit of one pair, optionally on modified message-passing edges (for fidelity)."""
@@ -286,3 +306,28 @@ class ModelContext:
             }
             for r, g in enumerate(order.tolist(), start=1)
         ]
+
+
+def _write_encoding(path: Path, h: dict[str, Tensor], attention: Attention) -> None:
+    """Save node representations and attention with safetensors (written to a temp file, then renamed)."""
+    # clones: layers share their edge index tensors, and safetensors stores no shared memory
+    tensors = {f"h/{t}": x.detach().cpu().clone() for t, x in h.items()}
+    for (layer, et), (ei, alpha) in attention.items():
+        key = f"att/{layer}/{'__'.join(et)}"
+        tensors[f"{key}/index"], tensors[f"{key}/alpha"] = ei.cpu().clone(), alpha.detach().cpu().clone()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    save_file(tensors, str(tmp))
+    tmp.replace(path)
+
+
+def _read_encoding(path: Path) -> tuple[dict[str, Tensor], Attention]:
+    tensors = load_file(str(path))
+    h = {k[2:]: v for k, v in tensors.items() if k.startswith("h/")}
+    attention: Attention = {}
+    for key in tensors:
+        if key.startswith("att/") and key.endswith("/index"):
+            _, layer, et = key[: -len("/index")].split("/", 2)
+            src, rel, dst = et.split("__")
+            attention[(int(layer), (src, rel, dst))] = (tensors[key], tensors[key[: -len("index")] + "alpha"])
+    return h, attention

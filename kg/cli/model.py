@@ -43,7 +43,7 @@ def _context(model: Path) -> tuple[Settings, ModelContext]:
     graph = _graph(settings, model)
     with Neo4jStore.from_settings(settings) as store:
         genes = GeneIndex(queries.gene_symbols(store))  # aliases, Ensembl and HGNC ids too
-    return settings, ModelContext(graph, model, genes)
+    return settings, ModelContext(graph, model, genes, cache_dir=settings.home / "cache" / "context")
 
 
 def evaluate(

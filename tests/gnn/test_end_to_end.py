@@ -219,3 +219,21 @@ def test_model_from_another_export_spec_is_refused(trained: tuple[Neo4jStore, Mo
     assert other.graph_release == ctx.graph.graph_release  # same graph, different export
     with pytest.raises(ArtefactError, match="another export of the graph"):
         ModelContext(other, ctx.folder)
+
+
+def test_encoding_cache_gives_the_same_answers(trained: tuple[Neo4jStore, ModelContext, Path]) -> None:
+    from gnn.explain import Explainer
+
+    _, ctx, tmp = trained
+    cache = tmp / "context-cache"
+    first = ModelContext(ctx.graph, ctx.folder, cache_dir=cache)
+    h1, att1 = first.encoded()
+    files = list(cache.glob("*.safetensors"))
+    assert len(files) == 1 and ctx.version[:12] in files[0].name[:16]
+    second = ModelContext(ctx.graph, ctx.folder, cache_dir=cache)
+    h2, att2 = second.encoded()  # read back, not recomputed
+    assert all(torch.equal(h1[t], h2[t]) for t in h1) and att1.keys() == att2.keys()
+    assert all(torch.equal(att1[k][0], att2[k][0]) and torch.equal(att1[k][1], att2[k][1]) for k in att1)
+    d0 = ctx.lookup("Disease", "OMIM:100000")
+    g = ctx.lookup("Gene", "NCBIGene:1")
+    assert Explainer(first).explain(g, d0, 3).as_dict() == Explainer(second).explain(g, d0, 3).as_dict()
