@@ -81,7 +81,11 @@ class ModelContext:
     """
 
     def __init__(
-        self, graph: ExportedGraph, folder: Path, genes: GeneIndex | None = None, cache_dir: Path | None = None
+        self,
+        graph: ExportedGraph,
+        folder: Path,
+        genes: GeneIndex | Callable[[], GeneIndex] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.graph, self.folder, self.cache_dir = graph, folder, cache_dir
         self.run = Run(folder)
@@ -109,11 +113,13 @@ class ModelContext:
         self._encoded: tuple[dict[str, Tensor], Attention] | None = None
         self._features: dict[str, Tensor] | None = None
         self._index = {t: graph.index(t) for t in graph.node_ids}
-        #: Gene resolver: the graph's (ids, symbols, aliases, Ensembl, HGNC) when given, else the export's symbols.
-        self.genes = genes or GeneIndex(
+        # Gene resolvers: the export's own ids and symbols first (no database needed), then the
+        # graph's full index (aliases, Ensembl, HGNC ids), given or built on first need.
+        self._export_genes = GeneIndex(
             {"id": i, "symbol": n}
             for i, n in zip(graph.node_ids.get("Gene", []), graph.node_names.get("Gene", []), strict=True)
         )
+        self._genes = genes
 
     def is_synthetic(self, et: EdgeType, src: int, dst: int) -> bool:
         """Whether the message-passing edge came from a synthetic sample file (reverse types too)."""
@@ -135,7 +141,9 @@ class ModelContext:
         if curie in index:
             return index[curie]
         if node_type == "Gene":
-            hit = self.genes.resolve(key)
+            hit = self._export_genes.resolve(key)
+            if not isinstance(hit, str):
+                hit = self.genes.resolve(key)
             if isinstance(hit, Ambiguous):
                 raise AmbiguousId(hit.message, list(hit.candidates))
             if hit is not None and hit in index:
@@ -146,6 +154,15 @@ class ModelContext:
         raise UnknownId(
             f"unknown {node_type.lower()} {key!r}: not in the model's graph {self.graph.graph_release}", close
         )
+
+    @property
+    def genes(self) -> GeneIndex:
+        """The full gene resolver (built on first use when a loader was given)."""
+        if self._genes is None:
+            self._genes = self._export_genes
+        elif not isinstance(self._genes, GeneIndex):
+            self._genes = self._genes()
+        return self._genes
 
     def name(self, node_type: str, index: int) -> str | None:
         """Symbol or name of a node."""
