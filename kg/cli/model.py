@@ -175,7 +175,8 @@ def explain(
     e = explanation
     console.print(
         f"{e.gene['name']} ({e.gene['id']}) → {e.disease['name']} ({e.disease['id']}): logit {e.logit:.3f} "
-        f"[dim](model {ctx.version}; loading the model context {load_ms / 1000:.1f} s, explaining {elapsed_ms:.0f} ms)[/]"
+        f"[dim](model {ctx.version}; model context loaded in {load_ms / 1000:.1f} s, "
+        f"explained in {elapsed_ms:.0f} ms)[/]"
     )
     if e.synthetic:
         err_console.print(
