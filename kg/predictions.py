@@ -214,6 +214,16 @@ def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version:
     return created
 
 
+def neo4j_versions(store: Neo4jStore) -> dict[str, int]:
+    """``PREDICTED_ASSOCIATION`` edges in the graph per model version."""
+
+    def work(tx: ManagedTransaction) -> dict[str, int]:
+        query = f"MATCH ()-[r:{PREDICTED_ASSOCIATION}]->() RETURN r.model_version AS version, count(r) AS n"
+        return {str(r["version"]): int(r["n"]) for r in tx.run(query)}
+
+    return store.read(work)
+
+
 def iter_rows(rows: Sequence[Prediction]) -> Iterator[dict[str, Any]]:
     """Predictions as plain dicts (for JSON output)."""
     for r in rows:

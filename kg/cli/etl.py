@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -12,6 +12,7 @@ from etl.load import load_results
 from etl.pipeline import RunReport, build_release
 from etl.sources import REGISTRY
 from kg.cli.output import OutputFormat, console, emit, emit_json, parse_pairs, progress
+from kg.predictions import PredictionStore, neo4j_versions
 from kg.settings import load_settings
 from kg.store import Neo4jStore
 
@@ -102,21 +103,37 @@ def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
 
 @app.command()
 def status(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table) -> None:
-    """Show what is loaded: each source's version, release and state, and counts per type."""
+    """Show what is loaded: each source's version, release and state, counts per type, and the predictions."""
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
         loads = store.source_loads()
         nodes = store.count_nodes()
         edges = store.count_edges()
+        in_graph = neo4j_versions(store)
+    store_file = settings.home / "predictions.sqlite"
+    current = PredictionStore(store_file).current_model() if store_file.is_file() else None
+    keys = ("model_version", "graph_release", "trained_at", "written_at", "synthetic")
+    model: dict[str, Any] | None = {k: current.get(k) for k in keys} if current else None
+    predictions = {"store": str(store_file), "current_model": model, "neo4j_edges_per_model": in_graph}
     cols = ["source", "state", "version", "release", "synthetic", "updated_at"]
     if fmt is OutputFormat.json:
-        emit_json({"sources": [{c: row.get(c) for c in cols} for row in loads], "nodes": nodes, "edges": edges})
+        emit_json(
+            {
+                "sources": [{c: row.get(c) for c in cols} for row in loads],
+                "nodes": nodes,
+                "edges": edges,
+                "predictions": predictions,
+            }
+        )
         return
     emit(cols, [[row.get(c, "") for c in cols] for row in loads], fmt, title="sources")
     incomplete = [row["source"] for row in loads if row.get("state") != "loaded"]
     if incomplete:
         console.print(f"[yellow]incomplete load of {', '.join(incomplete)}: run `kg etl run` again to finish it[/]")
     emit(["label/type", "count"], [[k, v] for k, v in {**nodes, **edges}.items()], fmt, title="graph")
+    rows = [[k, str(v)] for k, v in (model or {}).items()] or [["current model", "none (run `kg predict`)"]]
+    rows += [[f"PREDICTED_ASSOCIATION edges of {v}", str(n)] for v, n in in_graph.items()]
+    emit(["predictions", "value"], rows, fmt, title=f"predictions ({store_file})")
 
 
 @app.command()

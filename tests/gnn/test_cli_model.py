@@ -46,6 +46,10 @@ def test_model_commands_end_to_end(store: Neo4jStore, neo4j_server, tmp_path: Pa
     summary = json.loads(predicted.stdout)
     assert summary["new_candidates"] == summary["neo4j_edges"] == 3 * summary["diseases"]
     assert (tmp_path / "home" / "predictions.sqlite").is_file()
+    status = json.loads(kg("etl", "status", "--format", "json", **env).stdout)["predictions"]
+    version = status["current_model"]["model_version"]
+    assert status["neo4j_edges_per_model"] == {version: summary["neo4j_edges"]}
+    assert status["current_model"]["synthetic"] is False
 
     ranked = kg(
         "rank", "--phenotypes", "HP:0001011,HP:0001012", "--top", "5", "--format", "json", "--model", str(run), **env
