@@ -160,3 +160,22 @@ def test_introspection_is_depth_limited_and_can_be_switched_off(client: TestClie
         off = gql(closed, '{ __type(name: "Gene") { name } }')
         assert "introspection is disabled" in messages(off)
         assert gql(closed, "{ __typename }")["data"] == {"__typename": "Query"}
+
+
+def test_without_a_model_or_predictions_the_errors_are_typed(client: TestClient) -> None:
+    body = gql(
+        client,
+        '{ candidateGenes(disease: "OMIM:154700") { __typename ... on Unavailable { code message } } '
+        'explain(gene: "FBN1", disease: "OMIM:154700") { __typename ... on Unavailable { code } } '
+        'candidateGenesForPhenotypes(phenotypes: ["HP:0001166"]) { __typename ... on Unavailable { code } } '
+        'badCursor: candidateGenes(disease: "OMIM:154700", after: "not-a-cursor") '
+        "{ __typename ... on BadInput { message } } }",
+    )["data"]
+    assert body["candidateGenes"] == {
+        "__typename": "Unavailable",
+        "code": "MODEL_UNAVAILABLE",
+        "message": "no predictions written yet (run `kg predict`)",
+    }
+    assert body["explain"] == {"__typename": "Unavailable", "code": "MODEL_UNAVAILABLE"}
+    assert body["candidateGenesForPhenotypes"] == {"__typename": "Unavailable", "code": "MODEL_UNAVAILABLE"}
+    assert body["badCursor"] == {"__typename": "BadInput", "message": "after: not a cursor returned by this API"}

@@ -127,6 +127,13 @@ def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
     assert by_alias == {"__typename": "Explanation", "gene": {"id": "NCBIGene:1"}}
     ambiguous = gql(client, '{ explain(gene: "SHARED", disease: "OMIM:100000") { __typename } }')["explain"]
     assert ambiguous == {"__typename": "Ambiguous"}
+    limits = gql(
+        client,
+        '{ explain(gene: "GENE1", disease: "OMIM:100000", topK: 21) { ... on BadInput { code message } } '
+        "candidateGenesForPhenotypes(phenotypes: []) { ... on BadInput { message } } }",
+    )
+    assert limits["explain"] == {"code": "BAD_INPUT", "message": "topK must be between 1 and 20, got 21"}
+    assert limits["candidateGenesForPhenotypes"] == {"message": "give between 1 and 100 HPO terms, got 0"}
     search = "query($t: String!) { search(text: $t, first: 5) { __typename ... on SearchHits { items { id name } } } }"
     exact = gql(client, search, t="gene1")["search"]["items"]
     assert exact[0] == {"id": "NCBIGene:1", "name": "GENE1"} and len(exact) == 5  # before GENE10…GENE19

@@ -167,3 +167,15 @@ def test_killed_mid_load_then_rerun_matches_a_clean_load(
         outcome = load_results(fresh, report.release, report.results, SETTINGS)
         assert outcome["hpo"] == "loaded" and outcome["genes"] == "unchanged"
         assert db_counts(fresh) == (nodes, edges)
+
+
+def test_edges_without_their_endpoint_nodes_are_a_load_error(store: Neo4jStore) -> None:
+    from etl.load import LoadError, write_edges
+    from kg.schema import RelType
+
+    store.merge_nodes(NodeLabel.GENE, [{"id": "NCBIGene:1", "symbol": "A1BG"}])
+    rows = [
+        {"start": "NCBIGene:1", "end": "OMIM:999999", "props": {"source": "hpo", "release": "r", "source_version": "v"}}
+    ]
+    with pytest.raises(LoadError, match="1 of 1 rows had no endpoint nodes"):
+        write_edges(store, RelType.ASSOCIATED_WITH, rows, size=10, workers=1, fresh=True)
