@@ -17,7 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.queries import EVIDENCE_TYPES
+#: Gene → disease relationship types that count as evidence, with their Open Targets-style datatype.
+EVIDENCE_TYPES = {
+    "ASSOCIATED_WITH": "curated_association",
+    "MUTATED_IN": "somatic_mutation",
+    "UPREGULATED_IN": "differential_expression",
+    "DOWNREGULATED_IN": "differential_expression",
+}
 
 
 def datatype_rows(relationships: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -22,11 +22,11 @@ from api.schema import (
     Ctx,
     Disease,
     Gene,
-    _candidates,
-    _check_first,
-    _down,
-    _explain,
-    _no_model,
+    candidates_page,
+    check_first,
+    explain_pair,
+    graph_down,
+    no_model,
     not_found,
 )
 from api.service import GraphDown, GraphQueryError
@@ -88,7 +88,7 @@ class Query:
             return Ambiguous(code=ErrorCode.AMBIGUOUS, message=gene_id.message, candidates=list(gene_id.candidates))
         row = await info.context.genes.load(gene_id) if gene_id else None
         if row is DOWN:
-            return _down()
+            return graph_down()
         if row is None:
             close = await run_sync(service.close_gene_matches, key)
             return NotFound(code=ErrorCode.NOT_FOUND, message=f"unknown gene {key!r}", close_matches=close)
@@ -99,7 +99,7 @@ class Query:
         id = normalise_curie(id)
         row = await info.context.diseases.load(id)
         if row is DOWN:
-            return _down()
+            return graph_down()
         if row is None:
             hits = await run_sync(info.context.service.graph, queries.search, id, ["Disease"], 3)
             return NotFound(
@@ -109,7 +109,7 @@ class Query:
 
     @strawberry.field(description="Full-text search over ids, symbols and names.")
     async def search(self, info: Ctx, text: str, types: list[str] | None = None, first: int = 10) -> SearchResult:
-        bad = _check_first(info, first)
+        bad = check_first(info, first)
         if bad:
             return bad
         labels = types or ["Gene", "Disease", "Phenotype", "Tissue"]
@@ -120,7 +120,7 @@ class Query:
             hits = await run_sync(service.graph, queries.search, text, labels, first)
             gene = await run_sync(service.gene_id, text) if "Gene" in labels else None
         except GraphDown:
-            return _down()
+            return graph_down()
         except GraphQueryError as exc:
             return BadInput(code=ErrorCode.BAD_INPUT, message=f"search text not understood: {exc}")
         items = [SearchHit(type=h["label"], id=h["id"], name=h["name"], score=h["score"]) for h in hits]
@@ -141,18 +141,18 @@ class Query:
         include_known: bool = False,
         min_score: float = 0.0,
     ) -> CandidateResult:
-        return await _candidates(info, disease, first, after, include_known, min_score)
+        return await candidates_page(info, disease, first, after, include_known, min_score)
 
     @strawberry.field(description="Genes for a phenotype set that matches no disease (transient disease node).")
     async def candidate_genes_for_phenotypes(
         self, info: Ctx, phenotypes: list[str], first: int = 20
     ) -> PhenotypeRankingResult:
-        bad = _check_first(info, first)
+        bad = check_first(info, first)
         if bad:
             return bad
         state = info.context.service.model
         if state.context is None:
-            return _no_model(info)
+            return no_model(info)
         cap = info.context.service.settings.api.max_phenotype_terms
         if not 1 <= len(phenotypes) <= cap:
             return BadInput(
@@ -177,7 +177,7 @@ class Query:
 
     @strawberry.field(description="Attention explanation of the model's score for a gene–disease pair.")
     async def explain(self, info: Ctx, gene: str, disease: str, top_k: int = 5) -> ExplanationResult:
-        return await _explain(info, gene, disease, top_k)
+        return await explain_pair(info, gene, disease, top_k)
 
     @strawberry.field(description="The model behind the predictions and explanations.")
     def model(self, info: Ctx) -> ModelInfo | None:

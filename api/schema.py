@@ -1,4 +1,7 @@
-"""The GraphQL schema: genes, diseases, candidate genes with evidence and explanations."""
+"""GraphQL object types: genes, diseases, candidates with evidence and explanations.
+
+Also the resolvers they share with the root ``Query`` (:mod:`api.query`, which builds the schema).
+"""
 
 from __future__ import annotations
 
@@ -49,11 +52,13 @@ Ctx = Info[Context, None]
 GRAPH_DOWN = "the graph database is unavailable; predictions are still served"
 
 
-def _down() -> Unavailable:
+def graph_down() -> Unavailable:
+    """The typed error of a field that needs the graph while Neo4j is down."""
     return Unavailable(code=ErrorCode.GRAPH_UNAVAILABLE, message=GRAPH_DOWN)
 
 
-def _no_model(info: Ctx) -> Unavailable:
+def no_model(info: Ctx) -> Unavailable:
+    """The typed error of a field that needs the model while none is loaded (with the reason)."""
     return Unavailable(code=ErrorCode.MODEL_UNAVAILABLE, message=info.context.service.model.error or "no model")
 
 
@@ -62,7 +67,8 @@ def not_found(exc: Any) -> NotFound:
     return NotFound(code=ErrorCode.NOT_FOUND, message=exc.reason, close_matches=exc.close_matches)
 
 
-def _check_first(info: Ctx, first: int) -> BadInput | None:
+def check_first(info: Ctx, first: int) -> BadInput | None:
+    """``BadInput`` unless 1 ≤ ``first`` ≤ ``max_first`` (never silently capped)."""
     cap = info.context.service.settings.api.max_first
     if not 1 <= first <= cap:
         return BadInput(code=ErrorCode.BAD_INPUT, message=f"first must be between 1 and {cap}, got {first}")
@@ -88,7 +94,7 @@ class Gene:
     async def associations(self, info: Ctx) -> AssociationsResult:
         rows = await info.context.associations.load(self.id)
         if rows is DOWN:
-            return _down()
+            return graph_down()
         items = []
         for rel in rows or []:
             scored = datatype_rows([rel])[0]
@@ -109,7 +115,7 @@ class Gene:
         "each candidate's rank is the gene's rank among that disease's new candidates."
     )
     async def predicted_diseases(self, info: Ctx, first: int = 10) -> PredictedDiseasesResult:
-        bad = _check_first(info, first)
+        bad = check_first(info, first)
         if bad:
             return bad
         service = info.context.service
@@ -125,7 +131,7 @@ class Gene:
     async def expression(self, info: Ctx) -> ExpressionResult:
         rows = await info.context.expression.load(self.id)
         if rows is DOWN:
-            return _down()
+            return graph_down()
         return Expression(
             items=[
                 TissueExpression(
@@ -181,13 +187,13 @@ class Candidate:
     async def evidence(self, info: Ctx) -> EvidenceResult:
         rels = await info.context.evidence.load((self.gene.id, self.disease_id))
         if rels is DOWN:
-            return _down()
+            return graph_down()
         rows = datatype_rows(rels or [])
         return Evidence(overall=overall(rows), datatypes=[DatatypeScore(**r) for r in rows])
 
     @strawberry.field(description="Attention explanation of this score.")
     async def explanation(self, info: Ctx, top_k: int = 5) -> ExplanationResult:
-        return await _explain(info, self.gene.id, self.disease_id, top_k)
+        return await explain_pair(info, self.gene.id, self.disease_id, top_k)
 
 
 @strawberry.type
@@ -234,10 +240,11 @@ def _offset(cursor: str | None) -> int | None:
         return None
 
 
-async def _candidates(
+async def candidates_page(
     info: Ctx, disease: str, first: int, after: str | None, include_known: bool, min_score: float
 ) -> CandidateResult:
-    bad = _check_first(info, first)
+    """One cursor page of a disease's candidates (``Query.candidateGenes`` and ``Disease.candidateGenes``)."""
+    bad = check_first(info, first)
     if bad:
         return bad
     offset = _offset(after)
@@ -275,11 +282,12 @@ async def _candidates(
     )
 
 
-async def _explain(info: Ctx, gene: str, disease: str, top_k: int) -> ExplanationResult:
+async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> ExplanationResult:
+    """The explanation of one pair (``Query.explain`` and ``Candidate.explanation``)."""
     service = info.context.service
     state = service.model
     if state.context is None:
-        return _no_model(info)
+        return no_model(info)
     cap = service.settings.api.max_top_k
     if not 1 <= top_k <= cap:
         return BadInput(code=ErrorCode.BAD_INPUT, message=f"topK must be between 1 and {cap}, got {top_k}")
@@ -360,18 +368,18 @@ class Disease:
     async def phenotypes(self, info: Ctx) -> PhenotypesResult:
         rows = await info.context.phenotypes.load(self.id)
         if rows is DOWN:
-            return _down()
+            return graph_down()
         return Phenotypes(items=[Phenotype(**r) for r in rows or []])
 
     @strawberry.field(description="Genes with a curated association.")
     async def known_genes(self, info: Ctx) -> KnownGenesResult:
         rows = await info.context.known_genes.load(self.id)
         if rows is DOWN:
-            return _down()
+            return graph_down()
         return KnownGenes(items=[KnownGene(**r) for r in rows or []])
 
     @strawberry.field
     async def candidate_genes(
         self, info: Ctx, first: int = 20, after: str | None = None, include_known: bool = False, min_score: float = 0.0
     ) -> CandidateResult:
-        return await _candidates(info, self.id, first, after, include_known, min_score)
+        return await candidates_page(info, self.id, first, after, include_known, min_score)

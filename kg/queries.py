@@ -19,14 +19,6 @@ from kg.store import Neo4jStore
 
 Row = dict[str, Any]
 
-#: Gene → disease relationship types that count as evidence, with their datatype.
-EVIDENCE_TYPES = {
-    "ASSOCIATED_WITH": "curated_association",
-    "MUTATED_IN": "somatic_mutation",
-    "UPREGULATED_IN": "differential_expression",
-    "DOWNREGULATED_IN": "differential_expression",
-}
-
 SEARCH_INDEX = "kg_names"
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
 _LUCENE_OPERATORS = {"AND", "OR", "NOT", "TO"}
