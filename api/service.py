@@ -56,13 +56,10 @@ class Service:
         self.store = Neo4jStore.from_settings(
             settings, retry_s=timeout, connection_timeout_s=timeout, read_timeout_s=timeout
         )
-        self.store_timeout = settings.api.neo4j_timeout_s
         self.predictions = PredictionStore(settings.home / "predictions.sqlite")
         self.model = ModelState()
         self._genes: GeneIndex | None = None
         self._lock = threading.Lock()
-        self._graph_checked = 0.0
-        self._graph_error: str | None = None
         self._evidence: OrderedDict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = OrderedDict()
         self._current: tuple[float, dict[str, Any] | None] = (-1e9, None)
         if load_model:
@@ -94,11 +91,9 @@ class Service:
         try:
             result = fn(self.store, *args)
         except StoreUnavailable as exc:
-            self._graph_error = str(exc)
             raise GraphDown("the graph database is unavailable; predictions are still served") from exc
         except QueryRefused as exc:
             raise GraphQueryError(str(exc)) from exc
-        self._graph_error = None
         return result
 
     def evidence(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:

@@ -8,27 +8,11 @@ the difference of group means; p-values are adjusted with Benjamini–Hochberg p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from kg.schema import Edge, RelType
-
-
-@dataclass(frozen=True)
-class DEResult:
-    """Per-gene results of one cohort comparison (all arrays have one entry per gene).
-
-    Shapes:
-        log2fc, pvalue, padj: ``[num_genes]``.
-    """
-
-    log2fc: NDArray[np.float64]
-    pvalue: NDArray[np.float64]
-    padj: NDArray[np.float64]
-    n_tumor: int
-    n_normal: int
 
 
 def welch(
@@ -73,12 +57,6 @@ def benjamini_hochberg(p: NDArray[np.float64]) -> NDArray[np.float64]:
     out = np.empty_like(p)
     out[order] = np.minimum(adjusted, 1.0)
     return out
-
-
-def compare(tumour: NDArray[np.floating], normal: NDArray[np.floating]) -> DEResult:
-    """Run Welch + BH for one cohort (inputs already log2(TPM+1))."""
-    lfc, p = welch(tumour, normal)
-    return DEResult(lfc, p, benjamini_hochberg(p), tumour.shape[1], normal.shape[1])
 
 
 class CohortDE:

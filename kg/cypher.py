@@ -11,7 +11,7 @@ or ``PROFILE`` (the query runs and its profiled plan comes back as rows).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from neo4j import Query
@@ -110,7 +110,6 @@ class CypherResult:
     columns: list[str]
     rows: list[list[Any]]
     truncated: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def _plan_rows(plan: dict[str, Any] | None, profiled: bool, depth: int = 0) -> list[list[Any]]:

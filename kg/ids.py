@@ -52,11 +52,6 @@ def check(curie: str, prefixes: tuple[str, ...] | None = None) -> str:
     return curie
 
 
-def gene_curie(entrez_id: int | str) -> str:
-    """Return the Gene node id for an NCBI (Entrez) gene id."""
-    return f"NCBIGene:{int(entrez_id)}"
-
-
 #: Canonical spelling of each CURIE prefix, by its upper-case form (lookups are case-insensitive).
 _PREFIXES = {p.upper(): p for p in (*CURIE_PATTERNS, "HGNC", "ENSEMBL")}
 

@@ -61,9 +61,6 @@ EDGE_KEY: dict[RelType, tuple[str, ...]] = {
     for rel in RelType
 }
 
-#: Properties every relationship must carry (provenance).
-PROVENANCE = ("source", "source_version", "release")
-
 #: Properties each relationship type must carry beyond provenance.
 REQUIRED_EDGE_PROPERTIES: dict[RelType, tuple[str, ...]] = {
     RelType.ASSOCIATED_WITH: (),
