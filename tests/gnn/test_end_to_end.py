@@ -237,3 +237,17 @@ def test_encoding_cache_gives_the_same_answers(trained: tuple[Neo4jStore, ModelC
     d0 = ctx.lookup("Disease", "OMIM:100000")
     g = ctx.lookup("Gene", "NCBIGene:1")
     assert Explainer(first).explain(g, d0, 3).as_dict() == Explainer(second).explain(g, d0, 3).as_dict()
+
+
+def test_a_model_without_attention_is_refused_by_the_explainer(store: Neo4jStore, tmp_path: Path) -> None:
+    from gnn.explain import NoAttention
+
+    load_planted(store)
+    graph, _ = export_graph(store, ExportSpec(), tmp_path / "exports")
+    run = tmp_path / "sage"
+    config = ModelConfig(hidden=8, layers=1, heads=1, sketch_dim=8, conv="sage")
+    train_on_export(graph, run, config, TrainConfig(epochs=1, pretrain_steps=0), "disease")
+    ctx = ModelContext(graph, run)
+    assert ctx.predict(top=2)  # it still predicts…
+    with pytest.raises(NoAttention, match="sage model has no attention"):
+        Explainer(ctx)  # …but has nothing to explain with
