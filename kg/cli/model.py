@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -43,8 +44,17 @@ def _context(model: Path) -> tuple[Settings, ModelContext]:
     graph = _graph(settings, model)
 
     def genes() -> GeneIndex:  # aliases, Ensembl and HGNC ids: read only when a key is no id or symbol
+        # cached as JSON per loaded gene reference (its fingerprint): the query returns ~77k rows
+        fingerprint = graph.state.get("genes", {}).get("fingerprint")
+        cache = settings.home / "cache" / f"genes-{str(fingerprint)[:16]}.json" if fingerprint else None
+        if cache is not None and cache.is_file():
+            return GeneIndex(json.loads(cache.read_text()))
         with Neo4jStore.from_settings(settings) as store:
-            return GeneIndex(queries.gene_symbols(store))
+            rows = queries.gene_symbols(store)
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(rows))
+        return GeneIndex(rows)
 
     return settings, ModelContext(graph, model, genes, cache_dir=settings.home / "cache" / "context")
 
