@@ -16,6 +16,7 @@ pytestmark = pytest.mark.neo4j
 
 def test_model_commands_end_to_end(store: Neo4jStore, neo4j_server, tmp_path: Path) -> None:
     load_planted(store)
+    store.mark_source("genes", "loaded", {"fingerprint": "genes-v1", "release": "r1", "version": "v"})
     config = tmp_path / "train.toml"
     config.write_text("[model]\nhidden = 16\nsketch_dim = 16\n\n[train]\nepochs = 12\nlr = 0.01\n")
     run = tmp_path / "run"
@@ -64,5 +65,9 @@ def test_model_commands_end_to_end(store: Neo4jStore, neo4j_server, tmp_path: Pa
 
     unknown = kg("explain", "GENE999", "OMIM:100001", "--model", str(run), **env)
     assert unknown.returncode == 1 and "unknown gene 'GENE999'" in unknown.stderr and "Traceback" not in unknown.stderr
+    # the full gene index was needed once (the key is no symbol of the export) and is now cached
+    assert [p.name for p in (tmp_path / "home" / "cache").glob("genes-*.json")] == ["genes-genes-v1.json"]
+    lower = kg("explain", "ncbigene:2", "omim:100001", "--format", "json", "--model", str(run), **env)
+    assert lower.returncode == 0 and json.loads(lower.stdout)["gene"]["id"] == "NCBIGene:2", lower.stderr
     missing = kg("rank", "--phenotypes", "HP:0001011", "--model", str(tmp_path / "nope"), **env)
     assert missing.returncode == 1 and "no trained model" in missing.stderr
