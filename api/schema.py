@@ -47,6 +47,7 @@ from api.types import (
     Unavailable,
 )
 from kg.ids import Ambiguous as AmbiguousKey
+from kg.ids import normalise_curie
 
 Ctx = Info[Context, None]
 GRAPH_DOWN = "the graph database is unavailable; predictions are still served"
@@ -244,6 +245,7 @@ async def candidates_page(
     info: Ctx, disease: str, first: int, after: str | None, include_known: bool, min_score: float
 ) -> CandidateResult:
     """One cursor page of a disease's candidates (``Query.candidateGenes`` and ``Disease.candidateGenes``)."""
+    disease = normalise_curie(disease)
     bad = check_first(info, first)
     if bad:
         return bad

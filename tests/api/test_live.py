@@ -118,8 +118,15 @@ def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
         }
     shared = gql(client, '{ gene(symbol: "shared") { __typename ... on Ambiguous { code candidates } } }')["gene"]
     assert shared == {"__typename": "Ambiguous", "code": "AMBIGUOUS", "candidates": ["GENE2", "GENE3"]}
-    lower = gql(client, '{ disease(id: "omim:100000") { __typename ... on Disease { id } } }')["disease"]
-    assert lower == {"__typename": "Disease", "id": "OMIM:100000"}
+    lower = gql(
+        client,
+        '{ disease(id: "omim:100000") { __typename ... on Disease { id } } '
+        'candidateGenes(disease: "omim:100000", first: 1) { __typename } }',
+    )
+    assert lower == {
+        "disease": {"__typename": "Disease", "id": "OMIM:100000"},
+        "candidateGenes": {"__typename": "CandidateConnection"},
+    }
     by_alias = gql(
         client,
         '{ explain(gene: "OLDNAME1", disease: "omim:100000") { __typename ... on Explanation { gene { id } } } }',
