@@ -29,7 +29,7 @@ from api.schema import (
     no_model,
     not_found,
 )
-from api.service import GraphDown, GraphQueryError
+from api.service import GraphDown
 from api.types import (
     Ambiguous,
     BadInput,
@@ -44,6 +44,7 @@ from api.types import (
     Unavailable,
 )
 from kg import queries
+from kg.errors import QueryRefused
 from kg.ids import Ambiguous as AmbiguousKey
 from kg.ids import normalise_curie
 from kg.settings import ApiSettings
@@ -121,7 +122,7 @@ class Query:
             gene = await run_sync(service.gene_id, text) if "Gene" in labels else None
         except GraphDown:
             return graph_down()
-        except GraphQueryError as exc:
+        except QueryRefused as exc:  # Neo4j answered but refused the query: bad input, not an outage
             return BadInput(code=ErrorCode.BAD_INPUT, message=f"search text not understood: {exc}")
         items = [SearchHit(type=h["label"], id=h["id"], name=h["name"], score=h["score"]) for h in hits]
         if isinstance(gene, str) and gene not in {h.id for h in items}:  # an alias or id the index does not hold

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kg import queries
-from kg.errors import KGError, QueryRefused, StoreUnavailable
+from kg.errors import KGError, StoreUnavailable
 from kg.ids import Ambiguous, GeneIndex
 from kg.predictions import PredictionStore
 from kg.settings import Settings
@@ -30,10 +30,6 @@ log = logging.getLogger("kg.api")
 
 class GraphDown(KGError):
     """Neo4j does not answer; the field needs the graph."""
-
-
-class GraphQueryError(KGError):
-    """Neo4j answered but refused the query (e.g. a full-text query it cannot parse): bad input, not an outage."""
 
 
 @dataclass
@@ -92,8 +88,6 @@ class Service:
             result = fn(self.store, *args)
         except StoreUnavailable as exc:
             raise GraphDown("the graph database is unavailable; predictions are still served") from exc
-        except QueryRefused as exc:
-            raise GraphQueryError(str(exc)) from exc
         return result
 
     def evidence(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:

@@ -266,11 +266,10 @@ class ModelContext:
             order = torch.argsort(logits, dim=1, descending=True, stable=True)
             rank_all = torch.empty_like(order)
             rank_all.scatter_(1, order, torch.arange(1, num_genes + 1).expand_as(order))
-            fresh_order = torch.argsort(logits.masked_fill(known, float("-inf")), dim=1, descending=True, stable=True)
             for row, d in enumerate(batch.tolist()):
                 did = self.node_id("Disease", d)
-                n_known = int(known[row].sum())
-                for r, g in enumerate(fresh_order[row, : min(top, num_genes - n_known)].tolist()):
+                fresh = order[row][~known[row][order[row]]][:top]  # the same order, known genes left out
+                for r, g in enumerate(fresh.tolist()):
                     out.append(self._row(did, g, probs[row, g], logits[row, g], r + 1, False, rank_all[row, g]))
                 for g in known[row].nonzero().flatten().tolist():
                     out.append(
