@@ -7,6 +7,9 @@ Per datatype, a score in [0, 1]:
 * ``differential_expression`` (UPREGULATED_IN / DOWNREGULATED_IN): ``min(1, |log2FC| / 4)``;
 * ``tissue_expression`` (GTEx EXPRESSED_IN in the disease's tissue): the tissue-specificity index.
 
+Evidence rolls up along the disease space (``via``): a TCGA cohort's hereditary forms and a
+disease's exact-match equivalents contribute their relationships too.
+
 The overall score is Open Targets' harmonic sum: the best score per datatype, sorted high to
 low, ``Σ s_i / i²``, divided by the largest value that sum can take with the same number of
 datatypes (``Σ 1/i²`` for i ≤ k), so one perfect datatype scores 1 and so do k perfect ones;
@@ -53,6 +56,7 @@ def datatype_rows(relationships: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "padj": props.get("padj"),
                 "tpm": props.get("tpm_median"),
                 "tissue": rel.get("tissue"),
+                "via": rel.get("via"),
             }
         )
     return sorted(rows, key=lambda r: -r["score"])

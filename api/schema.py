@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from api.context import DOWN, Context, run_sync
 from api.evidence import datatype_rows, overall
+from api.service import GraphDown
 from api.types import (
     Ambiguous,
     Association,
@@ -46,6 +47,7 @@ from api.types import (
     TissueExpression,
     Unavailable,
 )
+from kg import queries
 from kg.ids import Ambiguous as AmbiguousKey
 from kg.ids import normalise_curie
 
@@ -166,6 +168,11 @@ class Candidate:
     percentile: float | None = strawberry.field(
         default=None, description="Share of all genes the model scores lower for this disease, in % (99.9: top 0.1 %)"
     )
+    via: str | None = strawberry.field(
+        default=None,
+        description="The disease whose model score this is: a TCGA cohort's best-scoring hereditary form, or the "
+        "exact-match equivalent that was scored (null: the disease itself)",
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Candidate:
@@ -178,6 +185,7 @@ class Candidate:
             known=row.known,
             synthetic=row.synthetic,
             percentile=row.percentile,
+            via=row.via,
         )
 
     @strawberry.field(description="The disease this gene is scored for.")
@@ -192,9 +200,9 @@ class Candidate:
         rows = datatype_rows(rels or [])
         return Evidence(overall=overall(rows), datatypes=[DatatypeScore(**r) for r in rows])
 
-    @strawberry.field(description="Attention explanation of this score.")
+    @strawberry.field(description="Attention explanation of this score (of the `via` disease when set).")
     async def explanation(self, info: Ctx, top_k: int = 5) -> ExplanationResult:
-        return await explain_pair(info, self.gene.id, self.disease_id, top_k)
+        return await explain_pair(info, self.gene.id, self.via or self.disease_id, top_k)
 
 
 @strawberry.type
@@ -256,21 +264,22 @@ async def candidates_page(
     current = service.current_predictions()
     if current is None:
         return Unavailable(code=ErrorCode.MODEL_UNAVAILABLE, message="no predictions written yet (run `kg predict`)")
-    rows, total = await run_sync(
-        service.predictions.for_disease, disease, first, offset, include_known, min_score, current["model_version"]
-    )
-    exists = (
-        total > 0
-        or (await run_sync(service.predictions.for_disease, disease, 1, 0, True, 0.0, current["model_version"]))[1] > 0
-    )
-    if not exists:
+    version = current["model_version"]
+    scored = await _scored_as(info, disease, version)
+    if scored is None:
         ctx = service.model.context
         pool = ctx.graph.node_ids["Disease"] if ctx is not None else []
         import difflib
 
         close = difflib.get_close_matches(disease, pool, n=3, cutoff=0.8)
         return NotFound(code=ErrorCode.NOT_FOUND, message=f"no candidates for disease {disease!r}", close_matches=close)
+    rows, total = await run_sync(
+        service.predictions.for_disease, scored, first, offset, include_known, min_score, version
+    )
     nodes = [Candidate.from_row(r) for r in rows]
+    if scored != disease:  # an equivalent's predictions stand for this disease (a MONDO class, say)
+        for node in nodes:
+            node.disease_id, node.via = disease, node.via or scored
     if include_known:  # stored ranks count new candidates only: number the mixed list by position
         for i, node in enumerate(nodes):
             node.rank = offset + i + 1
@@ -282,6 +291,28 @@ async def candidates_page(
         total_count=total,
         model_version=current["model_version"],
     )
+
+
+async def _scored_as(info: Ctx, disease: str, version: str) -> str | None:
+    """The disease whose predictions answer for ``disease`` (``None``: none).
+
+    Itself when it was scored, else its first exact-match equivalent with predictions (OMIM first).
+    """
+    service = info.context.service
+
+    async def has_rows(d: str) -> bool:
+        return (await run_sync(service.predictions.for_disease, d, 1, 0, True, 0.0, version))[1] > 0
+
+    if await has_rows(disease):
+        return disease
+    try:
+        equivalents = (await run_sync(service.graph, queries.equivalents, [disease])).get(disease, [])
+    except GraphDown:
+        return None
+    for other in equivalents:
+        if await has_rows(other):
+            return other
+    return None
 
 
 async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> ExplanationResult:

@@ -67,6 +67,10 @@ class DatatypeScore:
     padj: float | None
     tpm: float | None
     tissue: str | None
+    via: str | None = strawberry.field(
+        default=None,
+        description="The equivalent disease or hereditary form this evidence is recorded on (null: this disease)",
+    )
 
 
 @strawberry.type
@@ -169,6 +173,9 @@ class KnownGene:
     id: str
     symbol: str | None
     source: str | None
+    via: str | None = strawberry.field(
+        default=None, description="The equivalent disease or hereditary form the gene is linked to (null: this one)"
+    )
 
 
 @strawberry.type

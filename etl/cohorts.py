@@ -34,6 +34,28 @@ class Cohort:
     gtex_tissue: str
 
 
+@dataclass(frozen=True)
+class HereditaryForm:
+    """A hereditary disease HPO annotates for the cancer of a TCGA cohort (``etl/data/tcga_hereditary.tsv``).
+
+    Args:
+        project: ``TCGA-XXXX``.
+        disease_id: The OMIM id of the hereditary disease.
+        mondo_id: MONDO's exact match of ``disease_id``.
+        relation: ``site`` (the same cancer site) or ``predisposition`` (a cancer-predisposition syndrome).
+        shared_parent: The site-specific MONDO class above both, where the shipped hierarchy has it.
+    """
+
+    project: str
+    disease_id: str
+    mondo_id: str
+    relation: str
+    shared_parent: str
+
+
+RELATIONS = ("site", "predisposition")
+
+
 def _rows(path: Path) -> list[list[str]]:
     lines = [ln.rstrip("\n") for ln in path.read_text().splitlines() if ln and not ln.startswith("#")]
     return [ln.split("\t") for ln in lines[1:]]
@@ -46,10 +68,13 @@ def _data(name: str) -> Path:
 class CohortTable:
     """Lookups over the 33 TCGA projects and the GTEx tissues."""
 
-    def __init__(self, projects: Path | None = None, tissues: Path | None = None) -> None:
+    def __init__(
+        self, projects: Path | None = None, tissues: Path | None = None, hereditary: Path | None = None
+    ) -> None:
         """Load the shipped tables (or the given files)."""
         projects = projects or _data("tcga_projects.tsv")
         tissues = tissues or _data("gtex_tissues.tsv")
+        hereditary = hereditary or _data("tcga_hereditary.tsv")
         self.cohorts: dict[str, Cohort] = {}
         for i, row in enumerate(_rows(projects), start=1):
             if len(row) != 6:
@@ -62,6 +87,23 @@ class CohortTable:
         for row in _rows(tissues):
             self.gtex[row[0]] = (check(row[1], ("UBERON",)), row[2])
         self._by_name = {c.name.lower(): c for c in self.cohorts.values()}
+        self.hereditary: list[HereditaryForm] = []
+        for i, row in enumerate(_rows(hereditary), start=1):
+            row = row + [""] * (5 - len(row))  # an empty last column may lose its tab
+            if len(row) != 5 or row[0] not in self.cohorts or row[3] not in RELATIONS:
+                raise SourceFormatError(
+                    str(hereditary),
+                    None,
+                    None,
+                    f"data row {i}: expected project, disease_id, "
+                    f"mondo_id, relation ({'|'.join(RELATIONS)}), shared_parent",
+                )
+            form = HereditaryForm(*row)
+            check(form.disease_id, ("OMIM", "ORPHA"))
+            check(form.mondo_id, ("MONDO",))
+            if form.shared_parent:
+                check(form.shared_parent, ("MONDO",))
+            self.hereditary.append(form)
 
     def __len__(self) -> int:
         return len(self.cohorts)

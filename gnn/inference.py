@@ -24,6 +24,7 @@ from gnn.model import Attention, HeteroGAT
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.prior import PhenotypePrior
 from gnn.split import TARGET
+from kg.diseases import DiseaseSpace
 from kg.errors import KGError
 from kg.ids import Ambiguous, GeneIndex, normalise_curie
 from kg.predictions import Prediction
@@ -238,13 +239,22 @@ class ModelContext:
         return links[0][links[1] == disease]
 
     def predict(
-        self, top: int = 20, diseases: Sequence[int] | None = None, on_chunk: Callable[[int], None] | None = None
+        self,
+        top: int = 20,
+        diseases: Sequence[int] | None = None,
+        on_chunk: Callable[[int], None] | None = None,
+        space: DiseaseSpace | None = None,
     ) -> list[Prediction]:
         """Top-``top`` new candidate genes per disease, plus the score and rank of the known genes.
 
         ``rank`` of a new candidate counts new candidates only (1 = best); a known gene's rank
         is its rank among all genes. ``score`` is the softmax probability over all genes and
         ``percentile`` the share of all genes scored lower. Equal logits rank in gene-id order.
+
+        With a disease ``space``, a gene linked to any member of a disease (an exact-match
+        equivalent, a hereditary form) counts as known for it, so FBN1 is not a "new" candidate
+        for ORPHA:558 when OMIM:154700 is Marfan syndrome too; and each disease with hereditary
+        forms (a TCGA cohort) is scored by its best-scoring member per gene (``via`` names it).
         """
         h = self.encoded()[0]
         if diseases is None:
@@ -253,40 +263,89 @@ class ModelContext:
             pool = linked if with_phenotypes is None else torch.unique(torch.cat([linked, with_phenotypes]))
             diseases = pool.tolist()
         links = self.edges[TARGET]
+        genes_of: dict[str, list[int]] = {}
+        for g, d in links.t().tolist():
+            genes_of.setdefault(self.node_id("Disease", d), []).append(g)
         out: list[Prediction] = []
         chunk = 512
-        num_genes = self.num_nodes["Gene"]
         for begin in range(0, len(diseases), chunk):
             batch = torch.tensor(diseases[begin : begin + chunk], dtype=torch.long)
             with torch.no_grad():
                 logits = self.model.score_all(h["Gene"], h["Disease"][batch], self.prior_logit(batch))
-            probs = torch.softmax(logits, dim=1)
             known = known_mask(batch, links, logits.shape[1])
-            # a stable sort: equal logits keep gene-index (= gene id) order, so ranks are deterministic
-            order = torch.argsort(logits, dim=1, descending=True, stable=True)
-            rank_all = torch.empty_like(order)
-            rank_all.scatter_(1, order, torch.arange(1, num_genes + 1).expand_as(order))
-            for row, d in enumerate(batch.tolist()):
-                did = self.node_id("Disease", d)
-                fresh = order[row][~known[row][order[row]]][:top]  # the same order, known genes left out
-                for r, g in enumerate(fresh.tolist()):
-                    out.append(self._row(did, g, probs[row, g], logits[row, g], r + 1, False, rank_all[row, g]))
-                for g in known[row].nonzero().flatten().tolist():
-                    out.append(
-                        self._row(did, g, probs[row, g], logits[row, g], int(rank_all[row, g]), True, rank_all[row, g])
-                    )
+            ids = [self.node_id("Disease", d) for d in batch.tolist()]
+            if space is not None:
+                for row, did in enumerate(ids):
+                    for member in space.members(did):
+                        known[row, genes_of.get(member, [])] = True
+            out += self._rows(ids, logits, known, top, [None] * len(ids))
             if on_chunk:
                 on_chunk(len(batch))
+        if space is not None:
+            out += self._rolled_up(space, {self.node_id("Disease", d) for d in diseases}, genes_of, top)
+        return out
+
+    def _rolled_up(
+        self, space: DiseaseSpace, scored: set[str], genes_of: dict[str, list[int]], top: int
+    ) -> list[Prediction]:
+        """Predictions of each unscored disease with hereditary forms: per gene, its best-scoring member."""
+        h = self.encoded()[0]
+        index = {d: i for i, d in enumerate(self.graph.node_ids["Disease"])}
+        targets = sorted(d for d in space.with_forms() if d not in scored)
+        out: list[Prediction] = []
+        for target in targets:
+            members = sorted(m for m in space.members(target) if m in scored and m in index)
+            if not members:
+                continue
+            batch = torch.tensor([index[m] for m in members], dtype=torch.long)
+            with torch.no_grad():
+                member_logits = self.model.score_all(h["Gene"], h["Disease"][batch], self.prior_logit(batch))
+            logits, best = member_logits.max(dim=0)
+            known = torch.zeros(1, logits.numel(), dtype=torch.bool)
+            for d in (target, *space.members(target)):
+                known[0, genes_of.get(d, [])] = True
+            out += self._rows([target], logits[None, :], known, top, [[members[i] for i in best.tolist()]])
+        return out
+
+    def _rows(
+        self, ids: list[str], logits: Tensor, known: Tensor, top: int, via: list[list[str] | None]
+    ) -> list[Prediction]:
+        """Prediction rows of a batch of diseases from their logits over all genes."""
+        num_genes = self.num_nodes["Gene"]
+        probs = torch.softmax(logits, dim=1)
+        # a stable sort: equal logits keep gene-index (= gene id) order, so ranks are deterministic
+        order = torch.argsort(logits, dim=1, descending=True, stable=True)
+        rank_all = torch.empty_like(order)
+        rank_all.scatter_(1, order, torch.arange(1, num_genes + 1).expand_as(order))
+        out: list[Prediction] = []
+        for row, did in enumerate(ids):
+            by = via[row]
+            fresh = order[row][~known[row][order[row]]][:top]  # the same order, known genes left out
+            for r, g in enumerate(fresh.tolist()):
+                row_via = by[g] if by else None
+                out.append(self._row(did, g, probs[row, g], logits[row, g], r + 1, False, rank_all[row, g], row_via))
+            for g in known[row].nonzero().flatten().tolist():
+                rank = int(rank_all[row, g])
+                row_via = by[g] if by else None
+                out.append(self._row(did, g, probs[row, g], logits[row, g], rank, True, rank_all[row, g], row_via))
         return out
 
     def _row(
-        self, disease_id: str, gene: int, score: Tensor, logit: Tensor, rank: int, known: bool, rank_all: Tensor
+        self,
+        disease_id: str,
+        gene: int,
+        score: Tensor,
+        logit: Tensor,
+        rank: int,
+        known: bool,
+        rank_all: Tensor,
+        via: str | None = None,
     ) -> Prediction:
         """One prediction; ``percentile``: the share of all genes scored below this one, in %."""
         gene_id, symbol = self.node_id("Gene", gene), self.name("Gene", gene)
         percentile = 100.0 * (self.num_nodes["Gene"] - int(rank_all)) / self.num_nodes["Gene"]
         return Prediction(
-            disease_id, gene_id, symbol, float(score), float(logit), rank, known, self.synthetic, percentile
+            disease_id, gene_id, symbol, float(score), float(logit), rank, known, self.synthetic, percentile, via
         )
 
     def rank_phenotypes(self, phenotypes: Sequence[str], top: int = 20) -> list[dict[str, Any]]:

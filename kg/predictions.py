@@ -43,6 +43,7 @@ class Prediction:
     known: bool
     synthetic: bool = False  # the model saw edges from synthetic sample files
     percentile: float | None = None  # share of all genes the model scores lower for this disease, in %
+    via: str | None = None  # the member disease whose score this is (a TCGA cohort's hereditary form)
 
 
 _SCHEMA = """
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS models (
 CREATE TABLE IF NOT EXISTS predictions (
     model_version TEXT NOT NULL, disease_id TEXT NOT NULL, gene_id TEXT NOT NULL, symbol TEXT,
     score REAL NOT NULL, logit REAL NOT NULL, rank INTEGER NOT NULL, known INTEGER NOT NULL,
-    synthetic INTEGER NOT NULL DEFAULT 0, percentile REAL,
+    synthetic INTEGER NOT NULL DEFAULT 0, percentile REAL, via TEXT,
     PRIMARY KEY (model_version, disease_id, gene_id)
 );
 CREATE INDEX IF NOT EXISTS predictions_by_rank ON predictions (model_version, disease_id, known, rank);
@@ -66,8 +67,9 @@ _ADDED_COLUMNS = (
     ("models", "synthetic", "INTEGER NOT NULL DEFAULT 0"),
     ("predictions", "synthetic", "INTEGER NOT NULL DEFAULT 0"),
     ("predictions", "percentile", "REAL"),
+    ("predictions", "via", "TEXT"),
 )
-_COLUMNS = "disease_id, gene_id, symbol, score, logit, rank, known, synthetic, percentile"
+_COLUMNS = "disease_id, gene_id, symbol, score, logit, rank, known, synthetic, percentile, via"
 
 
 class PredictionStore:
@@ -97,7 +99,7 @@ class PredictionStore:
         with self._connect() as db:  # one transaction: committed on success, rolled back on error
             db.execute("DELETE FROM predictions WHERE model_version = ?", (version,))
             db.executemany(
-                f"INSERT INTO predictions (model_version, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO predictions (model_version, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((version, *astuple(r)) for r in rows),
             )
             db.execute("UPDATE models SET current = 0")
@@ -166,7 +168,7 @@ class PredictionStore:
 
 def _prediction(r: Sequence[Any]) -> Prediction:
     percentile = float(r[8]) if r[8] is not None else None
-    return Prediction(r[0], r[1], r[2], float(r[3]), float(r[4]), int(r[5]), bool(r[6]), bool(r[7]), percentile)
+    return Prediction(r[0], r[1], r[2], float(r[3]), float(r[4]), int(r[5]), bool(r[6]), bool(r[7]), percentile, r[9])
 
 
 def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version: str, release: str) -> int:
@@ -176,8 +178,8 @@ def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version:
         "UNWIND $groups AS g MATCH (a:Gene {id: g.start}) UNWIND g.rels AS row "
         "MATCH (b:Disease {id: row.end}) "
         f"CREATE (a)-[r:{PREDICTED_ASSOCIATION} {{score: row.props.score, logit: row.props.logit, "
-        "rank: row.props.rank, synthetic: row.props.synthetic, model_version: $version, release: $release, "
-        "run: $run, source: $source, source_version: $version}]->(b) RETURN count(r) AS n"
+        "rank: row.props.rank, synthetic: row.props.synthetic, via: row.props.via, model_version: $version, "
+        "release: $release, run: $run, source: $source, source_version: $version}]->(b) RETURN count(r) AS n"
     )
     created = 0
     for batch in batched((r for r in rows if not r.known), 10_000):
@@ -186,7 +188,13 @@ def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version:
                 {
                     "start": r.gene_id,
                     "end": r.disease_id,
-                    "props": {"score": r.score, "logit": r.logit, "rank": r.rank, "synthetic": r.synthetic},
+                    "props": {
+                        "score": r.score,
+                        "logit": r.logit,
+                        "rank": r.rank,
+                        "synthetic": r.synthetic,
+                        "via": r.via,
+                    },
                 }
                 for r in batch
             ]
@@ -237,4 +245,5 @@ def iter_rows(rows: Sequence[Prediction]) -> Iterator[dict[str, Any]]:
             "known": r.known,
             "synthetic": r.synthetic,
             "percentile": r.percentile,
+            "via": r.via,
         }

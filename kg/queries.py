@@ -54,22 +54,62 @@ def gene_symbols(store: Neo4jStore) -> list[Row]:
     )
 
 
+#: The diseases whose evidence rolls up into ``d``: itself, its exact-match equivalents (one hop
+#: through a MONDO class) and its hereditary forms (a TCGA cohort's) with their equivalents.
+_MEMBERS = (
+    "CALL (d) { RETURN d AS m "
+    "  UNION MATCH (d)-[:SAME_AS]-(m:Disease) RETURN m "
+    "  UNION MATCH (d)-[:SAME_AS]->(:Disease)<-[:SAME_AS]-(m:Disease) RETURN m "
+    "  UNION MATCH (d)-[:HEREDITARY_FORM]->(m:Disease) RETURN m "
+    "  UNION MATCH (d)-[:HEREDITARY_FORM]->(:Disease)-[:SAME_AS]-(m:Disease) RETURN m "
+    "  UNION MATCH (d)-[:HEREDITARY_FORM]->(:Disease)-[:SAME_AS]->(:Disease)<-[:SAME_AS]-(m:Disease) RETURN m } "
+)
+
+
 def evidence(store: Neo4jStore, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[Row]]:
-    """Gene → disease evidence relationships (and GTEx expression in the disease's tissue) per pair."""
+    """Gene → disease evidence (and GTEx expression in the disease's tissue) per pair.
+
+    Evidence rolls up along the disease space: relationships to an exact-match equivalent or a
+    hereditary form count too, with ``via`` naming that disease (``None``: the disease itself).
+    """
     query = (
         "UNWIND $pairs AS p MATCH (g:Gene {id: p[0]}), (d:Disease {id: p[1]}) "
-        "CALL (g, d) { "
-        "  MATCH (g)-[r:ASSOCIATED_WITH|MUTATED_IN|UPREGULATED_IN|DOWNREGULATED_IN]->(d) "
+        + _MEMBERS
+        + "CALL (g, m) { "
+        "  MATCH (g)-[r:ASSOCIATED_WITH|MUTATED_IN|UPREGULATED_IN|DOWNREGULATED_IN]->(m) "
         "  RETURN type(r) AS type, properties(r) AS props, null AS tissue "
         "  UNION "
-        "  MATCH (d)-[:LOCALIZES_TO]->(t:Tissue)<-[r:EXPRESSED_IN]-(g) "
+        "  MATCH (m)-[:LOCALIZES_TO]->(t:Tissue)<-[r:EXPRESSED_IN]-(g) "
         "  RETURN type(r) AS type, properties(r) AS props, t.name AS tissue "
-        "} RETURN p[0] AS gene, p[1] AS disease, type, props, tissue"
+        "} RETURN p[0] AS gene, p[1] AS disease, type, props, tissue, "
+        "CASE WHEN m = d THEN null ELSE m.id END AS via ORDER BY via IS NOT NULL, via"
     )
     out: dict[tuple[str, str], list[Row]] = {tuple(p): [] for p in pairs}  # type: ignore[misc]
+    seen: set[tuple[str, str, str, str | None]] = set()
     for r in _rows(store, query, pairs=[list(p) for p in pairs]):
-        out[(r["gene"], r["disease"])].append({"type": r["type"], "props": r["props"], "tissue": r["tissue"]})
+        key = (r["gene"], r["disease"], r["type"], r["tissue"] or str(r["props"].get("source")))
+        if r["type"] == "EXPRESSED_IN" and key in seen:
+            continue  # the same tissue reached through a member
+        seen.add(key)
+        row = {"type": r["type"], "props": r["props"], "tissue": r["tissue"], "via": r["via"]}
+        out[(r["gene"], r["disease"])].append(row)
     return out
+
+
+def equivalents(store: Neo4jStore, disease_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Exact-match equivalents of each disease (one hop through a MONDO class), OMIM first, then by id."""
+    return {
+        k: [r["id"] for r in v]
+        for k, v in _grouped(
+            store,
+            "UNWIND $ids AS id MATCH (d:Disease {id: id}) "
+            "CALL (d) { MATCH (d)-[:SAME_AS]-(m:Disease) RETURN m "
+            "  UNION MATCH (d)-[:SAME_AS]->(:Disease)<-[:SAME_AS]-(m:Disease) RETURN m } "
+            "WITH id, m WHERE m.id <> id "
+            "RETURN id, {id: m.id} AS row ORDER BY id, NOT m.id STARTS WITH 'OMIM:', m.id",
+            disease_ids,
+        ).items()
+    }
 
 
 def _grouped(store: Neo4jStore, query: str, ids: Sequence[str]) -> dict[str, list[Row]]:
@@ -91,11 +131,15 @@ def disease_phenotypes(store: Neo4jStore, disease_ids: Sequence[str]) -> dict[st
 
 
 def known_genes(store: Neo4jStore, disease_ids: Sequence[str]) -> dict[str, list[Row]]:
-    """Genes with a curated association to each disease."""
+    """Genes with a curated association to each disease or to a disease it rolls up (``via``)."""
     return _grouped(
         store,
-        "UNWIND $ids AS id MATCH (g:Gene)-[r:ASSOCIATED_WITH]->(d:Disease {id: id}) "
-        "RETURN id, {id: g.id, symbol: g.symbol, source: r.source} AS row ORDER BY id, g.symbol",
+        "UNWIND $ids AS id MATCH (d:Disease {id: id}) "
+        + _MEMBERS
+        + "MATCH (g:Gene)-[r:ASSOCIATED_WITH]->(m) "
+        "WITH id, g, r, CASE WHEN m = d THEN null ELSE m.id END AS via ORDER BY via IS NOT NULL, via "
+        "WITH id, g, collect({source: r.source, via: via})[0] AS first "
+        "RETURN id, {id: g.id, symbol: g.symbol, source: first.source, via: first.via} AS row ORDER BY id, g.symbol",
         disease_ids,
     )
 

@@ -37,6 +37,9 @@ class RelType(StrEnum):
     LOCALIZES_TO = "LOCALIZES_TO"
     ANNOTATED_WITH = "ANNOTATED_WITH"
     INTERACTS_WITH = "INTERACTS_WITH"
+    SAME_AS = "SAME_AS"
+    SUBCLASS_OF = "SUBCLASS_OF"
+    HEREDITARY_FORM = "HEREDITARY_FORM"
 
 
 #: (start label, end label) of every relationship type.
@@ -52,7 +55,17 @@ ENDPOINTS: dict[RelType, tuple[NodeLabel, NodeLabel]] = {
     RelType.ANNOTATED_WITH: (NodeLabel.GENE, NodeLabel.GO_TERM),
     # Undirected in meaning: stored once per pair, start id < end id.
     RelType.INTERACTS_WITH: (NodeLabel.GENE, NodeLabel.GENE),
+    # OMIM/ORPHA disease -> the MONDO class it is an exact match of (MONDO SSSOM / mondo.obo).
+    RelType.SAME_AS: (NodeLabel.DISEASE, NodeLabel.DISEASE),
+    # MONDO class -> its MONDO parent.
+    RelType.SUBCLASS_OF: (NodeLabel.DISEASE, NodeLabel.DISEASE),
+    # TCGA cohort -> a hereditary disease of the same cancer (curated, etl/data/tcga_hereditary.tsv).
+    RelType.HEREDITARY_FORM: (NodeLabel.DISEASE, NodeLabel.DISEASE),
 }
+
+#: Links between disease vocabularies: a mapping file names far more diseases than the graph
+#: holds, so an edge whose endpoint no source produced is left out (and counted), not rejected.
+CROSS_REFERENCES = frozenset({RelType.SAME_AS, RelType.HEREDITARY_FORM})
 
 #: Properties that, with the two endpoints and the type, identify one relationship.
 #: ``source`` is always part of the key so that each source owns its own edges.
@@ -73,6 +86,9 @@ REQUIRED_EDGE_PROPERTIES: dict[RelType, tuple[str, ...]] = {
     RelType.LOCALIZES_TO: (),
     RelType.ANNOTATED_WITH: ("evidence", "aspect"),
     RelType.INTERACTS_WITH: ("method",),
+    RelType.SAME_AS: ("predicate",),
+    RelType.SUBCLASS_OF: (),
+    RelType.HEREDITARY_FORM: ("relation",),
 }
 
 #: Labels of bookkeeping nodes that are not part of the biological graph.

@@ -10,6 +10,7 @@ from etl.sources.gtex import GtexSource
 from etl.sources.hpo import HpoSource
 from etl.sources.interactions import InteractionsSource
 from etl.sources.maf import MafSource
+from etl.sources.mondo import MondoSource
 from etl.sources.projects import TcgaProjectsSource
 from etl.sources.xena import XenaSource
 
@@ -18,8 +19,9 @@ REGISTRY: dict[str, Source] = {
     source.name: source
     for source in (
         GenesSource(),
-        TcgaProjectsSource(),
         HpoSource(),
+        TcgaProjectsSource(),  # after hpo: its hereditary forms point at HPO's OMIM diseases
+        MondoSource(),
         GtexSource(),
         GoSource(),
         InteractionsSource(),

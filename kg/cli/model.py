@@ -103,13 +103,18 @@ def predict(
     fmt: Format = OutputFormat.table,
 ) -> None:
     """Score every gene for every disease; write the top-N new candidates to the prediction store and Neo4j."""
+    from kg.diseases import DiseaseSpace, read_disease_space
     from kg.predictions import PredictionStore, write_to_neo4j
 
     settings, ctx = _context(model)
     h_diseases = len(ctx.graph.node_ids["Disease"])
+    space: DiseaseSpace | None = None
+    if neo4j:  # equivalences and hereditary forms live in the graph only
+        with Neo4jStore.from_settings(settings) as store:
+            space = read_disease_space(store)
     with progress() as bar:
         task = bar.add_task("scoring diseases", total=h_diseases)
-        rows = ctx.predict(top=top, on_chunk=lambda n: bar.advance(task, n))
+        rows = ctx.predict(top=top, on_chunk=lambda n: bar.advance(task, n), space=space)
         bar.update(task, total=bar.tasks[0].completed)
     release = ctx.graph.graph_release
     run = ctx.run
@@ -132,6 +137,7 @@ def predict(
         "diseases": len({r.disease_id for r in rows}),
         "new_candidates": sum(not r.known for r in rows),
         "known_scored": sum(r.known for r in rows),
+        "rolled_up_diseases": len({r.disease_id for r in rows if r.via}),
         "store": str(path),
         "neo4j_edges": written,
     }
