@@ -15,6 +15,8 @@ if [ "${DEMO_SKIP_GNN:-0}" != 1 ]; then
   kg predict --model runs/latest --top 20    # prediction store + PREDICTED_ASSOCIATION edges
   kg rank --phenotypes HP:0001166,HP:0001083,HP:0002616 --top 10   # arachnodactyly, ectopia lentis, aortic root dilatation
   kg explain FBN1 OMIM:154700 --top 5
+  # a TCGA cohort's candidates: scored through its hereditary forms (via), with the cohort's own evidence
+  kg cypher "MATCH (c:Disease {tcga_project: \$p})<-[a:PREDICTED_ASSOCIATION]-(g:Gene) OPTIONAL MATCH (g)-[m:MUTATED_IN]->(c) OPTIONAL MATCH (c)-[:LOCALIZES_TO]->(:Tissue)<-[e:EXPRESSED_IN]-(g) RETURN g.symbol AS gene, a.rank AS rank, a.via AS via, m.frequency AS mutated, m.synthetic AS synthetic, e.specificity AS tissue_specificity ORDER BY rank LIMIT 10" --param p=TCGA-LUAD
   echo "baselines: python bench/heldout.py (seconds); kg evaluate --model runs/latest (also trains GraphSAGE and DistMult, ~15 min); prospective: kg benchmark (~7 min)"
 fi
 echo "Neo4j keeps running (stop it with: .venv/bin/kg neo4j stop); serve the API with: .venv/bin/kg serve"
