@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from neo4j import Query
-from neo4j.exceptions import ClientError, Neo4jError
+from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from kg.errors import KGError, QueryRefused
+from kg.errors import KGError, QueryRefused, StoreUnavailable
 from kg.store import Neo4jStore
 
 #: Plan operators that read files or reach outside the graph.
@@ -77,6 +77,8 @@ def _explain(store: Neo4jStore, query: str, params: dict[str, Any] | None) -> An
     try:
         with store.driver.session(database=store.database) as session:
             return session.run(Query(_PREFIX + query), params or {}).consume()  # type: ignore[arg-type]
+    except (ServiceUnavailable, SessionExpired, OSError) as exc:
+        raise StoreUnavailable(f"Neo4j at {store.uri} is unavailable: {exc}") from exc
     except ClientError as exc:
         message = _user_message(exc.message or str(exc), query)
         if "Syntax" in (exc.code or "") or "Syntax" in str(exc):
