@@ -73,9 +73,7 @@ def evidence(store: Neo4jStore, pairs: Sequence[tuple[str, str]]) -> dict[tuple[
     hereditary form count too, with ``via`` naming that disease (``None``: the disease itself).
     """
     query = (
-        "UNWIND $pairs AS p MATCH (g:Gene {id: p[0]}), (d:Disease {id: p[1]}) "
-        + _MEMBERS
-        + "CALL (g, m) { "
+        "UNWIND $pairs AS p MATCH (g:Gene {id: p[0]}), (d:Disease {id: p[1]}) " + _MEMBERS + "CALL (g, m) { "
         "  MATCH (g)-[r:ASSOCIATED_WITH|MUTATED_IN|UPREGULATED_IN|DOWNREGULATED_IN]->(m) "
         "  RETURN type(r) AS type, properties(r) AS props, null AS tissue "
         "  UNION "
@@ -134,9 +132,7 @@ def known_genes(store: Neo4jStore, disease_ids: Sequence[str]) -> dict[str, list
     """Genes with a curated association to each disease or to a disease it rolls up (``via``)."""
     return _grouped(
         store,
-        "UNWIND $ids AS id MATCH (d:Disease {id: id}) "
-        + _MEMBERS
-        + "MATCH (g:Gene)-[r:ASSOCIATED_WITH]->(m) "
+        "UNWIND $ids AS id MATCH (d:Disease {id: id}) " + _MEMBERS + "MATCH (g:Gene)-[r:ASSOCIATED_WITH]->(m) "
         "WITH id, g, r, CASE WHEN m = d THEN null ELSE m.id END AS via ORDER BY via IS NOT NULL, via "
         "WITH id, g, collect({source: r.source, via: via})[0] AS first "
         "RETURN id, {id: g.id, symbol: g.symbol, source: first.source, via: first.via} AS row ORDER BY id, g.symbol",

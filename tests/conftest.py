@@ -25,6 +25,8 @@ from kg.settings import EtlSettings
 from kg.store import Neo4jStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# `kg explain`/`kg rank` start a background model worker; tests that want one turn it on themselves
+os.environ.setdefault("KG_WORKER", "0")
 
 
 def _free_port() -> int:

@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from kg.cli import ask as ask_cmd
 from kg.cli import benchmark as benchmark_cmd
 from kg.cli import cypher as cypher_cmd
 from kg.cli import etl as etl_cmd
@@ -36,8 +37,9 @@ app.command(name="evaluate")(model_cmd.evaluate)
 app.command(name="benchmark")(benchmark_cmd.benchmark)
 app.command(name="replay")(model_cmd.replay)
 app.command(name="predict")(model_cmd.predict)
-app.command(name="rank")(model_cmd.rank)
-app.command(name="explain")(model_cmd.explain)
+app.command(name="rank")(ask_cmd.rank)
+app.command(name="explain")(ask_cmd.explain)
+app.command(name="worker", hidden=True)(ask_cmd.worker_cmd)
 app.command(name="serve")(serve_cmd.serve)
 app.add_typer(etl_cmd.app, name="etl")
 

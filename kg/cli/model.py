@@ -1,9 +1,8 @@
-"""``kg evaluate | predict | rank | explain``: use a trained model on the live graph."""
+"""``kg evaluate | replay | predict``: use a trained model on the live graph (``kg rank | explain``: kg.cli.ask)."""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -35,7 +34,8 @@ def _graph(settings: Settings, model: Path) -> ExportedGraph:
     return graph
 
 
-def _context(model: Path) -> tuple[Settings, ModelContext]:
+def model_context(model: Path) -> tuple[Settings, ModelContext]:
+    """Settings and the model context of the run in ``model`` on its cached export."""
     from gnn.inference import ModelContext
     from kg import queries
     from kg.ids import GeneIndex
@@ -106,7 +106,7 @@ def predict(
     from kg.diseases import DiseaseSpace, read_disease_space
     from kg.predictions import PredictionStore, write_to_neo4j
 
-    settings, ctx = _context(model)
+    settings, ctx = model_context(model)
     h_diseases = len(ctx.graph.node_ids["Disease"])
     space: DiseaseSpace | None = None
     if neo4j:  # equivalences and hereditary forms live in the graph only
@@ -145,117 +145,3 @@ def predict(
         emit_json(summary)
         return
     emit(["field", "value"], [[k, v] for k, v in summary.items()], fmt, title="predictions")
-
-
-def rank(
-    phenotypes: Annotated[str, typer.Option(help="Comma-separated HPO terms, e.g. HP:0001250,HP:0001263.")],
-    model: ModelDir = Path("runs/latest"),
-    top: Annotated[int, typer.Option(help="Genes to list.")] = 20,
-    fmt: Format = OutputFormat.table,
-) -> None:
-    """Rank genes for a phenotype set that matches no disease (a new syndrome or a patient)."""
-    _, ctx = _context(model)
-    rows = ctx.rank_phenotypes([p.strip() for p in phenotypes.split(",") if p.strip()], top)
-    if fmt is OutputFormat.json:
-        emit_json({"model_version": ctx.version, "phenotypes": phenotypes.split(","), "genes": rows})
-        return
-    emit(
-        ["rank", "gene", "symbol", "score", "logit"],
-        [[r["rank"], r["gene_id"], r["symbol"], f"{r['score']:.4f}", f"{r['logit']:.3f}"] for r in rows],
-        fmt,
-        title=f"genes for {phenotypes} (model {ctx.version})",
-    )
-
-
-def explain(
-    gene: Annotated[str, typer.Argument(help="Gene id (NCBIGene:…) or symbol.")],
-    disease: Annotated[str, typer.Argument(help="Disease id (OMIM:…, ORPHA:…, MONDO:…).")],
-    model: ModelDir = Path("runs/latest"),
-    top: Annotated[int, typer.Option(help="Paths to list.")] = 10,
-    fmt: Format = OutputFormat.table,
-) -> None:
-    """Why the model links GENE to DISEASE: most-attended neighbours and top attention paths (≤ 3 hops)."""
-    from gnn.explain import Explainer
-
-    loading = time.perf_counter()
-    _, ctx = _context(model)
-    g, d = ctx.lookup("Gene", gene), ctx.lookup("Disease", disease)
-    explainer = Explainer(ctx)
-    start = time.perf_counter()
-    explanation = explainer.explain(g, d, top)
-    elapsed_ms = (time.perf_counter() - start) * 1000
-    load_ms = (start - loading) * 1000
-    if fmt is OutputFormat.json:
-        emit_json({**explanation.as_dict(), "model_version": ctx.version, "ms": elapsed_ms, "load_ms": load_ms})
-        return
-    e = explanation
-    console.print(
-        f"{e.gene['name']} ({e.gene['id']}) → {e.disease['name']} ({e.disease['id']}): logit {e.logit:.3f} "
-        f"[dim](model {ctx.version}; model context loaded in {load_ms / 1000:.1f} s, "
-        f"explained in {elapsed_ms:.0f} ms)[/]"
-    )
-    if e.synthetic:
-        err_console.print(
-            "[yellow]warning:[/] this model learned from synthetic sample data (kg train --include-synthetic); "
-            "paths marked synthetic run through such edges"
-        )
-    emit(
-        ["weight", "hops", "path"],
-        [
-            [f"{p['weight']:.4f}", p["hops"], _path_text(p) + (" (synthetic)" if p.get("synthetic") else "")]
-            for p in e.paths
-        ],
-        fmt,
-        title="top attention paths",
-    )
-    emit(
-        ["side", "layer", "relation", "neighbour", "weight"],
-        [
-            [n["side"], n["layer"], n["relation"], f"{n['name']} ({n['id']})", f"{n['weight']:.3f}"]
-            for n in e.neighbours
-        ],
-        fmt,
-        title="most-attended neighbours",
-    )
-    if e.prior is not None:
-        p = e.prior
-        title = (
-            f"phenotype prior {p['value']:.3f}, with its spread from neighbours {p['with_spread']:.3f}: "
-            f"{p['weight']:.2f} × log(floor + that) = {p['logit_part']:.3f} of the logit {e.logit:.3f}"
-        )
-        emit(
-            ["similar known disease of the gene", "cosine", "shared phenotypes (IC)"],
-            [
-                [
-                    f"{s['name']} ({s['id']})",
-                    f"{s['cosine']:.3f}",
-                    "; ".join(f"{t['name']} ({t['ic']:.1f})" for t in s["shared_phenotypes"]),
-                ]
-                for s in e.prior["similar_diseases"]
-            ],
-            fmt,
-            title=title,
-        )
-        if e.prior["spread_from"]:
-            emit(
-                ["neighbour", "relation", "edge weight", "its prior", "flow"],
-                [
-                    [
-                        f"{n['name']} ({n['id']})",
-                        n["relation"],
-                        f"{n['weight']:.3f}",
-                        f"{n['prior']:.3f}",
-                        f"{n['flow']:.4f}",
-                    ]
-                    for n in e.prior["spread_from"]
-                ],
-                fmt,
-                title="prior spread to the gene from partners and GO terms (relation weight × edge weight × prior)",
-            )
-
-
-def _path_text(path: dict[str, Any]) -> str:
-    parts = [f"{path['nodes'][0]['name'] or path['nodes'][0]['id']}"]
-    for rel, node in zip(path["relations"], path["nodes"][1:], strict=True):
-        parts.append(f"-[{rel}]- {node['name'] or node['id']}")
-    return " ".join(parts)

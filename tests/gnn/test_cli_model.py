@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from tests.test_cli import kg
 pytestmark = pytest.mark.neo4j
 
 
-def test_model_commands_end_to_end(store: Neo4jStore, neo4j_server, tmp_path: Path) -> None:
+def test_model_commands_end_to_end(
+    store: Neo4jStore, neo4j_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     load_planted(store)
     store.mark_source("genes", "loaded", {"fingerprint": "genes-v1", "release": "r1", "version": "v"})
     config = tmp_path / "train.toml"
@@ -71,3 +74,21 @@ def test_model_commands_end_to_end(store: Neo4jStore, neo4j_server, tmp_path: Pa
     assert lower.returncode == 0 and json.loads(lower.stdout)["gene"]["id"] == "NCBIGene:2", lower.stderr
     missing = kg("rank", "--phenotypes", "HP:0001011", "--model", str(tmp_path / "nope"), **env)
     assert missing.returncode == 1 and "no trained model" in missing.stderr
+
+    # the model worker: the first call answers in-process and starts it, later calls ask it
+    monkeypatch.setenv("KG_WORKER", "1")
+    monkeypatch.setenv("KG_WORKER_IDLE_S", "5")
+    first = json.loads(kg("explain", "GENE2", "OMIM:100001", "--format", "json", "--model", str(run), **env).stdout)
+    sockets = tmp_path / "home" / "run"
+    deadline = time.monotonic() + 120
+    while not list(sockets.glob("model-*.sock")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    (sock,) = sockets.glob("model-*.sock")
+    second = json.loads(kg("explain", "GENE2", "OMIM:100001", "--format", "json", "--model", str(run), **env).stdout)
+    assert not first["worker"] and second["worker"] and second["paths"] == first["paths"]
+    unknown = kg("explain", "GENE999", "OMIM:100001", "--model", str(run), **env)
+    assert unknown.returncode == 1 and "unknown gene 'GENE999'" in unknown.stderr  # the worker's error, as before
+    assert json.loads(kg("rank", "--phenotypes", "HP:0001011", "--format", "json", "--model", str(run), **env).stdout)[
+        "worker"
+    ]
+    sock.unlink()  # a removed socket stops the worker (and it stops by itself after KG_WORKER_IDLE_S)
