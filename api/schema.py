@@ -377,7 +377,9 @@ def _prior_part(p: dict[str, Any] | None, ref: Callable[[dict[str, Any]], NodeRe
             SimilarDisease(
                 node=ref(d),
                 cosine=d["cosine"],
-                shared_phenotypes=[MatchedPhenotype(node=ref(t), ic=t["ic"]) for t in d["shared_phenotypes"]],
+                shared_phenotypes=[
+                    MatchedPhenotype(node=ref(t), ic=t["ic"], weight=t["weight"]) for t in d["shared_phenotypes"]
+                ],
             )
             for d in p["similar_diseases"]
         ],

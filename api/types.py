@@ -106,6 +106,9 @@ class AttendedNeighbour:
 class MatchedPhenotype:
     node: NodeRef
     ic: float = strawberry.field(description="Information content of the shared term (higher = more specific)")
+    weight: float = strawberry.field(
+        description="The term's weight in the similarity: its IC times the factor learned on simulated patients"
+    )
 
 
 @strawberry.type

@@ -23,7 +23,7 @@ from gnn.graph import MessageGraph
 from gnn.metrics import RankResult, filtered_ranks
 from gnn.model import HeteroGAT, ModelConfig
 from gnn.ontology import HAS_PHENOTYPE, IS_A
-from gnn.prior import PhenotypePrior
+from gnn.prior import prior_for
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
 from gnn.split import TARGET, SplitMode, make_split
 from gnn.train import TrainConfig, train
@@ -207,7 +207,7 @@ class ModelScorer:
         featuriser = Featuriser.for_model(num_nodes, edges, config)
         self.first, self.model, self.links, self.edges = first, model.eval(), edges[TARGET], edges
         # IC from the old diseases only: the queries' annotations are post-cutoff statistics
-        self.prior = PhenotypePrior(num_nodes, edges, config.prior_power, ic_rows=first) if config.prior else None
+        self.prior = prior_for(model, num_nodes, edges, ic_rows=first)
         with torch.no_grad():
             self.h, self.attention = model.encode(featuriser(edges), edges, return_attention=config.prior)
 
@@ -242,7 +242,8 @@ def run_benchmark(
     outside = len(candidate_genes) - int(candidates.sum())
 
     split = make_split(edges, SplitMode.disease, val=0.1, test=0.05, seed=train_config.seed)
-    result = train(num_nodes, split, model_config, train_config, on_epoch)
+    # every old link may teach the phenotype weights: the queries are diseases of the new release
+    result = train(num_nodes, split, model_config, train_config, on_epoch, term_links=edges[TARGET])
 
     # Scoring graph: every old link in message passing, plus the queries as new disease nodes.
     nq = len(queries.ids)

@@ -187,7 +187,10 @@ class Explainer:
                 {
                     **self._describe(("Disease", d)),
                     "cosine": cosine,
-                    "shared_phenotypes": [{**self._describe(("Phenotype", t)), "ic": ic} for t, ic in shared],
+                    "shared_phenotypes": [
+                        {**self._describe(("Phenotype", t)), "ic": float(ctx.prior.ic[t]), "weight": weight}
+                        for t, weight in shared
+                    ],
                 }
             )
         prior = float(raw[0, gene])

@@ -17,17 +17,19 @@ from torch import Tensor
 
 from gnn.artefacts import ArtefactError, Run, load_model
 from gnn.evaluation import known_mask
-from gnn.export import ExportedGraph
+from gnn.export import ExportCache, ExportedGraph, export_graph, model_spec
+from gnn.export import load as load_export
 from gnn.features import Featuriser
 from gnn.graph import MessageGraph, reverse
 from gnn.model import Attention, HeteroGAT
 from gnn.ontology import HAS_PHENOTYPE
-from gnn.prior import PhenotypePrior
+from gnn.prior import prior_for
 from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
 from kg.errors import KGError
 from kg.ids import Ambiguous, GeneIndex, normalise_curie
 from kg.predictions import Prediction
+from kg.store import Neo4jStore
 from kg.typing import EdgeType
 
 
@@ -109,8 +111,7 @@ class ModelContext:
         self.message_graph = MessageGraph.from_data(graph.data)
         self.num_nodes, self.edges = self.message_graph.num_nodes, self.message_graph.edges
         self.featuriser = Featuriser.for_model(self.num_nodes, self.edges, self.model.config)
-        config = self.model.config
-        self.prior = PhenotypePrior(self.num_nodes, self.edges, config.prior_power) if config.prior else None
+        self.prior = prior_for(self.model, self.num_nodes, self.edges)
         self._encoded: tuple[dict[str, Tensor], Attention] | None = None
         self._features: dict[str, Tensor] | None = None
         self._index = {t: graph.index(t) for t in graph.node_ids}
@@ -406,3 +407,32 @@ def _read_encoding(path: Path) -> tuple[dict[str, Tensor], Attention]:
             src, rel, dst = et.split("__")
             attention[(int(layer), (src, rel, dst))] = (tensors[key], tensors[key[: -len("index")] + "alpha"])
     return h, attention
+
+
+def load_context(
+    store: Neo4jStore, home: Path, model: Path, genes: Callable[[], GeneIndex] | None = None
+) -> ModelContext:
+    """The model context of the run in ``model`` on the current graph's export (cached under ``home``).
+
+    The export has the run's spec (with synthetic edges only if the run had them); the encoding
+    is cached under ``home/cache/context``. ``genes`` builds the full gene resolver on first need.
+    """
+    return ModelContext(run_export(store, home, model), model, genes, cache_dir=home / "cache" / "context")
+
+
+def run_export(store: Neo4jStore, home: Path, model: Path) -> ExportedGraph:
+    """The current graph's export with the spec of the run in ``model`` (cached under ``home``).
+
+    A run trained on another spec than the model's (``kg train`` on a custom ``kg export``) is
+    given its own cached export of the release it was trained on.
+    """
+    run = Run(model)
+    spec = model_spec(include_synthetic=run.synthetic_edges > 0)
+    cache = ExportCache.of_home(home)
+    if run.spec_key not in (None, spec.key()):
+        folder = cache.root / f"{run.spec_key}-{run.graph_release}"
+        if not folder.is_dir():
+            raise ArtefactError(f"{model} was trained on export spec {run.spec_key}; no cached export at {folder}")
+        return load_export(folder)
+    graph, _ = export_graph(store, spec, cache)
+    return graph

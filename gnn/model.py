@@ -51,6 +51,9 @@ class ModelConfig:
             weighted by the last layer's attention: ``INTERACTS_WITH`` (interaction partners)
             and ``ANNOTATED_WITH`` (genes sharing GO terms, through the terms).
         spread_term_size: Smallest and largest GO term (in genes) the prior spreads through.
+        term_weight_epochs: Epochs of learning the prior's phenotype weights on simulated patients
+            before training (:mod:`gnn.term_weights`; 0: information content alone).
+        term_weight_reg: L2 penalty on the log factors of those weights.
         seed: Seed for parameter initialisation.
     """
 
@@ -70,6 +73,8 @@ class ModelConfig:
     prior_floor: float = 1e-3
     spread: tuple[str, ...] = ("INTERACTS_WITH", "ANNOTATED_WITH")
     spread_term_size: tuple[int, int] = (3, 500)
+    term_weight_epochs: int = 3
+    term_weight_reg: float = 1e-4
     seed: int = 0
     extra: dict[str, float] = field(default_factory=dict)
 
@@ -120,6 +125,8 @@ class HeteroGAT(nn.Module):
         config: Hyper-parameters.
     """
 
+    term_factor: Tensor  # a buffer (registered in __init__)
+
     def __init__(
         self,
         metadata: tuple[list[NodeType], list[EdgeType]],
@@ -163,6 +170,8 @@ class HeteroGAT(nn.Module):
         self.prior_weight = nn.Parameter(torch.tensor(float(config.prior_weight)))
         # softplus(raw) > 0; starts at 0.2: a neighbour's evidence counts a fifth of the gene's own
         self.spread_raw = nn.Parameter(torch.full((len(config.spread),), math.log(math.expm1(0.2))))
+        # the prior's learned phenotype weight factors (gnn.term_weights): saved with the weights, not trained here
+        self.register_buffer("term_factor", torch.ones(num_nodes.get("Phenotype", 0)))
 
     @staticmethod
     def _conv(config: ModelConfig) -> nn.Module:

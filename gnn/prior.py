@@ -1,7 +1,8 @@
 """The phenotype prior the attention model corrects: genes of phenotypically similar diseases.
 
-``prior(q, g) = Σ_{d ∈ diseases(g)} cos_IC(q, d)^power``, normalised per query to [0, 1], where
-``cos_IC`` is the cosine of IC-weighted, ancestor-propagated HPO vectors. The model's logit is
+``prior(q, g) = Σ_{d ∈ diseases(g)} cos_w(q, d)^power``, normalised per query to [0, 1], where
+``cos_w`` is the cosine of weighted, ancestor-propagated HPO vectors; a term's weight is its
+information content times a factor learned on simulated patients (:mod:`gnn.term_weights`). The model's logit is
 ``weight · prior + attention-model logit``: the prior carries what phenotype similarity knows,
 the graph-attention part learns what it misses (genes without a disease, via GO and
 interactions). Explanations show both parts (:meth:`PhenotypePrior.contributions`).
@@ -12,11 +13,16 @@ links are hidden from it exactly as they are from the attention layers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor
 
 from gnn.ontology import HAS_PHENOTYPE, IS_A, ancestor_closure, information_content, propagate, sparse_mm
 from kg.typing import EdgeType
+
+if TYPE_CHECKING:
+    from gnn.model import HeteroGAT
 
 
 class PhenotypePrior:
@@ -28,10 +34,16 @@ class PhenotypePrior:
             query diseases; IC is computed from the first ``ic_rows`` diseases only).
         power: Sharpening exponent of the cosine (6: only close diseases count).
         ic_rows: Diseases whose annotations define information content (default: all).
+        term_factor: Learned per-phenotype factors on IC (:mod:`gnn.term_weights`); ``None``: IC alone.
     """
 
     def __init__(
-        self, num_nodes: dict[str, int], edges: dict[EdgeType, Tensor], power: float = 6.0, ic_rows: int | None = None
+        self,
+        num_nodes: dict[str, int],
+        edges: dict[EdgeType, Tensor],
+        power: float = 6.0,
+        ic_rows: int | None = None,
+        term_factor: Tensor | None = None,
     ) -> None:
         self.power = power
         self.num_genes, self.num_diseases = num_nodes["Gene"], num_nodes["Disease"]
@@ -44,9 +56,11 @@ class PhenotypePrior:
             keep = annotations[0] < ic_rows
             basis = propagate(annotations[:, keep], ic_rows, closure)
         self.ic = information_content(basis)
+        #: Each phenotype's weight in the cosine: its IC, times its learned factor when there is one.
+        self.weights = self.ic if term_factor is None else self.ic * term_factor.to(self.ic)
         weighted = torch.sparse_coo_tensor(
             propagated.indices(),
-            self.ic[propagated.indices()[1]],
+            self.weights[propagated.indices()[1]],
             propagated.shape,
             check_invariants=True,
         ).coalesce()
@@ -106,11 +120,11 @@ class PhenotypePrior:
     def scores_for_terms(self, terms: Tensor, links: Tensor) -> Tensor:
         """``[1, num_genes]`` prior of a phenotype set that is no disease of the graph (e.g. a patient).
 
-        Its terms are propagated through the graph's closure and weighted by the graph's IC.
+        Its terms are propagated through the graph's closure and weighted like the graph's diseases.
         """
         direct = torch.zeros(1, self.closure.shape[0])
         direct[0, terms] = 1.0
-        ancestors = (sparse_mm(self.closure.t(), direct.t()).t() > 0).float() * self.ic  # [1, T]
+        ancestors = (sparse_mm(self.closure.t(), direct.t()).t() > 0).float() * self.weights  # [1, T]
         query = ancestors / ancestors.norm().clamp(min=1e-12)
         sim = sparse_mm(self._csr, query.t()).t()  # [1, D]
         return self._genes(sim[:, torch.unique(links[1])], links)
@@ -131,7 +145,10 @@ class PhenotypePrior:
     def contributions(
         self, disease: int, gene: int, links: Tensor, top: int = 3
     ) -> list[tuple[int, float, list[tuple[int, float]]]]:
-        """The gene's diseases that make its prior for ``disease``: ``(disease, cos, shared terms (term, IC))``."""
+        """The gene's diseases that make its prior for ``disease``: ``(disease, cos, shared terms (term, weight))``.
+
+        A term's weight is its IC times its learned factor (the IC alone without one).
+        """
         mine = links[1][links[0] == gene]
         mine = mine[mine != disease]
         if mine.numel() == 0:
@@ -143,6 +160,16 @@ class PhenotypePrior:
         for i in order.tolist():
             d = int(mine[i])
             d_terms = self.propagated.index_select(0, torch.tensor([d])).coalesce().indices()[1].tolist()
-            shared = sorted(((t, float(self.ic[t])) for t in d_terms if t in q_terms), key=lambda x: -x[1])[:top]
+            shared = sorted(((t, float(self.weights[t])) for t in d_terms if t in q_terms), key=lambda x: -x[1])[:top]
             out.append((d, float(sim[i]), shared))
         return out
+
+
+def prior_for(
+    model: HeteroGAT, num_nodes: dict[str, int], edges: dict[EdgeType, Tensor], ic_rows: int | None = None
+) -> PhenotypePrior | None:
+    """The phenotype prior of ``model`` (its power and learned term factors) over ``edges``; ``None`` without one."""
+    config = model.config
+    if not config.prior:
+        return None
+    return PhenotypePrior(num_nodes, edges, config.prior_power, ic_rows=ic_rows, term_factor=model.term_factor)

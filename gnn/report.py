@@ -24,7 +24,7 @@ from gnn.export import ExportedGraph
 from gnn.features import Featuriser
 from gnn.inference import ModelContext
 from gnn.model import ModelConfig
-from gnn.prior import PhenotypePrior
+from gnn.prior import prior_for
 from gnn.split import Split, make_split
 from gnn.train import GNNScorer, TrainConfig, train, with_target
 
@@ -55,7 +55,7 @@ def _saved_model(ctx: ModelContext, split: Split) -> GNNScorer:
     config = ctx.model.config
     featuriser = Featuriser.for_model(ctx.num_nodes, split.message_edges, config)
     edges = with_target(split, split.train)
-    prior = PhenotypePrior(ctx.num_nodes, edges, config.prior_power) if config.prior else None
+    prior = prior_for(ctx.model, ctx.num_nodes, edges)
     return GNNScorer(ctx.model, featuriser, edges, prior)
 
 

@@ -25,8 +25,9 @@ from gnn.graph import replaced
 from gnn.metrics import RankResult
 from gnn.minibatch import minibatch_epoch
 from gnn.model import HeteroGAT, ModelConfig
-from gnn.prior import PhenotypePrior
+from gnn.prior import PhenotypePrior, prior_for
 from gnn.split import TARGET, Split, SplitMode
+from gnn.term_weights import TermWeightConfig, learn_term_factor
 
 
 @dataclass
@@ -264,16 +265,26 @@ def _loss(
 
 
 def build_model(
-    num_nodes: dict[NodeType, int], split: Split, model_config: ModelConfig
+    num_nodes: dict[NodeType, int], split: Split, model_config: ModelConfig, term_links: Tensor | None = None
 ) -> tuple[HeteroGAT, Featuriser, PhenotypePrior | None]:
-    """An untrained model, the featuriser and the phenotype prior of ``split``'s graph."""
+    """An untrained model, the featuriser and the phenotype prior of ``split``'s graph.
+
+    The prior's phenotype weights are learned from ``term_links`` (default: the training links;
+    the prospective benchmark gives every link of the old release, as none of its queries is in it).
+    """
     edges = with_target(split, split.train)
     featuriser = Featuriser.for_model(num_nodes, edges, model_config)
     feats = featuriser(edges)
     model = HeteroGAT(
         (list(num_nodes), list(edges)), {t: f.shape[1] for t, f in feats.items()}, num_nodes, model_config
     )
-    prior = PhenotypePrior(num_nodes, edges, model_config.prior_power) if model_config.prior else None
+    prior = None
+    if model_config.prior:
+        plain = PhenotypePrior(num_nodes, edges, model_config.prior_power)
+        config = TermWeightConfig(epochs=model_config.term_weight_epochs, reg=model_config.term_weight_reg)
+        links = edges[TARGET] if term_links is None else term_links
+        model.term_factor.copy_(learn_term_factor(plain, edges, links, config))
+        prior = prior_for(model, num_nodes, edges)
     return model, featuriser, prior
 
 
@@ -283,11 +294,15 @@ def train(
     model_config: ModelConfig,
     config: TrainConfig,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
+    term_links: Tensor | None = None,
 ) -> TrainResult:
-    """Train with early stopping on the validation ``monitor`` metric; returns the best model (on CPU)."""
+    """Train with early stopping on the validation ``monitor`` metric; returns the best model (on CPU).
+
+    ``term_links``: the links the prior's phenotype weights are learned from (see :func:`build_model`).
+    """
     started = time.perf_counter()
     device = resolve_device(config.device)
-    model, featuriser, prior = build_model(num_nodes, split, model_config)
+    model, featuriser, prior = build_model(num_nodes, split, model_config, term_links)
     if prior is not None and config.batch_size:
         raise ValueError(
             "the mini-batch path does not support the phenotype prior yet: use batch_size 0 or prior false"

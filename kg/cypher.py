@@ -10,15 +10,20 @@ or ``PROFILE`` (the query runs and its profiled plan comes back as rows).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from neo4j import Query
 from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from kg.errors import KGError, QueryRefused, StoreUnavailable
 from kg.store import Neo4jStore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Plan operators that read files or reach outside the graph.
 FORBIDDEN_OPERATORS = ("LoadCSV", "ProcedureCall", "CommandCall", "SystemProcedureCall")
@@ -112,6 +117,26 @@ class CypherResult:
     columns: list[str]
     rows: list[list[Any]]
     truncated: bool = False
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows as a pandas DataFrame (one column per returned name)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+    def write_parquet(self, path: Path) -> None:
+        """Write the rows as Parquet; a column mixing types (maps, lists and scalars) is stored as JSON text."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrays = {}
+        for i, name in enumerate(self.columns):
+            values = [row[i] for row in self.rows]
+            try:
+                arrays[name] = pa.array(values)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+                arrays[name] = pa.array([None if v is None else json.dumps(v, default=str) for v in values])
+        pq.write_table(pa.table(arrays), path)
 
 
 def _plan_rows(plan: dict[str, Any] | None, profiled: bool, depth: int = 0) -> list[list[Any]]:

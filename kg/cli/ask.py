@@ -6,7 +6,9 @@ worker, see :mod:`kg.cli.worker`) and by the worker afterwards, so both paths pr
 
 from __future__ import annotations
 
+import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -101,18 +103,41 @@ def rank(
     )
 
 
+class ExplainFormat(StrEnum):
+    """Output of ``kg explain``: the tables, JSON, or the explanation subgraph for Gephi/Cytoscape."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    graphml = "graphml"
+    gexf = "gexf"
+    cyjs = "cyjs"
+
+
 def explain(
     gene: Annotated[str, typer.Argument(help="Gene id (NCBIGene:…, ENSG…, HGNC:…), symbol or alias.")],
     disease: Annotated[str, typer.Argument(help="Disease id (OMIM:…, ORPHA:…, MONDO:…).")],
     model: ModelDir = Path("runs/latest"),
     top: Annotated[int, typer.Option(help="Paths to list.")] = 10,
-    fmt: Format = OutputFormat.table,
+    fmt: Annotated[
+        ExplainFormat,
+        typer.Option(
+            "--format",
+            help="table, json, csv; or the explanation subgraph as graphml / gexf (Gephi) or cyjs (Cytoscape).",
+        ),
+    ] = ExplainFormat.table,
 ) -> None:
     """Why the model links GENE to DISEASE: most-attended neighbours and top attention paths (≤ 3 hops)."""
     e = answer(model, {"op": "explain", "gene": gene, "disease": disease, "top": top})
-    if fmt is OutputFormat.json:
+    if fmt.value in ("graphml", "gexf", "cyjs"):
+        from gnn.subgraph import explanation_graph, write_graph
+
+        sys.stdout.write(write_graph(explanation_graph(e), fmt.value))
+        return
+    if fmt is ExplainFormat.json:
         emit_json(e)
         return
+    table_fmt = OutputFormat(fmt.value)
     loaded = (
         "model kept loaded by its worker" if e["worker"] else f"model context loaded in {e['load_ms'] / 1000:.1f} s"
     )
@@ -125,7 +150,7 @@ def explain(
             "[yellow]warning:[/] this model learned from synthetic sample data (kg train --include-synthetic); "
             "paths marked synthetic run through such edges"
         )
-    _print_explanation(e, fmt)
+    _print_explanation(e, table_fmt)
 
 
 def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
@@ -154,12 +179,12 @@ def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
             f"{p['weight']:.2f} × log(floor + that) = {p['logit_part']:.3f} of the logit {e['logit']:.3f}"
         )
         emit(
-            ["similar known disease of the gene", "cosine", "shared phenotypes (IC)"],
+            ["similar known disease of the gene", "cosine", "shared phenotypes (weight: IC × learned factor)"],
             [
                 [
                     f"{s['name']} ({s['id']})",
                     f"{s['cosine']:.3f}",
-                    "; ".join(f"{t['name']} ({t['ic']:.1f})" for t in s["shared_phenotypes"]),
+                    "; ".join(f"{t['name']} ({t['weight']:.1f})" for t in s["shared_phenotypes"]),
                 ]
                 for s in e["prior"]["similar_diseases"]
             ],

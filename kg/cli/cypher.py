@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,6 +13,16 @@ from kg.cli.output import OutputFormat, emit, err_console, parse_pairs
 from kg.cypher import run_read_only
 from kg.settings import load_settings
 from kg.store import Neo4jStore
+
+
+class CypherFormat(StrEnum):
+    """Output of ``kg cypher``."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+
 
 _TYPES: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": None, "json": json.loads}
 
@@ -63,7 +75,10 @@ def cypher(
             "'\"17\"' a string); force a type with name:str=17, :int, :float, :bool or :json.",
         ),
     ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")] = OutputFormat.table,
+    fmt: Annotated[
+        CypherFormat, typer.Option("--format", help="table, json, csv, or parquet (with --out).")
+    ] = CypherFormat.table,
+    out: Annotated[Path | None, typer.Option(help="Write the rows to this file (needed for parquet).")] = None,
     limit: Annotated[
         int, typer.Option(help="Return at most this many rows (a warning says when more matched).")
     ] = 10_000,
@@ -77,6 +92,14 @@ def cypher(
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
         result = run_read_only(store, query, parse_params(param or []), timeout_s=timeout, limit=limit)
-    emit(result.columns, result.rows, fmt)
+    if fmt is CypherFormat.parquet or out is not None:
+        if fmt is not CypherFormat.parquet:
+            raise typer.BadParameter("--out writes Parquet: add --format parquet", param_hint="--out")
+        if out is None:
+            raise typer.BadParameter("Parquet is binary: give a file with --out", param_hint="--format")
+        result.write_parquet(out)
+        err_console.print(f"{len(result.rows):,} rows written to {out}")
+    else:
+        emit(result.columns, result.rows, OutputFormat(fmt.value))
     if result.truncated:
         err_console.print(f"[yellow]warning:[/] output cut at {limit:,} rows; more matched (raise --limit)")

@@ -24,28 +24,28 @@ Format = Annotated[OutputFormat, typer.Option("--format", help="table, json or c
 def _graph(settings: Settings, model: Path) -> ExportedGraph:
     """The export the run in ``model`` was trained on (its spec: with synthetic edges only if it had them)."""
     try:
-        from gnn.artefacts import Run
-        from gnn.export import ExportCache, export_graph, model_spec
+        from gnn.inference import run_export
     except ImportError as exc:
         raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
-    spec = model_spec(include_synthetic=Run(model).synthetic_edges > 0)
     with Neo4jStore.from_settings(settings) as store:
-        graph, _ = export_graph(store, spec, ExportCache.of_home(settings.home))
-    return graph
+        return run_export(store, settings.home, model)
 
 
 def model_context(model: Path) -> tuple[Settings, ModelContext]:
     """Settings and the model context of the run in ``model`` on its cached export."""
-    from gnn.inference import ModelContext
     from kg import queries
     from kg.ids import GeneIndex
 
     settings = load_settings()
-    graph = _graph(settings, model)
+    try:
+        from gnn.inference import load_context
+    except ImportError as exc:
+        raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
+    ctx: ModelContext | None = None
 
     def genes() -> GeneIndex:  # aliases, Ensembl and HGNC ids: read only when a key is no id or symbol
         # cached as JSON per loaded gene reference (its fingerprint): the query returns ~77k rows
-        fingerprint = graph.state.get("genes", {}).get("fingerprint")
+        fingerprint = ctx.graph.state.get("genes", {}).get("fingerprint") if ctx is not None else None
         cache = settings.home / "cache" / f"genes-{str(fingerprint)[:16]}.json" if fingerprint else None
         if cache is not None and cache.is_file():
             return GeneIndex(json.loads(cache.read_text()))
@@ -56,7 +56,9 @@ def model_context(model: Path) -> tuple[Settings, ModelContext]:
             cache.write_text(json.dumps(rows))
         return GeneIndex(rows)
 
-    return settings, ModelContext(graph, model, genes, cache_dir=settings.home / "cache" / "context")
+    with Neo4jStore.from_settings(settings) as store:
+        ctx = load_context(store, settings.home, model, genes)
+    return settings, ctx
 
 
 def evaluate(

@@ -20,7 +20,7 @@ from gnn.inference import ModelContext, UnknownId
 from gnn.model import ModelConfig
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.pipeline import train_on_export
-from gnn.prior import PhenotypePrior
+from gnn.prior import prior_for
 from gnn.split import TARGET, reverse
 from gnn.train import TrainConfig
 from kg.export import ExportSpec
@@ -138,9 +138,9 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
     edges[reverse(HAS_PHENOTYPE)] = edges[HAS_PHENOTYPE].flip(0)
     with torch.no_grad():
         h, attention = ctx.model.encode(ctx.transient_features(nodes, edges), edges, return_attention=True)
-        raw = PhenotypePrior(nodes, edges, ctx.model.config.prior_power, ic_rows=transient).scores(
-            torch.tensor([transient]), edges[TARGET]
-        )
+        prior = prior_for(ctx.model, nodes, edges, ic_rows=transient)  # with the model's learned term weights
+        assert prior is not None
+        raw = prior.scores(torch.tensor([transient]), edges[TARGET])
         full = ctx.model.score_all(
             h["Gene"],
             h["Disease"][transient : transient + 1],

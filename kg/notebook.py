@@ -1,0 +1,137 @@
+"""The graph from a notebook: pandas DataFrames and networkx graphs.
+
+>>> import kg
+>>> graph = kg.connect()                      # settings as for the CLI (KG_NEO4J_URI, KG_HOME, …)
+>>> graph.cypher("MATCH (g:Gene {symbol: $s}) RETURN g.id AS id", s="FBN1")
+>>> graph.candidates("OMIM:154700", top=10)    # from the prediction store (`kg predict`)
+>>> graph.rank_phenotypes(["HP:0001166", "HP:0001083"])
+>>> graph.explain("FBN1", "OMIM:154700")       # networkx.DiGraph of the explanation
+
+Like ``kg.cli``, this is an edge that wires the layers: ``rank_phenotypes`` and ``explain`` load
+the trained model (the ``gnn`` extra) on first use and keep it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kg import queries
+from kg.cypher import run_read_only
+from kg.errors import KGError
+from kg.ids import GeneIndex, normalise_curie
+from kg.predictions import PredictionStore
+from kg.settings import Settings, load_settings
+from kg.store import Neo4jStore
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+
+    from gnn.explain import Explainer
+    from gnn.inference import ModelContext
+
+CANDIDATE_COLUMNS = [
+    "disease_id",
+    "rank",
+    "gene_id",
+    "symbol",
+    "score",
+    "percentile",
+    "known",
+    "via",
+    "synthetic",
+]
+
+
+class Graph:
+    """A connection to the graph, its prediction store and (on first need) the trained model."""
+
+    def __init__(self, settings: Settings, model: Path) -> None:
+        self.settings, self.model = settings, model
+        self.store = Neo4jStore.from_settings(settings)
+        self.predictions = PredictionStore(settings.home / "predictions.sqlite")
+        self._context: ModelContext | None = None
+        self._explainer: Explainer | None = None
+
+    def cypher(self, query: str, *, limit: int = 100_000, timeout_s: float = 60.0, **params: Any) -> pd.DataFrame:
+        """A read-only Cypher query (checked as ``kg cypher`` checks it) as a DataFrame; ``$name`` ← ``name=…``."""
+        return run_read_only(self.store, query, params, timeout_s=timeout_s, limit=limit).to_frame()
+
+    def candidates(self, disease: str, top: int = 20, include_known: bool = False) -> pd.DataFrame:
+        """The model's candidate genes of ``disease``, best first (a MONDO id: its exact match's candidates)."""
+        import pandas as pd
+
+        disease = normalise_curie(disease)
+        scored = disease
+        rows, _ = self.predictions.for_disease(disease, top, 0, include_known)
+        if not rows:
+            for other in queries.equivalents(self.store, [disease]).get(disease, []):
+                rows, _ = self.predictions.for_disease(other, top, 0, include_known)
+                if rows:
+                    scored = other
+                    break
+        records = [
+            {
+                "disease_id": disease,
+                "rank": i + 1 if include_known else r.rank,
+                "gene_id": r.gene_id,
+                "symbol": r.symbol,
+                "score": r.score,
+                "percentile": r.percentile,
+                "known": r.known,
+                "via": r.via or (scored if scored != disease else None),
+                "synthetic": r.synthetic,
+            }
+            for i, r in enumerate(rows)
+        ]
+        return pd.DataFrame.from_records(records, columns=CANDIDATE_COLUMNS)
+
+    def rank_phenotypes(self, phenotypes: list[str], top: int = 20) -> pd.DataFrame:
+        """Genes ranked by the model for a phenotype set (a patient, a new syndrome)."""
+        import pandas as pd
+
+        rows = self.context().rank_phenotypes(phenotypes, top)
+        return pd.DataFrame.from_records(rows, columns=["rank", "gene_id", "symbol", "score", "logit"])
+
+    def explain(self, gene: str, disease: str, top: int = 10) -> nx.DiGraph:
+        """Why the model links ``gene`` to ``disease``, as a graph (see :mod:`gnn.subgraph` for its attributes)."""
+        from gnn.explain import Explainer
+        from gnn.subgraph import explanation_graph
+
+        ctx = self.context()
+        g, d = ctx.lookup("Gene", gene), ctx.lookup("Disease", disease)
+        self._explainer = self._explainer or Explainer(ctx)
+        return explanation_graph(self._explainer.explain(g, d, top).as_dict())
+
+    def context(self) -> ModelContext:
+        """The trained model on the graph it was trained on (loaded once)."""
+        if self._context is None:
+            try:
+                from gnn.inference import load_context
+            except ImportError as exc:
+                raise KGError(f"ranking and explaining need the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
+            self._context = load_context(
+                self.store, self.settings.home, self.model, lambda: GeneIndex(queries.gene_symbols(self.store))
+            )
+        return self._context
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.store.close()
+
+    def __enter__(self) -> Graph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(neo4j_uri: str | None = None, home: Path | str | None = None, model: Path | str = "runs/latest") -> Graph:
+    """Connect to the graph (settings from the environment / ``kg.toml``, as the CLI reads them)."""
+    overrides: dict[str, Any] = {}
+    if neo4j_uri:
+        overrides["neo4j_uri"] = neo4j_uri
+    if home:
+        overrides["home"] = Path(home)
+    return Graph(load_settings(**overrides), Path(model))
