@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from strawberry.fastapi import GraphQLRouter
 
+from api.cache import ResponseCache
 from api.context import Context, run_sync
 from api.query import build_schema
 from api.service import Service
@@ -42,6 +43,12 @@ class Metrics:
         self.errors = Counter(
             "kg_api_errors_total", "Requests answered with an error status", ["path"], registry=self.registry
         )
+        self.cache = Counter(
+            "kg_api_response_cache_total",
+            "GraphQL requests by response-cache outcome (hit, miss, bypass: not cacheable or generation unknown)",
+            ["result"],
+            registry=self.registry,
+        )
 
 
 def _key_ok(request: Request, keys: list[bytes]) -> bool:
@@ -61,6 +68,28 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     metrics = Metrics()
     keys = [k.get_secret_value().encode() for k in settings.api.api_keys]
     graphiql = settings.api.graphiql if settings.api.graphiql is not None else settings.environment == "local"
+    cache = ResponseCache(settings.api.response_cache_size) if settings.api.response_cache else None
+
+    async def cached_graphql(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Answer a GraphQL POST from the response cache, or run it and keep a complete answer."""
+        assert cache is not None
+        generation = await run_sync(state["service"].cache_generation)
+        body = await request.body()
+        key = cache.key(body, generation) if generation is not None else None
+        if key is None:
+            metrics.cache.labels("bypass").inc()
+            return await call_next(request)
+        hit = cache.get(key, generation)
+        if hit is not None:
+            metrics.cache.labels("hit").inc()
+            return Response(hit, media_type="application/json", headers={"x-kg-cache": "hit"})
+        response = await call_next(request)
+        metrics.cache.labels("miss").inc()
+        if response.status_code != 200:
+            return response
+        data = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        cache.put(key, generation, data)
+        return Response(data, media_type="application/json", headers={"x-kg-cache": "miss"})
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
@@ -87,6 +116,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         start = time.perf_counter()
         if keys and request.url.path not in OPEN_PATHS and not _key_ok(request, keys):
             response: Response = JSONResponse({"error": "missing or invalid API key"}, status_code=401)
+        elif cache is not None and request.method == "POST" and request.url.path == "/graphql":
+            response = await cached_graphql(request, call_next)
         else:
             response = await call_next(request)
         metrics.latency.labels(path).observe(time.perf_counter() - start)

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from api.cache import generation_of
 from kg import queries
 from kg.errors import KGError, StoreUnavailable
+from kg.export import graph_state
 from kg.ids import Ambiguous, GeneIndex
 from kg.predictions import PredictionStore
 from kg.settings import Settings
@@ -58,6 +60,7 @@ class Service:
         self._lock = threading.Lock()
         self._evidence: OrderedDict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = OrderedDict()
         self._current: tuple[float, dict[str, Any] | None] = (-1e9, None)
+        self._graph_state: tuple[float, dict[str, Any] | None] = (-1e9, None)
         if load_model:
             self.load_model(settings.api.model_dir)
 
@@ -116,6 +119,22 @@ class Service:
         if now - self._current[0] > 1.0:
             self._current = (now, self.predictions.current_model())
         return self._current[1]
+
+    def cache_generation(self) -> object | None:
+        """What cached responses depend on: the predictions' model and the loaded sources (``None``: unknown).
+
+        The sources are re-read at most every ``response_cache_recheck_s`` seconds, so a finished
+        ``kg etl run`` or ``kg predict`` reaches the cache within that time.
+        """
+        now = time.monotonic()
+        if now - self._graph_state[0] > self.settings.api.response_cache_recheck_s:
+            try:
+                state: dict[str, Any] | None = graph_state(self.store)
+            except StoreUnavailable:
+                state = None
+            self._graph_state = (now, state)
+        current = self.current_predictions()
+        return generation_of((current or {}).get("model_version"), self._graph_state[1])
 
     def readiness(self) -> dict[str, Any]:
         """A real Cypher query and a loaded model; says what is missing."""

@@ -63,6 +63,9 @@ class ApiSettings(BaseModel):
     evidence_cache_size: int = Field(200_000, ge=0)  # (gene, disease) evidence entries kept in memory
     max_top_k: int = Field(20, ge=1)  # explanation paths per explain
     max_phenotype_terms: int = Field(100, ge=1)  # HPO terms per candidateGenesForPhenotypes
+    response_cache: bool = True  # whole-response cache of GraphQL queries (api/cache.py)
+    response_cache_size: int = Field(10_000, ge=1)  # responses kept (LRU)
+    response_cache_recheck_s: float = Field(2.0, ge=0)  # how often the loaded sources are re-read
 
 
 class Settings(BaseSettings):
