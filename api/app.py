@@ -73,7 +73,10 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     async def cached_graphql(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         """Answer a GraphQL POST from the response cache, or run it and keep a complete answer."""
         assert cache is not None
-        generation = await run_sync(state["service"].cache_generation)
+        try:
+            generation = await run_sync(state["service"].cache_generation)
+        except Exception:  # noqa: BLE001 - whatever broke, GraphQL answers (and masks) it: no cache
+            generation = None
         body = await request.body()
         key = cache.key(body, generation) if generation is not None else None
         if key is None:

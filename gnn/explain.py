@@ -172,12 +172,11 @@ class Explainer:
         ctx = self.ctx
         if ctx.prior is None:
             return None
-        logit = ctx.prior_logit(torch.tensor([disease]))
         raw = ctx.prior.scores(torch.tensor([disease]), ctx.edges[TARGET])
-        assert logit is not None
         weight = float(ctx.model.prior_weight.detach())
         with torch.no_grad():
-            combined = ctx.model.prior_score(raw, ctx.encoded()[1], ctx.edges, ctx.num_nodes["Gene"])
+            combined, spreads = ctx.model.prior_parts(raw, ctx.encoded()[1], ctx.edges, ctx.num_nodes["Gene"])
+            logit = ctx.model.log_prior(combined)
             spread_weight = {
                 rel: float(w) for rel, w in zip(ctx.model.config.spread, ctx.model.spread_weight, strict=True)
             }
@@ -198,8 +197,7 @@ class Explainer:
         model, attention = ctx.model, ctx.encoded()[1]
         with torch.no_grad():
             for rel in model.config.spread:
-                total = model.spread(rel, raw, attention, ctx.edges, ctx.num_nodes["Gene"])
-                scale = spread_weight.get(rel, 0.0) / float(total.max().clamp(min=1e-12))
+                scale = spread_weight.get(rel, 0.0) / float(spreads[rel].max().clamp(min=1e-12))
                 for ei, w, values in model.spread_edges(rel, raw, attention, ctx.edges, ctx.num_nodes["Gene"]):
                     src_type = "Gene" if rel == "INTERACTS_WITH" else "GOTerm"
                     for e in (ei[1] == gene).nonzero().flatten().tolist():

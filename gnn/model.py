@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import torch
 from torch import Tensor, nn
@@ -170,6 +170,8 @@ class HeteroGAT(nn.Module):
         self.prior_weight = nn.Parameter(torch.tensor(float(config.prior_weight)))
         # softplus(raw) > 0; starts at 0.2: a neighbour's evidence counts a fifth of the gene's own
         self.spread_raw = nn.Parameter(torch.full((len(config.spread),), math.log(math.expm1(0.2))))
+        # the last encoding's spread paths per relation (see _spread_paths), outside training only
+        self._spread_memo: dict[str, tuple[Any, Any, int, list[Any]]] = {}
         # the prior's learned phenotype weight factors (gnn.term_weights): saved with the weights, not trained here
         self.register_buffer("term_factor", torch.ones(num_nodes.get("Phenotype", 0)))
 
@@ -259,26 +261,34 @@ class HeteroGAT(nn.Module):
         Without attention (GraphSAGE) the weights are uniform. On the log scale the attention
         part corrects the prior multiplicatively.
         """
-        return self.prior_weight * torch.log(
-            self.config.prior_floor + self.prior_score(prior, attention, edges, num_genes)
-        )
+        return self.log_prior(self.prior_score(prior, attention, edges, num_genes))
+
+    def log_prior(self, score: Tensor) -> Tensor:
+        """The logit part of a prior score (:meth:`prior_score`): ``w · log(floor + score)``."""
+        return self.prior_weight * torch.log(self.config.prior_floor + score)
 
     def prior_score(self, prior: Tensor, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int) -> Tensor:
         """The gene's prior plus the weighted spread of its neighbours' (before the log), ``[Q, G]``."""
-        total = prior
+        return self.prior_parts(prior, attention, edges, num_genes)[0]
+
+    def prior_parts(
+        self, prior: Tensor, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """:meth:`prior_score` and, per spread relation, what reached each gene (before scaling)."""
+        total, spreads = prior, {}
         for k, rel in enumerate(self.config.spread):
             # each relation's spread is scaled to a top gene's 1 per query, like the prior itself
-            spread = self.spread(rel, prior, attention, edges, num_genes)
+            spreads[rel] = spread = self.spread(rel, prior, attention, edges, num_genes)
             total = total + self.spread_weight[k] * spread / spread.amax(dim=1, keepdim=True).clamp(min=1e-12)
-        return total
+        return total, spreads
 
     def spread(
         self, rel: str, prior: Tensor, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int
     ) -> Tensor:
         """``[Q, G]``: what reaches each gene along ``rel`` (before scaling), see :meth:`spread_edges`."""
         out = torch.zeros_like(prior)
-        for ei, w, values in self.spread_edges(rel, prior, attention, edges, num_genes):
-            out = out + _mix(values, ei, w, num_genes)
+        for _, _, before, after in self._spread_paths(rel, attention, edges, num_genes):
+            out = out + after(before(prior) if before is not None else prior)
         return out
 
     def spread_edges(
@@ -295,33 +305,52 @@ class HeteroGAT(nn.Module):
         * ``ANNOTATED_WITH``: from each GO term of the gene, the mean prior of the term's genes;
           only terms with ``spread_term_size`` genes count (root-like terms say nothing).
         """
+        return [
+            (ei, w, before(prior) if before is not None else prior)
+            for ei, w, before, _ in self._spread_paths(rel, attention, edges, num_genes)
+        ]
+
+    def _spread_paths(
+        self, rel: str, attention: Attention, edges: dict[EdgeType, Tensor], num_genes: int
+    ) -> list[tuple[Tensor, Tensor, _Mixer | None, _Mixer]]:
+        """Per path of ``rel``: edges, weights, and the mixers that make its source values and sum them into genes.
+
+        The first mixer is ``None`` when the source values are the prior itself. Paths depend on the
+        attention and the graph only, so outside training (no gradients) they are built once per encoding.
+        """
+        memo = self._spread_memo.get(rel)
+        if memo is not None and memo[0] is attention and memo[1] is edges and memo[2] == num_genes:
+            return memo[3]
+        device = next(iter(edges.values())).device
         last = self.config.layers - 1
-        out: list[tuple[Tensor, Tensor, Tensor]] = []
+        out: list[tuple[Tensor, Tensor, _Mixer | None, _Mixer]] = []
         if rel == "INTERACTS_WITH":
             types = [et for et in (("Gene", rel, "Gene"), ("Gene", f"rev_{rel}", "Gene")) if et in edges]
-            degree = torch.zeros(num_genes, device=prior.device)
+            degree = torch.zeros(num_genes, device=device)
             for et in types:
-                degree.index_add_(0, edges[et][1], torch.ones(edges[et].shape[1], device=prior.device))
+                degree.index_add_(0, edges[et][1], torch.ones(edges[et].shape[1], device=device))
             degree = degree.clamp(min=1)
             for et in types:
                 ei, alpha, _ = _weights(attention, last, et, edges[et], num_genes, num_genes)
                 per_type = torch.bincount(ei[1], minlength=num_genes).float().clamp(min=1)
                 w = alpha * per_type[ei[1]] / (degree[ei[0]] * degree[ei[1]]).sqrt()
-                out.append((ei, w, prior))
+                out.append((ei, w, None, _Mixer(ei, w, num_genes, num_genes)))
         elif rel == "ANNOTATED_WITH" and ("Gene", rel, "GOTerm") in edges:
             down = edges[("Gene", rel, "GOTerm")]
             terms = int(down[1].max()) + 1 if down.numel() else 0
             size = torch.bincount(down[1], minlength=terms).float()
             low, high = self.config.spread_term_size
             informative = (size >= low) & (size <= high)
-            per_term = _mix(prior, down, 1.0 / size.clamp(min=1)[down[1]], terms)  # mean prior of the term's genes
+            per_term = _Mixer(down, 1.0 / size.clamp(min=1)[down[1]], terms, num_genes)  # mean prior of its genes
             up = ("GOTerm", f"rev_{rel}", "Gene")
             ei, alpha, _ = _weights(attention, last, up, edges[up], terms, num_genes)
             kept = informative[ei[0]].float()
             per_gene = torch.bincount(ei[1], minlength=num_genes).float().clamp(min=1)
-            kept_per_gene = torch.zeros(num_genes, device=prior.device).index_add_(0, ei[1], kept).clamp(min=1)
+            kept_per_gene = torch.zeros(num_genes, device=device).index_add_(0, ei[1], kept).clamp(min=1)
             w = alpha * kept * per_gene[ei[1]] / kept_per_gene[ei[1]].sqrt()
-            out.append((ei, w, per_term))
+            out.append((ei, w, per_term, _Mixer(ei, w, num_genes, terms)))
+        if not torch.is_grad_enabled():  # in training the attention changes every step (and carries gradients)
+            self._spread_memo[rel] = (attention, edges, num_genes, out)
         return out
 
     def score_all(self, genes: Tensor, diseases: Tensor, prior: Tensor | None = None) -> Tensor:
@@ -358,9 +387,22 @@ def _weights(
     return edge_index, _mean_weights(edge_index, num_dst), num_dst
 
 
-def _mix(values: Tensor, edge_index: Tensor, weights: Tensor, num_dst: int) -> Tensor:
-    """``out[q, dst] = Σ_e weights[e] · values[q, src_e]`` as one sparse product: ``[Q, S]`` → ``[Q, num_dst]``."""
-    matrix = torch.sparse_coo_tensor(
-        torch.stack([edge_index[1], edge_index[0]]), weights, (num_dst, values.shape[1]), check_invariants=False
-    ).coalesce()  # indices come from the graph's own edge index: valid by construction
-    return torch.sparse.mm(matrix, values.t()).t()
+class _Mixer:
+    """``values [Q, S] ↦ [Q, num_dst]`` with ``out[q, dst] = Σ_e weights[e] · values[q, src_e]``.
+
+    The sparse matrix is built (and coalesced) once, on first use, unless its weights need gradients.
+    """
+
+    def __init__(self, edge_index: Tensor, weights: Tensor, num_dst: int, num_src: int) -> None:
+        self.edge_index, self.weights, self.shape = edge_index, weights, (num_dst, num_src)
+        self._matrix: Tensor | None = None
+
+    def __call__(self, values: Tensor) -> Tensor:
+        matrix = self._matrix
+        if matrix is None or self.weights.requires_grad:
+            matrix = torch.sparse_coo_tensor(
+                torch.stack([self.edge_index[1], self.edge_index[0]]), self.weights, self.shape, check_invariants=False
+            ).coalesce()  # indices come from the graph's own edge index: valid by construction
+            if not self.weights.requires_grad:
+                self._matrix = matrix
+        return torch.sparse.mm(matrix, values.t()).t()
