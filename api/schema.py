@@ -265,7 +265,14 @@ async def candidates_page(
     if current is None:
         return Unavailable(code=ErrorCode.MODEL_UNAVAILABLE, message="no predictions written yet (run `kg predict`)")
     version = current["model_version"]
-    scored = await _scored_as(info, disease, version)
+
+    def equivalents() -> list[str]:
+        try:
+            return list(service.graph(queries.equivalents, [disease]).get(disease, []))
+        except GraphDown:
+            return []
+
+    scored = await run_sync(service.predictions.answering, disease, equivalents, version)
     if scored is None:
         ctx = service.model.context
         pool = ctx.graph.node_ids["Disease"] if ctx is not None else []
@@ -291,28 +298,6 @@ async def candidates_page(
         total_count=total,
         model_version=current["model_version"],
     )
-
-
-async def _scored_as(info: Ctx, disease: str, version: str) -> str | None:
-    """The disease whose predictions answer for ``disease`` (``None``: none).
-
-    Itself when it was scored, else its first exact-match equivalent with predictions (OMIM first).
-    """
-    service = info.context.service
-
-    async def has_rows(d: str) -> bool:
-        return (await run_sync(service.predictions.for_disease, d, 1, 0, True, 0.0, version))[1] > 0
-
-    if await has_rows(disease):
-        return disease
-    try:
-        equivalents = (await run_sync(service.graph, queries.equivalents, [disease])).get(disease, [])
-    except GraphDown:
-        return None
-    for other in equivalents:
-        if await has_rows(other):
-            return other
-    return None
 
 
 async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> ExplanationResult:

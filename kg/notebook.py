@@ -28,8 +28,7 @@ if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
-    from gnn.explain import Explainer
-    from gnn.inference import ModelContext
+    from gnn.answers import Answers
 
 CANDIDATE_COLUMNS = [
     "disease_id",
@@ -51,8 +50,7 @@ class Graph:
         self.settings, self.model = settings, model
         self.store = Neo4jStore.from_settings(settings)
         self.predictions = PredictionStore(settings.home / "predictions.sqlite")
-        self._context: ModelContext | None = None
-        self._explainer: Explainer | None = None
+        self._answers: Answers | None = None
 
     def cypher(self, query: str, *, limit: int = 100_000, timeout_s: float = 60.0, **params: Any) -> pd.DataFrame:
         """A read-only Cypher query (checked as ``kg cypher`` checks it) as a DataFrame; ``$name`` ← ``name=…``."""
@@ -63,14 +61,8 @@ class Graph:
         import pandas as pd
 
         disease = normalise_curie(disease)
-        scored = disease
-        rows, _ = self.predictions.for_disease(disease, top, 0, include_known)
-        if not rows:
-            for other in queries.equivalents(self.store, [disease]).get(disease, []):
-                rows, _ = self.predictions.for_disease(other, top, 0, include_known)
-                if rows:
-                    scored = other
-                    break
+        scored = self.predictions.answering(disease, lambda: queries.equivalents(self.store, [disease])[disease])
+        rows = self.predictions.for_disease(scored, top, 0, include_known)[0] if scored else []
         records = [
             {
                 "disease_id": disease,
@@ -91,30 +83,29 @@ class Graph:
         """Genes ranked by the model for a phenotype set (a patient, a new syndrome)."""
         import pandas as pd
 
-        rows = self.context().rank_phenotypes(phenotypes, top)
+        rows = self.answers()({"op": "rank", "phenotypes": list(phenotypes), "top": top})["genes"]
         return pd.DataFrame.from_records(rows, columns=["rank", "gene_id", "symbol", "score", "logit"])
 
     def explain(self, gene: str, disease: str, top: int = 10) -> nx.DiGraph:
         """Why the model links ``gene`` to ``disease``, as a graph (see :mod:`gnn.subgraph` for its attributes)."""
-        from gnn.explain import Explainer
         from gnn.subgraph import explanation_graph
 
-        ctx = self.context()
-        g, d = ctx.lookup("Gene", gene), ctx.lookup("Disease", disease)
-        self._explainer = self._explainer or Explainer(ctx)
-        return explanation_graph(self._explainer.explain(g, d, top).as_dict())
+        return explanation_graph(self.answers()({"op": "explain", "gene": gene, "disease": disease, "top": top}))
 
-    def context(self) -> ModelContext:
-        """The trained model on the graph it was trained on (loaded once)."""
-        if self._context is None:
+    def answers(self) -> Answers:
+        """The trained model on the graph it was trained on, answering requests (loaded once)."""
+        if self._answers is None:
             try:
                 from gnn.inference import load_context
             except ImportError as exc:
                 raise KGError(f"ranking and explaining need the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
-            self._context = load_context(
+            from gnn.answers import Answers
+
+            context = load_context(
                 self.store, self.settings.home, self.model, lambda: GeneIndex(queries.gene_symbols(self.store))
             )
-        return self._context
+            self._answers = Answers(context)
+        return self._answers
 
     def close(self) -> None:
         """Close the database connection."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,6 +153,18 @@ class PredictionStore:
                 0
             ]
         return [_prediction(r) for r in rows], int(total)
+
+    def answering(
+        self, disease_id: str, equivalents: Callable[[], Sequence[str]], version: str | None = None
+    ) -> str | None:
+        """The disease whose predictions answer for ``disease_id`` (``None``: none do).
+
+        Itself when it was scored, else the first of its exact-match ``equivalents`` (read only when
+        needed) that was: the API and the notebook answer a MONDO id with its OMIM twin's candidates.
+        """
+        if self.for_disease(disease_id, 1, 0, True, 0.0, version)[1] > 0:
+            return disease_id
+        return next((d for d in equivalents() if self.for_disease(d, 1, 0, True, 0.0, version)[1] > 0), None)
 
     def for_gene(self, gene_id: str, first: int = 20, version: str | None = None) -> list[Prediction]:
         """Diseases for which the gene is a new candidate, highest score first (ties: disease id)."""

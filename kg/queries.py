@@ -56,10 +56,14 @@ def gene_symbols(store: Neo4jStore) -> list[Row]:
 
 #: The diseases whose evidence rolls up into ``d``: itself, its exact-match equivalents (one hop
 #: through a MONDO class) and its hereditary forms (a TCGA cohort's) with their equivalents.
+_EQUIVALENTS = (
+    "MATCH (d)-[:SAME_AS]-(m:Disease) RETURN m "
+    "  UNION MATCH (d)-[:SAME_AS]->(:Disease)<-[:SAME_AS]-(m:Disease) RETURN m "
+)
 _MEMBERS = (
     "CALL (d) { RETURN d AS m "
-    "  UNION MATCH (d)-[:SAME_AS]-(m:Disease) RETURN m "
-    "  UNION MATCH (d)-[:SAME_AS]->(:Disease)<-[:SAME_AS]-(m:Disease) RETURN m "
+    "  UNION " + _EQUIVALENTS + "  UNION "
+    "  MATCH (d)-[:HEREDITARY_FORM]->(m:Disease) RETURN m "
     "  UNION MATCH (d)-[:HEREDITARY_FORM]->(m:Disease) RETURN m "
     "  UNION MATCH (d)-[:HEREDITARY_FORM]->(:Disease)-[:SAME_AS]-(m:Disease) RETURN m "
     "  UNION MATCH (d)-[:HEREDITARY_FORM]->(:Disease)-[:SAME_AS]->(:Disease)<-[:SAME_AS]-(m:Disease) RETURN m } "
@@ -101,8 +105,7 @@ def equivalents(store: Neo4jStore, disease_ids: Sequence[str]) -> dict[str, list
         for k, v in _grouped(
             store,
             "UNWIND $ids AS id MATCH (d:Disease {id: id}) "
-            "CALL (d) { MATCH (d)-[:SAME_AS]-(m:Disease) RETURN m "
-            "  UNION MATCH (d)-[:SAME_AS]->(:Disease)<-[:SAME_AS]-(m:Disease) RETURN m } "
+            "CALL (d) { " + _EQUIVALENTS + "} "
             "WITH id, m WHERE m.id <> id "
             "RETURN id, {id: m.id} AS row ORDER BY id, NOT m.id STARTS WITH 'OMIM:', m.id",
             disease_ids,

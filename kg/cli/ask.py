@@ -10,47 +10,16 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from kg.cli import worker
 from kg.cli.model import Format, ModelDir, model_context
 from kg.cli.output import OutputFormat, console, emit, emit_json, err_console
-from kg.errors import KGError, StoreUnavailable
+from kg.errors import StoreUnavailable
 from kg.settings import load_settings
 from kg.store import Neo4jStore
-
-if TYPE_CHECKING:
-    from gnn.explain import Explainer
-    from gnn.inference import ModelContext
-
-
-class Answers:
-    """Requests (``{"op": "explain" | "rank", …}``) answered from one model context."""
-
-    def __init__(self, ctx: ModelContext) -> None:
-        self.ctx = ctx
-        self._explainer: Explainer | None = None
-
-    def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The answer to ``request``; ``KGError`` for unknown ids (with close matches) or requests."""
-        ctx, op = self.ctx, request.get("op")
-        start = time.perf_counter()
-        if op == "explain":
-            from gnn.explain import Explainer
-
-            g, d = ctx.lookup("Gene", request["gene"]), ctx.lookup("Disease", request["disease"])
-            self._explainer = self._explainer or Explainer(ctx)
-            result = self._explainer.explain(g, d, int(request["top"])).as_dict()
-        elif op == "rank":
-            result = {
-                "phenotypes": request["phenotypes"],
-                "genes": ctx.rank_phenotypes(request["phenotypes"], int(request["top"])),
-            }
-        else:
-            raise KGError(f"unknown request {op!r}")
-        return {**result, "model_version": ctx.version, "ms": (time.perf_counter() - start) * 1000}
 
 
 def answer(model: Path, request: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +31,8 @@ def answer(model: Path, request: dict[str, Any]) -> dict[str, Any]:
     loading = time.perf_counter()
     _, ctx = model_context(model)
     load_ms = (time.perf_counter() - loading) * 1000
+    from gnn.answers import Answers
+
     result = Answers(ctx)(request)
     worker.spawn(settings, model)
     return {**result, "load_ms": load_ms, "worker": False}
@@ -79,6 +50,8 @@ def worker_cmd(model: ModelDir = Path("runs/latest")) -> None:
                 return graph_state(store)
         except StoreUnavailable:
             return None  # the graph is down: stale, the next call reports it
+
+    from gnn.answers import Answers
 
     worker.serve(settings, model, Answers(ctx), state)
 
