@@ -1,8 +1,10 @@
-"""The FastAPI application: ``/graphql``, ``/healthz``, ``/readyz``, ``/metrics``.
+"""The FastAPI application: ``/graphql``, ``/healthz``, ``/readyz``, ``/metrics``, ``/explore/``.
 
 Optional API keys (``KG_API__API_KEYS``): when configured, every request except the health
 probes needs ``X-API-Key: <key>`` or ``Authorization: Bearer <key>`` (compared in constant
-time), else 401. GraphiQL is served locally and off in production unless configured.
+time), else 401. GraphiQL is served locally and off in production unless configured. The explorer
+page (``/explore/``, static files under ``api/static``) holds no data and needs no key: it asks the
+user for one when ``/graphql`` answers 401.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import hmac
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from strawberry.fastapi import GraphQLRouter
 
@@ -25,6 +29,18 @@ from api.service import Service
 from kg.settings import Settings
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+EXPLORER = "/explore/"
+STATIC = Path(__file__).parent / "static"
+# the page and its libraries come from this server only; data only from /graphql
+EXPLORER_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def _open_path(path: str, explorer: bool) -> bool:
+    """Paths answered without an API key: health probes and, when on, the explorer's static files."""
+    return path in OPEN_PATHS or (explorer and (path == EXPLORER.rstrip("/") or path.startswith(EXPLORER)))
 
 
 class Metrics:
@@ -117,7 +133,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     async def guard_and_measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path if request.url.path in OPEN_PATHS | {"/graphql", "/metrics"} else "other"
         start = time.perf_counter()
-        if keys and request.url.path not in OPEN_PATHS and not _key_ok(request, keys):
+        if keys and not _open_path(request.url.path, settings.api.explorer) and not _key_ok(request, keys):
             response: Response = JSONResponse({"error": "missing or invalid API key"}, status_code=401)
         elif cache is not None and request.method == "POST" and request.url.path == "/graphql":
             response = await cached_graphql(request, call_next)
@@ -127,6 +143,9 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         metrics.requests.labels(path, str(response.status_code)).inc()
         if response.status_code >= 400:
             metrics.errors.labels(path).inc()
+        if settings.api.explorer and request.url.path.startswith(EXPLORER):
+            response.headers["content-security-policy"] = EXPLORER_CSP
+            response.headers["x-content-type-options"] = "nosniff"
         return response
 
     @app.get("/healthz")
@@ -137,6 +156,18 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     async def readyz() -> JSONResponse:
         checks = await run_sync(state["service"].readiness)
         return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
+
+    if settings.api.explorer:
+
+        @app.get(EXPLORER.rstrip("/"), include_in_schema=False)
+        async def explorer_redirect() -> RedirectResponse:
+            return RedirectResponse(EXPLORER)
+
+        @app.get(EXPLORER, include_in_schema=False)
+        async def explorer() -> FileResponse:
+            return FileResponse(STATIC / "explore" / "index.html", media_type="text/html")
+
+        app.mount(EXPLORER + "static", StaticFiles(directory=STATIC), name="explorer-static")
 
     @app.get("/metrics")
     async def metrics_endpoint() -> Response:

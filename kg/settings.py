@@ -66,6 +66,7 @@ class ApiSettings(BaseModel):
     response_cache: bool = True  # whole-response cache of GraphQL queries (api/cache.py)
     response_cache_size: int = Field(10_000, ge=1)  # responses kept (LRU)
     response_cache_recheck_s: float = Field(2.0, ge=0)  # how often the loaded sources are re-read
+    explorer: bool = True  # the explorer page at /explore/ (static files; its data comes from /graphql)
 
 
 class Settings(BaseSettings):

@@ -13,7 +13,6 @@ from api.service import Service
 from kg.predictions import PredictionStore
 from kg.settings import Settings
 from kg.store import Neo4jStore
-from tests.api.test_live import served  # noqa: F401 - fixture: planted graph, trained model, predictions
 
 QUERY = """query($d: String!) { candidateGenes(disease: $d, first: 5) { ... on CandidateConnection {
   edges { node { rank gene { symbol } evidence { ... on Evidence { overall } } } } } } }"""
@@ -26,7 +25,7 @@ def _post(client: TestClient, query: str, **variables: object) -> tuple[str | No
 
 
 @pytest.mark.neo4j
-def test_hits_misses_and_invalidation(served: Settings, store: Neo4jStore) -> None:  # noqa: F811
+def test_hits_misses_and_invalidation(served: Settings, store: Neo4jStore) -> None:
     settings = served.model_copy(update={"api": served.api.model_copy(update={"response_cache_recheck_s": 0.0})})
     with TestClient(create_app(settings, Service(settings))) as client:
         first, body = _post(client, QUERY, d="OMIM:100000")
@@ -60,7 +59,7 @@ def test_hits_misses_and_invalidation(served: Settings, store: Neo4jStore) -> No
 
 
 @pytest.mark.neo4j
-def test_the_cache_can_be_switched_off(served: Settings) -> None:  # noqa: F811
+def test_the_cache_can_be_switched_off(served: Settings) -> None:
     settings = served.model_copy(update={"api": served.api.model_copy(update={"response_cache": False})})
     with TestClient(create_app(settings, Service(settings))) as client:
         assert _post(client, QUERY, d="OMIM:100000")[0] is None

@@ -10,7 +10,6 @@ from hypothesis import settings as hypothesis_settings
 from api.app import create_app
 from api.service import Service
 from kg.settings import Settings
-from tests.api.test_live import served  # noqa: F401 - fixture: planted graph, trained model, predictions
 
 pytestmark = pytest.mark.neo4j
 
@@ -19,7 +18,7 @@ EXAMPLES = 72
 LEAKS = ("Traceback", "MATCH (", "RETURN ", "neo4j.exceptions", 'File "')
 
 
-def test_generated_queries_are_answered_cleanly(served: Settings) -> None:  # noqa: F811
+def test_generated_queries_are_answered_cleanly(served: Settings) -> None:
     # (schemathesis' pytest plugin reads pytest internals that pytest 9 removed: its strategies are driven here)
     schema = schemathesis.graphql.from_asgi("/graphql", create_app(served, Service(served)))
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,18 +10,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.service import Service
-from gnn.export import export_graph
-from gnn.inference import ModelContext
-from gnn.model import ModelConfig
-from gnn.pipeline import train_on_export
-from gnn.train import TrainConfig
 from kg import local_neo4j
-from kg.export import ExportSpec
-from kg.predictions import PredictionStore, write_to_neo4j
-from kg.schema import NodeLabel
-from kg.settings import Settings, load_settings
-from kg.store import Neo4jStore
-from tests.gnn.test_end_to_end import load_planted
+from kg.settings import Settings
+from tests.api.conftest import serve_http
 
 pytestmark = pytest.mark.neo4j
 
@@ -38,31 +23,6 @@ PAGE = """query($d: String!, $n: Int!, $after: String) {
       edges { cursor node { rank known score percentile synthetic gene { id symbol name }
         evidence { __typename ... on Evidence { overall datatypes { datatype score source } }
                    ... on Unavailable { code } } } } } } }"""
-
-
-@pytest.fixture()
-def served(store: Neo4jStore, neo4j_server: local_neo4j.ServerConfig, tmp_path: Path) -> Settings:
-    load_planted(store)
-    store.merge_nodes(
-        NodeLabel.GENE,
-        [
-            {"id": "NCBIGene:1", "symbol": "GENE1", "aliases": ["OLDNAME1"], "ensembl": "ENSG00000000001"},
-            {"id": "NCBIGene:2", "symbol": "GENE2", "aliases": ["SHARED"]},
-            {"id": "NCBIGene:3", "symbol": "GENE3", "aliases": ["SHARED"]},
-        ],
-    )
-    home = tmp_path / "home"
-    graph, _ = export_graph(store, ExportSpec(), home / "exports")
-    run = tmp_path / "run"
-    train_on_export(
-        graph, run, ModelConfig(hidden=16, sketch_dim=16, dropout=0.0), TrainConfig(epochs=10, lr=0.01), "disease"
-    )
-    ctx = ModelContext(graph, run)
-    rows = ctx.predict(top=45)  # every gene: pages of up to 50 candidates
-    info = {"model_version": ctx.version, "graph_release": graph.graph_release, "release": graph.graph_release}
-    PredictionStore(home / "predictions.sqlite").replace(info, rows)
-    write_to_neo4j(store, rows, ctx.version, graph.graph_release)
-    return load_settings(neo4j_uri=neo4j_server.uri, home=home, api={"model_dir": str(run)})
 
 
 @pytest.fixture()
@@ -215,45 +175,9 @@ def test_degraded_mode_and_recovery(client: TestClient, neo4j_server: local_neo4
     assert client.get("/readyz").status_code == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_kg_serve_over_http(served: Settings) -> None:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "KG_NEO4J_URI": served.neo4j_uri,
-        "KG_HOME": str(served.home),
-        "KG_API__MODEL_DIR": str(served.api.model_dir),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kg", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=base, timeout=10) as http:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert server.poll() is None and time.monotonic() < deadline, (
-                    server.stderr.read() if server.stderr else ""
-                )
-                time.sleep(0.5)
-            assert http.get("/readyz").json()["ready"]
-            page = gql(http, PAGE, d="OMIM:100001", n=5)["candidateGenes"]
-            assert page["totalCount"] > 0 and page["edges"][0]["node"]["rank"] >= 1
-            assert 'kg_api_requests_total{path="/graphql",status="200"}' in http.get("/metrics").text
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with serve_http(served) as base, httpx.Client(base_url=base, timeout=10) as http:
+        assert http.get("/readyz").json()["ready"]
+        page = gql(http, PAGE, d="OMIM:100001", n=5)["candidateGenes"]
+        assert page["totalCount"] > 0 and page["edges"][0]["node"]["rank"] >= 1
+        assert 'kg_api_requests_total{path="/graphql",status="200"}' in http.get("/metrics").text

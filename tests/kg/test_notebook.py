@@ -15,7 +15,7 @@ import pytest
 import kg
 from kg.errors import QueryRefused
 from kg.settings import Settings
-from tests.api.test_live import served  # noqa: F401 - the fixture: planted graph, trained model, predictions
+from tests.api.conftest import served  # noqa: F401 - the fixture: planted graph, trained model, predictions
 from tests.gnn.test_end_to_end import GENES
 from tests.test_cli import kg as kg_cli
 

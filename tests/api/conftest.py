@@ -1,0 +1,97 @@
+"""Fixtures of the API tests: a served planted graph (model, predictions) and ``kg serve`` over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gnn.export import export_graph
+from gnn.inference import ModelContext
+from gnn.model import ModelConfig
+from gnn.pipeline import train_on_export
+from gnn.train import TrainConfig
+from kg import local_neo4j
+from kg.export import ExportSpec
+from kg.predictions import PredictionStore, write_to_neo4j
+from kg.schema import NodeLabel
+from kg.settings import Settings, load_settings
+from kg.store import Neo4jStore
+from tests.gnn.test_end_to_end import load_planted
+
+
+@pytest.fixture()
+def served(store: Neo4jStore, neo4j_server: local_neo4j.ServerConfig, tmp_path: Path) -> Settings:
+    load_planted(store)
+    store.merge_nodes(
+        NodeLabel.GENE,
+        [
+            {"id": "NCBIGene:1", "symbol": "GENE1", "aliases": ["OLDNAME1"], "ensembl": "ENSG00000000001"},
+            {"id": "NCBIGene:2", "symbol": "GENE2", "aliases": ["SHARED"]},
+            {"id": "NCBIGene:3", "symbol": "GENE3", "aliases": ["SHARED"]},
+        ],
+    )
+    home = tmp_path / "home"
+    graph, _ = export_graph(store, ExportSpec(), home / "exports")
+    run = tmp_path / "run"
+    train_on_export(
+        graph, run, ModelConfig(hidden=16, sketch_dim=16, dropout=0.0), TrainConfig(epochs=10, lr=0.01), "disease"
+    )
+    ctx = ModelContext(graph, run)
+    rows = ctx.predict(top=45)  # every gene: pages of up to 50 candidates
+    info = {"model_version": ctx.version, "graph_release": graph.graph_release, "release": graph.graph_release}
+    PredictionStore(home / "predictions.sqlite").replace(info, rows)
+    write_to_neo4j(store, rows, ctx.version, graph.graph_release)
+    return load_settings(neo4j_uri=neo4j_server.uri, home=home, api={"model_dir": str(run)})
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve_http(settings: Settings, **env: str) -> Iterator[str]:
+    """``kg serve`` in a subprocess on a free port for ``settings``' graph and model; yields its base URL."""
+    port = _free_port()
+    environ = {
+        **os.environ,
+        "KG_NEO4J_URI": settings.neo4j_uri,
+        "KG_HOME": str(settings.home),
+        "KG_API__MODEL_DIR": str(settings.api.model_dir),
+        **env,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kg", "serve", "--port", str(port)],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=10) as http:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if http.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    server.stderr.read() if server.stderr else ""
+                )
+                time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
