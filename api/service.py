@@ -104,7 +104,10 @@ class Service:
         with self._lock:
             hits = {p: v for p in pairs if (v := self._evidence.get(p)) is not None and now - v[0] < ttl}
         missing = [p for p in pairs if p not in hits]
+        stored = self._stored_evidence(missing) if missing else {}
+        missing = [p for p in missing if p not in stored]
         found = self.graph(queries.evidence, missing) if missing else {}
+        found.update(stored)
         with self._lock:
             for p, rows in found.items():
                 self._evidence[p] = (now, rows)
@@ -112,6 +115,28 @@ class Service:
             while len(self._evidence) > self.settings.api.evidence_cache_size:
                 self._evidence.popitem(last=False)
         return {p: hits[p][1] if p in hits else found.get(p, []) for p in pairs}
+
+    def _stored_evidence(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """Evidence stored at ``kg predict``, while the graph still has the sources it was read from."""
+        current = self.current_predictions()
+        recorded = (current or {}).get("evidence_graph")
+        if current is None or recorded is None:
+            return {}
+        live = self.graph_state()
+        if live is None or json.dumps(live, sort_keys=True, default=str) != recorded:
+            return {}
+        return self.predictions.stored_evidence(current["model_version"], pairs)
+
+    def graph_state(self) -> dict[str, Any] | None:
+        """The graph's loaded sources (re-read at most every ``response_cache_recheck_s``; ``None``: down)."""
+        now = time.monotonic()
+        if now - self._graph_state[0] > self.settings.api.response_cache_recheck_s:
+            try:
+                state: dict[str, Any] | None = graph_state(self.store)
+            except StoreUnavailable:
+                state = None
+            self._graph_state = (now, state)
+        return self._graph_state[1]
 
     def current_predictions(self) -> dict[str, Any] | None:
         """The current model of the prediction store (re-read at most once a second)."""
@@ -126,15 +151,8 @@ class Service:
         The sources are re-read at most every ``response_cache_recheck_s`` seconds, so a finished
         ``kg etl run`` or ``kg predict`` reaches the cache within that time.
         """
-        now = time.monotonic()
-        if now - self._graph_state[0] > self.settings.api.response_cache_recheck_s:
-            try:
-                state: dict[str, Any] | None = graph_state(self.store)
-            except StoreUnavailable:
-                state = None
-            self._graph_state = (now, state)
         current = self.current_predictions()
-        return generation_of((current or {}).get("model_version"), self._graph_state[1])
+        return generation_of((current or {}).get("model_version"), self.graph_state())
 
     def readiness(self) -> dict[str, Any]:
         """A real Cypher query and a loaded model; says what is missing."""

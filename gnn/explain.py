@@ -156,22 +156,26 @@ class Explainer:
                     edge_flow[k] = max(edge_flow.get(k, 0.0), flow)
         ranked = sorted(paths.values(), key=lambda p: -p["weight"])[:top_k]
         edges = sorted(((et, s, t, w) for (et, s, t), w in edge_flow.items()), key=lambda e: -e[3])
+        prior, prior_logit = self._prior(gene, disease)
         return Explanation(
             self._describe(g),
             self._describe(d),
-            self.ctx.score(gene, disease),
+            self.ctx.score(gene, disease, prior_logit=prior_logit),
             neighbours,
             ranked,
             edges,
-            self._prior(gene, disease),
+            prior,
             self.ctx.synthetic,
         )
 
-    def _prior(self, gene: int, disease: int) -> dict[str, Any] | None:
-        """The phenotype-prior part of the logit: similar known diseases of the gene and the shared phenotypes."""
+    def _prior(self, gene: int, disease: int) -> tuple[dict[str, Any] | None, Tensor | None]:
+        """The phenotype-prior part of the logit: similar known diseases of the gene and the shared phenotypes.
+
+        Also the prior's logit part over all genes (``[1, G]``), which the pair's score reuses.
+        """
         ctx = self.ctx
         if ctx.prior is None:
-            return None
+            return None, None
         raw = ctx.prior.scores(torch.tensor([disease]), ctx.edges[TARGET])
         weight = float(ctx.model.prior_weight.detach())
         with torch.no_grad():
@@ -214,7 +218,7 @@ class Explainer:
                                 }
                             )
         spread.sort(key=lambda x: -x["flow"])
-        return {
+        part = {
             "value": prior,
             "with_spread": float(combined[0, gene]),
             "weight": weight,
@@ -222,6 +226,7 @@ class Explainer:
             "similar_diseases": similar,
             "spread_from": spread[:5],
         }
+        return part, logit
 
     def computation_edges(self, gene: int, disease: int) -> list[tuple[EdgeType, int, int]]:
         """Every edge whose message reaches the pair's representations (up to ``layers`` hops)."""

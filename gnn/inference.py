@@ -210,14 +210,27 @@ class ModelContext:
             / f"{self.run.manifest['weights_sha256'][:16]}-{self.graph.spec_key}-{self.graph.graph_release}.safetensors"
         )
 
-    def score(self, gene: int, disease: int, edges: dict[EdgeType, Tensor] | None = None) -> float:
-        """Logit of one pair, optionally on modified message-passing edges (for fidelity)."""
+    def score(
+        self,
+        gene: int,
+        disease: int,
+        edges: dict[EdgeType, Tensor] | None = None,
+        prior_logit: Tensor | None = None,
+    ) -> float:
+        """Logit of one pair, optionally on modified message-passing edges (for fidelity).
+
+        ``prior_logit``: the disease's prior logit part over all genes (``[1, G]``) when the
+        caller has it (on the unmodified edges); computed otherwise.
+        """
         if edges is None:
             h, attention = self.encoded()
         else:
             with torch.no_grad():
                 h, attention = self.model.encode(self.featuriser(edges), edges, return_attention=True)
-        logit = self.prior_logit(torch.tensor([disease]), edges, attention)
+        if prior_logit is not None and edges is None:
+            logit: Tensor | None = prior_logit
+        else:
+            logit = self.prior_logit(torch.tensor([disease]), edges, attention)
         prior = logit[:, gene] if logit is not None else None
         with torch.no_grad():
             return float(self.model.score(h["Gene"][gene : gene + 1], h["Disease"][disease : disease + 1], prior)[0])

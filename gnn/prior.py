@@ -77,6 +77,7 @@ class PhenotypePrior:
         self._csr = self.vectors.to_sparse_csr()
         self.propagated = propagated
         self._all: Tensor | None = None
+        self._links_memo: tuple[Tensor, int, Tensor, Tensor] | None = None
 
     def precompute(self) -> None:
         """Cache every disease-pair similarity (``[D, D]`` floats): training asks for many rows each step."""
@@ -113,7 +114,7 @@ class PhenotypePrior:
             links: ``[2, L]`` (gene, disease) message-passing links; a query's own links are
                 excluded (its similarity to itself is not used).
         """
-        linked = torch.unique(links[1])
+        linked = self._linked(links)[0]
         sim = self.similarity(diseases, linked).masked_fill(diseases[:, None] == linked[None, :], 0.0)
         return self._genes(sim, links)
 
@@ -127,20 +128,37 @@ class PhenotypePrior:
         ancestors = (sparse_mm(self.closure.t(), direct.t()).t() > 0).float() * self.weights  # [1, T]
         query = ancestors / ancestors.norm().clamp(min=1e-12)
         sim = sparse_mm(self._csr, query.t()).t()  # [1, D]
-        return self._genes(sim[:, torch.unique(links[1])], links)
+        return self._genes(sim[:, self._linked(links)[0]], links)
 
     def _genes(self, sim: Tensor, links: Tensor) -> Tensor:
         """``[Q, D_linked]`` cosines (columns: ``unique(links[1])``) → normalised gene prior ``[Q, G]``."""
-        linked, local = torch.unique(links[1], return_inverse=True)
+        gene_disease = self._linked(links)[1]
         sim = sim.clamp(min=0) ** self.power
-        gene_disease = torch.sparse_coo_tensor(
-            torch.stack([links[0], local]),
-            torch.ones(links.shape[1]),
-            (self.num_genes, linked.numel()),
-            check_invariants=True,
-        ).coalesce()
         raw = sparse_mm(gene_disease, sim.t()).t()  # [Q, G]
         return raw / raw.max(dim=1, keepdim=True).values.clamp(min=1e-12)
+
+    def _linked(self, links: Tensor) -> tuple[Tensor, Tensor]:
+        """The linked diseases (``unique(links[1])``) and the ``[G, D_linked]`` gene–disease matrix.
+
+        Both are kept for the last ``links`` tensor seen, while it is unchanged (inference asks with
+        the same tensor every time; training passes new ones).
+        """
+        memo = self._links_memo
+        if memo is None or memo[0] is not links or memo[1] != links._version:
+            linked, local = torch.unique(links[1], return_inverse=True)
+            gene_disease = torch.sparse_coo_tensor(
+                torch.stack([links[0], local]),
+                torch.ones(links.shape[1]),
+                (self.num_genes, linked.numel()),
+                check_invariants=True,
+            ).coalesce()
+            memo = self._links_memo = (links, links._version, linked, gene_disease)
+        return memo[2], memo[3]
+
+    def _terms(self, disease: int) -> list[int]:
+        """The propagated phenotype terms of one disease."""
+        crow = self._csr.crow_indices()
+        return self._csr.col_indices()[int(crow[disease]) : int(crow[disease + 1])].tolist()  # type: ignore[no-any-return]
 
     def contributions(
         self, disease: int, gene: int, links: Tensor, top: int = 3
@@ -155,11 +173,11 @@ class PhenotypePrior:
             return []
         sim = self.similarity(torch.tensor([disease]), mine)[0]
         order = torch.argsort(sim, descending=True)[:top]
-        q_terms = set(self.propagated.index_select(0, torch.tensor([disease])).coalesce().indices()[1].tolist())
+        q_terms = set(self._terms(disease))
         out = []
         for i in order.tolist():
             d = int(mine[i])
-            d_terms = self.propagated.index_select(0, torch.tensor([d])).coalesce().indices()[1].tolist()
+            d_terms = self._terms(d)
             shared = sorted(((t, float(self.weights[t])) for t in d_terms if t in q_terms), key=lambda x: -x[1])[:top]
             out.append((d, float(sim[i]), shared))
         return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass
@@ -60,6 +61,10 @@ CREATE TABLE IF NOT EXISTS predictions (
 );
 CREATE INDEX IF NOT EXISTS predictions_by_rank ON predictions (model_version, disease_id, known, rank);
 CREATE INDEX IF NOT EXISTS predictions_by_gene ON predictions (model_version, gene_id);
+CREATE TABLE IF NOT EXISTS evidence (
+    model_version TEXT NOT NULL, disease_id TEXT NOT NULL, gene_id TEXT NOT NULL, rows TEXT NOT NULL,
+    PRIMARY KEY (model_version, disease_id, gene_id)
+) WITHOUT ROWID;
 """
 
 #: Columns added after the first release: ``(table, column, type)``, added on open when missing.
@@ -68,6 +73,7 @@ _ADDED_COLUMNS = (
     ("predictions", "synthetic", "INTEGER NOT NULL DEFAULT 0"),
     ("predictions", "percentile", "REAL"),
     ("predictions", "via", "TEXT"),
+    ("models", "evidence_graph", "TEXT"),  # the graph state (loaded sources) the stored evidence was read from
 )
 _COLUMNS = "disease_id, gene_id, symbol, score, logit, rank, known, synthetic, percentile, via"
 
@@ -77,6 +83,7 @@ class PredictionStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._readers = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
@@ -88,6 +95,15 @@ class PredictionStore:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read connection, opened once (autocommit: each query sees the last commit)."""
+        db: sqlite3.Connection | None = getattr(self._readers, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA mmap_size = 1073741824")  # pages shared through the OS cache, not copied per thread
+            self._readers.db = db
+        return db
+
     def replace(self, model: dict[str, Any], rows: Sequence[Prediction]) -> int:
         """Replace ``model['model_version']``'s predictions and make it the current model.
 
@@ -98,6 +114,7 @@ class PredictionStore:
         version = model["model_version"]
         with self._connect() as db:  # one transaction: committed on success, rolled back on error
             db.execute("DELETE FROM predictions WHERE model_version = ?", (version,))
+            db.execute("DELETE FROM evidence WHERE model_version = ?", (version,))
             db.executemany(
                 f"INSERT INTO predictions (model_version, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((version, *astuple(r)) for r in rows),
@@ -105,7 +122,7 @@ class PredictionStore:
             db.execute("UPDATE models SET current = 0")
             db.execute(
                 "INSERT OR REPLACE INTO models (model_version, graph_release, release, trained_at, metrics, "
-                "written_at, current, synthetic) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                "written_at, current, synthetic, evidence_graph) VALUES (?, ?, ?, ?, ?, ?, 1, ?, NULL)",
                 (
                     version,
                     model["graph_release"],
@@ -144,15 +161,24 @@ class PredictionStore:
         model = version or (self.current_model() or {}).get("model_version")
         known = "" if include_known else "AND known = 0"
         where = f"WHERE model_version = ? AND disease_id = ? AND score >= ? {known}"
-        with self._connect() as db:
-            rows = db.execute(
-                f"SELECT {_COLUMNS} FROM predictions {where} ORDER BY logit DESC, gene_id LIMIT ? OFFSET ?",
-                (model, disease_id, min_score, first, offset),
-            ).fetchall()
+        db = self._reader()
+        rows = db.execute(
+            f"SELECT {_COLUMNS} FROM predictions {where} ORDER BY logit DESC, gene_id LIMIT ? OFFSET ?",
+            (model, disease_id, min_score, first, offset),
+        ).fetchall()
+        if offset == 0 and len(rows) < first:  # the whole list is on this page
+            total = len(rows)
+        else:
             total = db.execute(f"SELECT count(*) FROM predictions {where}", (model, disease_id, min_score)).fetchone()[
                 0
             ]
         return [_prediction(r) for r in rows], int(total)
+
+    def has_disease(self, disease_id: str, version: str | None = None) -> bool:
+        """Whether the model (default: the current one) scored ``disease_id``."""
+        model = version or (self.current_model() or {}).get("model_version")
+        query = "SELECT 1 FROM predictions WHERE model_version = ? AND disease_id = ? LIMIT 1"
+        return self._reader().execute(query, (model, disease_id)).fetchone() is not None
 
     def answering(
         self, disease_id: str, equivalents: Callable[[], Sequence[str]], version: str | None = None
@@ -162,25 +188,92 @@ class PredictionStore:
         Itself when it was scored, else the first of its exact-match ``equivalents`` (read only when
         needed) that was: the API and the notebook answer a MONDO id with its OMIM twin's candidates.
         """
-        if self.for_disease(disease_id, 1, 0, True, 0.0, version)[1] > 0:
+        if self.has_disease(disease_id, version):
             return disease_id
-        return next((d for d in equivalents() if self.for_disease(d, 1, 0, True, 0.0, version)[1] > 0), None)
+        return next((d for d in equivalents() if self.has_disease(d, version)), None)
+
+    def pairs(self, version: str) -> list[tuple[str, str]]:
+        """Every stored (gene, disease) pair of ``version``, by disease."""
+        query = "SELECT gene_id, disease_id FROM predictions WHERE model_version = ? ORDER BY disease_id, gene_id"
+        return [(g, d) for g, d in self._reader().execute(query, (version,))]
+
+    def write_evidence(
+        self, version: str, graph: dict[str, Any], evidence: Iterator[tuple[tuple[str, str], list[dict[str, Any]]]]
+    ) -> int:
+        """Replace ``version``'s stored evidence (one transaction) and record the graph state it was read from."""
+        with self._connect() as db:
+            db.execute("DELETE FROM evidence WHERE model_version = ?", (version,))
+            cursor = db.executemany(
+                "INSERT INTO evidence (model_version, gene_id, disease_id, rows) VALUES (?, ?, ?, ?)",
+                ((version, g, d, json.dumps(rows, sort_keys=True, default=str)) for (g, d), rows in evidence),
+            )
+            count = cursor.rowcount
+            db.execute(
+                "UPDATE models SET evidence_graph = ? WHERE model_version = ?",
+                (json.dumps(graph, sort_keys=True, default=str), version),
+            )
+        return int(count)
+
+    def stored_evidence(
+        self, version: str, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """The stored evidence of those ``pairs`` that have it (computed at ``kg predict``)."""
+        db = self._reader()
+        by_disease: dict[str, list[str]] = {}
+        for g, d in pairs:
+            by_disease.setdefault(d, []).append(g)
+        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for d, genes in by_disease.items():  # one query per disease (a page is one disease)
+            marks = ", ".join("?" * len(genes))
+            query = (
+                "SELECT gene_id, rows FROM evidence "
+                f"WHERE model_version = ? AND disease_id = ? AND gene_id IN ({marks})"
+            )
+            for g, rows in db.execute(query, (version, d, *genes)):
+                out[(g, d)] = json.loads(rows)
+        return out
 
     def for_gene(self, gene_id: str, first: int = 20, version: str | None = None) -> list[Prediction]:
         """Diseases for which the gene is a new candidate, highest score first (ties: disease id)."""
         model = version or (self.current_model() or {}).get("model_version")
-        with self._connect() as db:
-            rows = db.execute(
+        rows = (
+            self._reader()
+            .execute(
                 f"SELECT {_COLUMNS} FROM predictions WHERE model_version = ? AND gene_id = ? AND known = 0 "
                 "ORDER BY score DESC, disease_id LIMIT ?",
                 (model, gene_id, first),
-            ).fetchall()
+            )
+            .fetchall()
+        )
         return [_prediction(r) for r in rows]
 
 
 def _prediction(r: Sequence[Any]) -> Prediction:
     percentile = float(r[8]) if r[8] is not None else None
     return Prediction(r[0], r[1], r[2], float(r[3]), float(r[4]), int(r[5]), bool(r[6]), bool(r[7]), percentile, r[9])
+
+
+def store_evidence(
+    store: Neo4jStore, predictions: PredictionStore, version: str, on_batch: Callable[[int], None] | None = None
+) -> int:
+    """Read the graph's evidence for every stored pair of ``version`` into the prediction store.
+
+    The API then answers evidence from SQLite while the graph's loaded sources are the ones
+    recorded here (a later ``kg etl run`` sends it back to Neo4j until the next ``kg predict``).
+    """
+    from kg.export import graph_state
+    from kg.queries import evidence
+
+    state = graph_state(store)
+    pairs = predictions.pairs(version)
+
+    def read() -> Iterator[tuple[tuple[str, str], list[dict[str, Any]]]]:
+        for batch in batched(pairs, 5000):
+            yield from evidence(store, batch).items()
+            if on_batch is not None:
+                on_batch(len(batch))
+
+    return predictions.write_evidence(version, state, read())
 
 
 def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version: str, release: str) -> int:

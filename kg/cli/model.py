@@ -106,7 +106,7 @@ def predict(
 ) -> None:
     """Score every gene for every disease; write the top-N new candidates to the prediction store and Neo4j."""
     from kg.diseases import DiseaseSpace, read_disease_space
-    from kg.predictions import PredictionStore, write_to_neo4j
+    from kg.predictions import PredictionStore, store_evidence, write_to_neo4j
 
     settings, ctx = model_context(model)
     h_diseases = len(ctx.graph.node_ids["Disease"])
@@ -129,11 +129,15 @@ def predict(
         "synthetic": ctx.synthetic,
     }
     path = settings.home / "predictions.sqlite"
-    PredictionStore(path).replace(info, rows)
-    written = 0
+    predictions = PredictionStore(path)
+    predictions.replace(info, rows)
+    written = evidence = 0
     if neo4j:
         with Neo4jStore.from_settings(settings) as store:
             written = write_to_neo4j(store, rows, ctx.version, release)
+            with progress() as bar:  # the API then reads evidence from the store, not the graph
+                task = bar.add_task("storing evidence", total=len(rows))
+                evidence = store_evidence(store, predictions, ctx.version, lambda n: bar.advance(task, n))
     summary: dict[str, Any] = {
         "model_version": ctx.version,
         "diseases": len({r.disease_id for r in rows}),
@@ -142,6 +146,7 @@ def predict(
         "rolled_up_diseases": len({r.disease_id for r in rows if r.via}),
         "store": str(path),
         "neo4j_edges": written,
+        "evidence_pairs_stored": evidence,
     }
     if fmt is OutputFormat.json:
         emit_json(summary)

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.service import Service
 from kg import local_neo4j
-from kg.settings import Settings
+from kg.settings import Settings, load_settings
+from kg.store import Neo4jStore
 from tests.api.conftest import serve_http
 
 pytestmark = pytest.mark.neo4j
@@ -181,3 +182,33 @@ def test_kg_serve_over_http(served: Settings) -> None:
         page = gql(http, PAGE, d="OMIM:100001", n=5)["candidateGenes"]
         assert page["totalCount"] > 0 and page["edges"][0]["node"]["rank"] >= 1
         assert 'kg_api_requests_total{path="/graphql",status="200"}' in http.get("/metrics").text
+
+
+def test_evidence_stored_at_predict_time_is_served_while_the_graph_has_its_sources(
+    served: Settings, store: Neo4jStore
+) -> None:
+    from kg import queries
+    from kg.predictions import PredictionStore, store_evidence
+    from kg.schema import RelType
+    from tests.gnn.test_end_to_end import _edge
+
+    predictions = PredictionStore(served.home / "predictions.sqlite")
+    version = predictions.current_model()["model_version"]  # type: ignore[index]
+    pairs = predictions.pairs(version)
+    assert store_evidence(store, predictions, version) == len(pairs)
+    fresh = load_settings(
+        neo4j_uri=served.neo4j_uri,
+        home=served.home,
+        api={"model_dir": str(served.api.model_dir), "response_cache_recheck_s": 0, "evidence_ttl_s": 0},
+    )
+    service = Service(fresh, load_model=False)
+    sample = pairs[:40]
+    assert service.evidence(sample) == queries.evidence(store, sample)  # the same rows, JSON round trip
+    new = next(p for p in pairs if not queries.evidence(store, [p])[p])
+    # a relationship written without a source load: the stored evidence (same graph state) is still served
+    store.merge_edges(RelType.ASSOCIATED_WITH, [_edge(new[0], new[1], source="late")])
+    assert service.evidence([new])[new] == []
+    # a source load changes the graph state: evidence comes from the graph again, with the new edge
+    store.mark_source("late", "loaded", {"fingerprint": "x", "release": "r2", "version": "v2"})
+    assert [r["props"]["source"] for r in service.evidence([new])[new]] == ["late"]
+    service.close()
