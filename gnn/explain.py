@@ -92,7 +92,10 @@ class Explainer:
                 continue
             a, s = alpha[lo:hi], src[lo:hi]
             best = torch.argsort(a, descending=True)[: self.fanout]
-            steps.extend((et, (et[0], int(s[i])), node, float(a[i])) for i in best)
+            steps.extend(
+                (et, (et[0], src_id), node, weight)
+                for src_id, weight in zip(s[best].tolist(), a[best].tolist(), strict=True)
+            )
         return sorted(steps, key=lambda st: -st[3])
 
     def _chains(self, root: Node) -> list[tuple[list[Step], float]]:
