@@ -63,3 +63,22 @@ def test_a_read_past_its_timeout_is_stopped_by_the_server(neo4j_server) -> None:
     slow = "UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b WITH a, b WHERE a * b % 7 = 3 RETURN count(*)"
     with Neo4jStore(neo4j_server.uri, read_timeout_s=0.2) as store, pytest.raises(StoreUnavailable, match="in time"):
         store.read(lambda tx: tx.run(slow).single())
+
+
+def test_a_routing_uri_reads_and_writes_through_the_routing_table(store: Neo4jStore) -> None:
+    """``neo4j://`` (what a cluster or Aura needs) against the local server: writes go to the writer
+    the routing table names, reads to a reader, the read-only Cypher check still refuses writes."""
+    from kg.cypher import run_read_only
+    from kg.errors import KGError
+
+    routed_uri = store.uri.replace("bolt://", "neo4j://")
+    with Neo4jStore(routed_uri, retry_s=2.0) as routed:
+        routed.merge_nodes(NodeLabel.GENE, [{"id": "NCBIGene:7157", "symbol": "TP53"}])
+        assert store.count_nodes()["Gene"] == 1  # visible through the direct connection
+        assert routed.count_nodes()["Gene"] == 1
+        routing = routed.driver.execute_query("CALL dbms.routing.getRoutingTable({}) YIELD servers RETURN servers")
+        roles = {s["role"] for s in routing.records[0]["servers"]}
+        assert roles == {"WRITE", "READ", "ROUTE"}
+        assert run_read_only(routed, "MATCH (g:Gene) RETURN g.symbol AS s", {}).rows == [["TP53"]]
+        with pytest.raises(KGError):
+            run_read_only(routed, "CREATE (:Gene {id: 'x'})", {})

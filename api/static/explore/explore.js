@@ -26,7 +26,9 @@ function h(tag, attrs, ...children) {
   return el;
 }
 const $ = (id) => document.getElementById(id);
-function show(...nodes) { const v = $("view"); v.replaceChildren(...nodes); return v; }
+/** Destroy the drawn graph before its container leaves the page (cytoscape may still have a frame queued). */
+function dropGraph() { if (state.cy) { state.cy.destroy(); state.cy = null; } }
+function show(...nodes) { dropGraph(); const v = $("view"); v.replaceChildren(...nodes); return v; }
 function fmt(x, digits = 3) { return x === null || x === undefined ? "–" : Number(x).toPrecision(digits); }
 function link(route, text) { return h("a", { href: "#" + route }, text); }
 function diseaseRoute(id) { return "/disease/" + encodeURIComponent(id); }
@@ -298,19 +300,19 @@ function matchedPhenotypes(e) {
 async function explainView(gene, disease, start) {
   const box = $("explanation");
   let data;
-  try { data = await gql(Q.explain, { gene, disease }); } catch (err) { return box.replaceChildren(errorBox(err.message)); }
+  try { data = await gql(Q.explain, { gene, disease }); } catch (err) { dropGraph(); return box.replaceChildren(errorBox(err.message)); }
   const e = data.explain;
   const bad = problem(e, "the explanation");
-  if (bad) return box.replaceChildren(bad);
+  if (bad) { dropGraph(); return box.replaceChildren(bad); }
   const { nodes, edges } = explanationElements(e);
   const graph = h("div", { id: "graph", role: "img", "aria-label": `explanation graph, ${nodes.length} nodes` });
+  dropGraph();
   box.replaceChildren(
     h("p", { class: "sub" }, `${e.gene.name || e.gene.id} for ${e.disease.name || e.disease.id} · logit ${fmt(e.logit)}`,
       e.synthetic ? h("span", { class: "badge synthetic" }, "synthetic") : null),
     graph,
     h("div", { class: "legend" }, Object.entries(COLOURS).map(([t, c]) => h("span", {}, h("i", { style: "background:" + c }), t)), h("span", {}, "edge width: attention / weight")),
     h("h2", {}, "Matched phenotypes"), matchedPhenotypes(e));
-  if (state.cy) state.cy.destroy();
   const cy = (state.cy = window.cytoscape({
     container: graph, elements: [...nodes, ...edges],
     layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 20000, idealEdgeLength: 60, padding: 8 },
@@ -334,6 +336,7 @@ async function explainView(gene, disease, start) {
   cy.on("tap", "node[type = 'Gene']", (ev) => { if (ev.target.data("role") !== "gene") go("/gene/" + encodeURIComponent(ev.target.id())); });
   cy.on("tap", "node[type = 'Disease']", (ev) => { if (ev.target.data("role") !== "disease") go(diseaseRoute(ev.target.id())); });
   requestAnimationFrame(() => {
+    if (state.cy !== cy) return;  // already replaced
     timings.graphDrawn = performance.now() - start;
     timings.nodes = cy.nodes().length;
     timings.edges = cy.edges().length;
@@ -381,7 +384,6 @@ async function phenotypeView(terms) {
 async function route() {
   const start = performance.now();
   const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
-  if (state.cy && !(parts[0] === "disease" && parts[2] === "gene")) { state.cy.destroy(); state.cy = null; }
   if (parts[0] === "disease" && parts[1]) {
     if (!$("candidates") || state.disease !== parts[1]) show(h("p", { class: "loading" }, "Loading…"));
     return diseaseView(parts[1], parts[2] === "gene" ? parts[3] : null, start);
