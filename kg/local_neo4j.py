@@ -52,6 +52,11 @@ class ServerConfig:
         return cache / "kg" / f"neo4j-{NEO4J_VERSION}" / "lib"
 
     @property
+    def server_home(self) -> Path:
+        """The embedded server's home directory (its databases are under ``data/databases``)."""
+        return self.home / "data"
+
+    @property
     def pid_file(self) -> Path:
         """PID file of the running server."""
         return self.home / "neo4j.pid"
@@ -160,7 +165,7 @@ def start(config: ServerConfig, timeout_s: float = 180.0) -> str:
         "-cp",
         f"{lib}/*",
         str(_asset("Launcher.java")),
-        str(config.home / "data"),
+        str(config.server_home),
         config.host,
         str(config.port),
         str(config.pagecache_mb),

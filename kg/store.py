@@ -56,6 +56,15 @@ def property_keys(rows: Sequence[Row], field: str | None = None) -> list[str]:
     return sorted(keys)
 
 
+def source_record(state: str, info: dict[str, Any]) -> dict[str, Any]:
+    """Properties of a source's bookkeeping node (``META_LABEL``): its state, when, and ``info`` (dicts as JSON)."""
+    return {
+        "state": state,
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **{k: (json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v) for k, v in info.items()},
+    }
+
+
 def _node_query(label: NodeLabel, keys: Sequence[str]) -> str:
     label = NodeLabel(label)
     sets = ", ".join(f"n.{k} = coalesce(row.{k}, n.{k})" for k in keys if k != "id")
@@ -224,11 +233,16 @@ class Neo4jStore:
 
     # -- writes -----------------------------------------------------------------
     def merge_nodes(self, label: NodeLabel, rows: Sequence[Row]) -> int:
-        """MERGE one batch of nodes by ``id`` and set their (non-null) properties."""
+        """MERGE one batch of nodes by ``id`` and set their properties; ``None`` and ``[]`` are no value.
+
+        A property without a value keeps what the node had (another source may have set it);
+        an empty list is not stored (a bulk import cannot store one, and no reader needs one).
+        """
         query = _node_query(label, property_keys(rows))
+        cleaned = [{k: (None if v == [] else v) for k, v in row.items()} for row in rows]
 
         def work(tx: ManagedTransaction) -> int:
-            return tx.run(query, rows=list(rows)).consume().counters.nodes_created
+            return tx.run(query, rows=cleaned).consume().counters.nodes_created
 
         return self._write(work)
 
@@ -282,11 +296,7 @@ class Neo4jStore:
 
     def mark_source(self, source: str, state: str, info: dict[str, Any]) -> None:
         """Record the load state of one source (``loading`` or ``loaded``)."""
-        props = {
-            "state": state,
-            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            **{k: (json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v) for k, v in info.items()},
-        }
+        props = source_record(state, info)
 
         def work(tx: ManagedTransaction) -> None:
             tx.run(f"MERGE (m:{META_LABEL} {{source: $source}}) SET m += $props", source=source, props=props).consume()
@@ -328,6 +338,14 @@ class Neo4jStore:
                     q = f"MATCH ()-[r:{rel.value}]->() RETURN count(r) AS n"
                     counts[rel.value] = int(tx.run(q).single()["n"])  # type: ignore[index]
             return counts
+
+        return self._read(work)
+
+    def has_nodes(self) -> bool:
+        """Whether the database holds any node at all (a bulk import needs an empty one)."""
+
+        def work(tx: ManagedTransaction) -> bool:
+            return tx.run("MATCH (n) RETURN n LIMIT 1").single() is not None
 
         return self._read(work)
 

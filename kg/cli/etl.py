@@ -8,12 +8,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from etl.load import load_results
+from etl.load import bulk_load_results, load_results
 from etl.pipeline import RunReport, build_release
 from etl.sources import REGISTRY
 from kg.cli.output import OutputFormat, console, emit, emit_json, parse_pairs, progress
 from kg.predictions import PredictionStore, neo4j_versions
-from kg.settings import load_settings
+from kg.settings import EtlSettings, load_settings
 from kg.store import Neo4jStore
 
 app = typer.Typer(
@@ -37,6 +37,22 @@ def run(
     no_load: Annotated[bool, typer.Option("--no-load", help="Write the release files but do not load Neo4j.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Extract and validate only; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Reload sources even if unchanged.")] = False,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="First load into an EMPTY local database (`kg neo4j start`) with neo4j-admin import: "
+            "stops the server, imports, starts it again. A database holding data is refused.",
+        ),
+    ] = False,
+    bulk_files: Annotated[
+        Path | None,
+        typer.Option(
+            "--bulk-files",
+            help="Write the release as neo4j-admin import files into this folder and print the import "
+            "command (for a server that is not the local runner, e.g. the neo4j image); loads nothing.",
+        ),
+    ] = None,
     maf_project: Annotated[str | None, typer.Option(help="TCGA project of MAFs whose name does not say it.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Summary as table or json.")] = OutputFormat.table,
 ) -> None:
@@ -51,10 +67,40 @@ def run(
             return lambda n: bar.advance(task, n)
 
         report = build_release(overrides, etl, settings.home, write=not dry_run, start=start)
+        if bulk_files is not None and not dry_run:
+            _write_bulk_files(report, bulk_files, etl)
+            return
         if not (dry_run or no_load):
             with Neo4jStore.from_settings(settings) as store:
-                report.load = load_results(store, report.release, report.results, etl, force=force, start=start)
+                if bulk:
+                    from kg.cli.neo4j import server_config
+
+                    server = server_config(settings)
+                    done = bulk_load_results(store, server, report.release, report.results, etl, settings.home, start)
+                    report.load = done["sources"]
+                    console.print(
+                        f"bulk import: {done['nodes']:,} nodes, {done['relationships']:,} relationships "
+                        f"in {done['import_s']:.1f} s ({done['relationships'] / done['import_s']:,.0f} rels/s); "
+                        f"{done['total_s']:.1f} s with files, restart and indexes"
+                    )
+                else:
+                    report.load = load_results(store, report.release, report.results, etl, force=force, start=start)
     _summary(report, fmt, dry_run)
+
+
+def _write_bulk_files(report: RunReport, folder: Path, etl: EtlSettings) -> None:
+    from etl.load import source_records
+    from kg.bulk import admin_arguments, merge_nodes, write_import_files, write_source_records
+
+    nodes = merge_nodes((label, rows) for r in report.results for label, rows in r.nodes.items())
+    files = write_import_files(nodes, [(rel, rows) for r in report.results for rel, rows in r.edges.items()], folder)
+    write_source_records(source_records(report.release, report.results, etl), files)
+    console.print(
+        f"{files.node_count:,} nodes and {files.relationship_count:,} relationships in {folder}. With the server "
+        "stopped and the database empty, import them (paths as the server sees the folder, here /import); "
+        "then start it: the first `kg etl run` creates the indexes and finds every source unchanged."
+    )
+    console.print("neo4j-admin " + " ".join(admin_arguments(files, folder="/import")), soft_wrap=True, markup=False)
 
 
 def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
