@@ -43,8 +43,14 @@ class ImportFiles:
     """The CSV files of one import and what they hold."""
 
     folder: Path
+    multiline: bool = False  # some value holds a line break (the tool then reads files in one thread)
     nodes: dict[str, tuple[Path, int]] = field(default_factory=dict)  # label -> (file, rows)
     relationships: dict[str, list[tuple[Path, int]]] = field(default_factory=dict)  # type -> files
+
+    def add(self, path: Path, rows: int) -> None:
+        """Note whether ``path`` (a header and ``rows`` rows) needs multiline parsing: a value broke a line."""
+        data = path.read_bytes()
+        self.multiline = self.multiline or data.count(b"\n") != rows + 1 or b"\r" in data
 
     @property
     def node_count(self) -> int:
@@ -128,10 +134,11 @@ def write_import_files(
         columns = [(k, t) for k, t in _columns(label.value, node_rows) if k != "id"]
         path = folder / f"nodes.{label.value}.csv"
         with path.open("w", newline="") as f:
-            out = csv.writer(f)
+            out = csv.writer(f, lineterminator="\n")
             out.writerow([f"id:ID({label.value})", *(f"{k}:{t}" for k, t in columns)])
             out.writerows([row["id"], *(_cell(row.get(k)) for k, _ in columns)] for row in node_rows)
         files.nodes[label.value] = (path, len(node_rows))
+        files.add(path, len(node_rows))
     for n, (rel, rows) in enumerate(edges):
         rel = RelType(rel)
         start, end = ENDPOINTS[rel]
@@ -145,10 +152,11 @@ def write_import_files(
         columns = _columns(rel.value, [r["props"] for r in rows])
         path = folder / f"relationships.{rel.value}.{n}.csv"
         with path.open("w", newline="") as f:
-            out = csv.writer(f)
+            out = csv.writer(f, lineterminator="\n")
             out.writerow([f":START_ID({start.value})", f":END_ID({end.value})", *(f"{k}:{t}" for k, t in columns)])
             out.writerows([r["start"], r["end"], *(_cell(r["props"].get(k)) for k, _ in columns)] for r in rows)
         files.relationships.setdefault(rel.value, []).append((path, len(rows)))
+        files.add(path, len(rows))
     return files
 
 
@@ -161,10 +169,11 @@ def write_source_records(records: Sequence[tuple[str, dict[str, Any]]], files: I
     columns = [(k, t) for k, t in _columns(META_LABEL, rows) if k != "source"]
     path = files.folder / f"nodes.{META_LABEL}.csv"
     with path.open("w", newline="") as f:
-        out = csv.writer(f)
+        out = csv.writer(f, lineterminator="\n")
         out.writerow([f"source:ID({META_LABEL})", *(f"{k}:{t}" for k, t in columns)])
         out.writerows([row["source"], *(_cell(row.get(k)) for k, _ in columns)] for row in rows)
     files.nodes[META_LABEL] = (path, len(rows))
+    files.add(path, len(rows))
 
 
 def admin_arguments(files: ImportFiles, database: str = "neo4j", folder: str | None = None) -> list[str]:
@@ -178,7 +187,8 @@ def admin_arguments(files: ImportFiles, database: str = "neo4j", folder: str | N
     arguments += [
         f"--relationships={rel}={where(path)}" for rel, paths in files.relationships.items() for path, _ in paths
     ]
-    return [*arguments, "--array-delimiter=U+001F", "--multiline-fields=true", "--overwrite-destination=true"]
+    multiline = "true" if files.multiline else "false"
+    return [*arguments, "--array-delimiter=U+001F", f"--multiline-fields={multiline}", "--overwrite-destination=true"]
 
 
 def import_full(config: ServerConfig, files: ImportFiles, database: str = "neo4j") -> float:
