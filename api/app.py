@@ -128,6 +128,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         yield
+        gc.unfreeze()
         await run_sync(state["service"].close)
 
     async def context() -> Context:

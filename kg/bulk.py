@@ -194,7 +194,9 @@ def admin_arguments(files: ImportFiles, database: str = "neo4j", folder: str | N
 def import_full(config: ServerConfig, files: ImportFiles, database: str = "neo4j") -> float:
     """Run ``neo4j-admin database import full`` into the (stopped) local server's ``database``; seconds taken.
 
-    The database's previous store files are replaced: call it on an empty database only.
+    The database's previous store files are replaced: call it on an empty database only. They
+    are copied aside first and put back when the import fails, so the server starts on the
+    database as it was.
     """
     java = shutil.which("java")
     if java is None:
@@ -211,6 +213,11 @@ def import_full(config: ServerConfig, files: ImportFiles, database: str = "neo4j
         ]
         started = time.monotonic()
         config.server_home.mkdir(parents=True, exist_ok=True)
+        stores = [config.server_home / "data" / kind / database for kind in ("databases", "transactions")]
+        kept = Path(conf) / "previous"
+        for i, store in enumerate(stores):
+            if store.exists():
+                shutil.copytree(store, kept / str(i))
         done = subprocess.run(
             command,
             env={"NEO4J_HOME": str(config.server_home.resolve()), "NEO4J_CONF": conf, "PATH": str(Path(java).parent)},
@@ -218,7 +225,13 @@ def import_full(config: ServerConfig, files: ImportFiles, database: str = "neo4j
             text=True,
             check=False,
         )
-    if done.returncode != 0 or "IMPORT DONE" not in done.stdout:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-8:])
-        raise BulkImportError(f"neo4j-admin import failed (exit {done.returncode}):\n{tail}")
+        if done.returncode != 0 or "IMPORT DONE" not in done.stdout:
+            for i, store in enumerate(stores):
+                shutil.rmtree(store, ignore_errors=True)
+                if (kept / str(i)).exists():
+                    shutil.copytree(kept / str(i), store)
+            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-8:])
+            raise BulkImportError(
+                f"neo4j-admin import failed (exit {done.returncode}); the database is as it was:\n{tail}"
+            )
     return time.monotonic() - started

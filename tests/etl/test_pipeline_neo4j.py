@@ -218,6 +218,15 @@ def test_bulk_import_gives_the_graph_a_transactional_load_gives(
     empty = local_neo4j.ServerConfig(home=tmp_path / "bulk", port=_free_port(), heap_mb=1024, pagecache_mb=256)
     local_neo4j.start(empty)
     try:
+        # a failed import leaves the database as it was: the server starts on it
+        from kg.bulk import BulkImportError, import_full, merge_nodes, write_import_files
+
+        broken = write_import_files(merge_nodes([(NodeLabel.GENE, [{"id": "NCBIGene:1"}])]), [], tmp_path / "broken")
+        broken.nodes["Gene"][0].write_text("id:ID(Gene),n:long\nNCBIGene:1,not-a-number\n")
+        local_neo4j.stop(empty)
+        with pytest.raises(BulkImportError, match="the database is as it was"):
+            import_full(empty, broken)
+        local_neo4j.start(empty)
         with Neo4jStore(empty.uri, retry_s=30.0) as bulk:
             summary = bulk_load_results(bulk, empty, report.release, report.results, SETTINGS, tmp_path)
             assert summary["relationships"] == sum(expected_counts(report.results)[1].values())
@@ -232,7 +241,7 @@ def test_bulk_import_gives_the_graph_a_transactional_load_gives(
 
             # the files route (`kg etl run --bulk-files`, for the neo4j image) carries the bookkeeping itself
             from etl.load import source_records
-            from kg.bulk import import_full, merge_nodes, write_import_files, write_source_records
+            from kg.bulk import write_source_records
 
             nodes = merge_nodes((label, rows) for r in report.results for label, rows in r.nodes.items())
             files = write_import_files(
