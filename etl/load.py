@@ -11,7 +11,7 @@ from typing import Any
 from etl.pipeline import Advance, StartTask, no_progress, settings_fingerprint
 from etl.release import SourceResult, source_fingerprint
 from kg import local_neo4j
-from kg.bulk import import_full, merge_nodes, write_import_files
+from kg.bulk import ImportFiles, import_full, merge_nodes, write_import_files, write_source_records
 from kg.errors import KGError
 from kg.local_neo4j import ServerConfig
 from kg.schema import NodeLabel, RelType
@@ -134,6 +134,14 @@ def source_records(rid: str, results: list[SourceResult], settings: EtlSettings)
     ]
 
 
+def write_release_files(rid: str, results: list[SourceResult], settings: EtlSettings, folder: Path) -> ImportFiles:
+    """The release as the import tool's files in ``folder``: nodes, relationships and each source's bookkeeping."""
+    nodes = merge_nodes((label, rows) for r in results for label, rows in r.nodes.items())
+    files = write_import_files(nodes, [(rel, rows) for r in results for rel, rows in r.edges.items()], folder)
+    write_source_records(source_records(rid, results, settings), files)
+    return files
+
+
 def bulk_load_results(
     store: Neo4jStore,
     server: ServerConfig,
@@ -164,12 +172,10 @@ def bulk_load_results(
     if store.has_nodes():
         raise LoadError("--bulk needs an empty database (this one holds nodes): load without --bulk")
     advance = start("writing import files", sum(len(r) for res in results for r in res.edges.values()))
-    nodes = merge_nodes((label, rows) for r in results for label, rows in r.nodes.items())
-    edges = [(rel, rows) for r in results for rel, rows in r.edges.items()]
     folder = workdir / f"import-{rid}"
     steps: dict[str, float] = {}
     try:
-        files = write_import_files(nodes, edges, folder)
+        files = write_release_files(rid, results, settings, folder)
         advance(files.relationship_count)
         steps["files_s"] = time.monotonic() - began
         local_neo4j.stop(server)
@@ -182,9 +188,7 @@ def bulk_load_results(
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     mark = time.monotonic()
-    store.ensure_schema()
-    for name, info in source_records(rid, results, settings):
-        store.mark_source(name, "loaded", info)
+    store.ensure_schema()  # the sources' bookkeeping came with the import
     steps["schema_s"] = time.monotonic() - mark
     return {
         "sources": {r.name: "loaded" for r in results},

@@ -89,12 +89,10 @@ def run(
 
 
 def _write_bulk_files(report: RunReport, folder: Path, etl: EtlSettings) -> None:
-    from etl.load import source_records
-    from kg.bulk import admin_arguments, merge_nodes, write_import_files, write_source_records
+    from etl.load import write_release_files
+    from kg.bulk import admin_arguments
 
-    nodes = merge_nodes((label, rows) for r in report.results for label, rows in r.nodes.items())
-    files = write_import_files(nodes, [(rel, rows) for r in report.results for rel, rows in r.edges.items()], folder)
-    write_source_records(source_records(report.release, report.results, etl), files)
+    files = write_release_files(report.release, report.results, etl, folder)
     console.print(
         f"{files.node_count:,} nodes and {files.relationship_count:,} relationships in {folder}. With the server "
         "stopped and the database empty, import them (paths as the server sees the folder, here /import); "

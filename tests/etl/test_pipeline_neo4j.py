@@ -240,14 +240,9 @@ def test_bulk_import_gives_the_graph_a_transactional_load_gives(
             assert set(load_results(bulk, report.release, report.results, SETTINGS).values()) == {"unchanged"}
 
             # the files route (`kg etl run --bulk-files`, for the neo4j image) carries the bookkeeping itself
-            from etl.load import source_records
-            from kg.bulk import write_source_records
+            from etl.load import write_release_files
 
-            nodes = merge_nodes((label, rows) for r in report.results for label, rows in r.nodes.items())
-            files = write_import_files(
-                nodes, [(e, rows) for r in report.results for e, rows in r.edges.items()], tmp_path / "f"
-            )
-            write_source_records(source_records(report.release, report.results, SETTINGS), files)
+            files = write_release_files(report.release, report.results, SETTINGS, tmp_path / "f")
             local_neo4j.stop(empty)
             import_full(empty, files)
             local_neo4j.start(empty)
