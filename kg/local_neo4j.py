@@ -33,6 +33,9 @@ class ServerConfig:
         port: Bolt port.
         heap_mb: JVM heap.
         pagecache_mb: Neo4j page cache.
+        tx_log_retention: How much transaction log to keep beyond what recovery needs (Neo4j's
+            ``db.tx_log.rotation.retention_policy``: ``"1G size"``, ``"2 files"``, ``"keep_none"``…).
+            Neo4j's own default, two days, fills a disk on a machine that reloads graphs often.
         lib_dir: Folder holding the Neo4j jars.
     """
 
@@ -41,6 +44,7 @@ class ServerConfig:
     port: int = 7687
     heap_mb: int = 2048
     pagecache_mb: int = 1024
+    tx_log_retention: str = "1G size"
     lib_dir: Path | None = None
 
     @property
@@ -169,6 +173,7 @@ def start(config: ServerConfig, timeout_s: float = 180.0) -> str:
         config.host,
         str(config.port),
         str(config.pagecache_mb),
+        config.tx_log_retention,
     ]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     config.pid_file.write_text(str(proc.pid))

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     home: Path = Path(".kg")
     neo4j_heap_mb: int = Field(2048, ge=256)
     neo4j_pagecache_mb: int = Field(1024, ge=64)
+    neo4j_tx_log_retention: str = Field(
+        "1G size", pattern=r"^(keep_all|keep_none|true|false|\d+[kKmMgG]? (files|size|txs|entries|hours|days))$"
+    )
     etl: EtlSettings = Field(default_factory=EtlSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
 

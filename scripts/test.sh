@@ -7,6 +7,7 @@ source .venv/bin/activate
 export KG_HOME="$PWD/.kg/test"
 export KG_TEST_NEO4J_HOME="$KG_HOME/neo4j"
 export KG_NEO4J_URI="bolt://127.0.0.1:${KG_TEST_PORT:-7697}"
+export KG_NEO4J_TX_LOG_RETENTION="100M size"  # the suite reloads graphs often; keep its disk use small
 rm -rf "$KG_HOME"
 kg neo4j start --data-dir "$KG_TEST_NEO4J_HOME"
 trap 'kg neo4j stop --data-dir "$KG_TEST_NEO4J_HOME" || true' EXIT

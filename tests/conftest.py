@@ -27,6 +27,8 @@ from kg.store import Neo4jStore
 FIXTURES = Path(__file__).parent / "fixtures"
 # `kg explain`/`kg rank` start a background model worker; tests that want one turn it on themselves
 os.environ.setdefault("KG_WORKER", "0")
+# the suite clears and reloads graphs many times: keep little transaction log (Neo4j keeps two days)
+TX_LOG_RETENTION = "100M size"
 
 
 def _free_port() -> int:
@@ -42,12 +44,18 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_neo
     if home:
         uri = os.environ.get("KG_NEO4J_URI", "bolt://127.0.0.1:7687")
         port = int(uri.rsplit(":", 1)[1])
-        config = local_neo4j.ServerConfig(home=Path(home), port=port, heap_mb=1024, pagecache_mb=512)
+        config = local_neo4j.ServerConfig(
+            home=Path(home), port=port, heap_mb=1024, pagecache_mb=512, tx_log_retention=TX_LOG_RETENTION
+        )
         local_neo4j.start(config)
         yield config
         return
     config = local_neo4j.ServerConfig(
-        home=tmp_path_factory.mktemp("neo4j"), port=_free_port(), heap_mb=1024, pagecache_mb=512
+        home=tmp_path_factory.mktemp("neo4j"),
+        port=_free_port(),
+        heap_mb=1024,
+        pagecache_mb=512,
+        tx_log_retention=TX_LOG_RETENTION,
     )
     local_neo4j.start(config)
     yield config

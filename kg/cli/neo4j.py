@@ -36,6 +36,7 @@ def server_config(
         port=port or recorded or settings.bolt_port,
         heap_mb=settings.neo4j_heap_mb,
         pagecache_mb=settings.neo4j_pagecache_mb,
+        tx_log_retention=settings.neo4j_tx_log_retention,
     )
 
 
