@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 
 from api.context import DOWN, run_sync
+from api.execution import LeafFastExecutor
 from api.limits import QueryCost, introspection_rule, should_mask
 from api.schema import (
     CandidateResult,
@@ -199,8 +200,12 @@ class Query:
 PAGINATED = frozenset({"candidateGenes", "candidateGenesForPhenotypes", "search", "predictedDiseases"})
 
 
-def build_schema(limits: ApiSettings) -> strawberry.Schema:
-    """The schema with depth, alias, token and cost limits and masked unexpected errors."""
+def build_schema(limits: ApiSettings, executor: type[LeafFastExecutor] | None = LeafFastExecutor) -> strawberry.Schema:
+    """The schema with depth, alias, token and cost limits and masked unexpected errors.
+
+    ``executor``: the graphql-core executor (``None``: strawberry's own; the default completes plain
+    scalar fields without graphql-core's per-field steps, see ``api/execution.py``).
+    """
     # The limiters' validation rules are built once, so the validation cache (keyed by schema,
     # document and rules) hits for every repeated document; extensions are factories, so each
     # operation gets fresh instances (QueryCost keeps per-request state).
@@ -211,6 +216,7 @@ def build_schema(limits: ApiSettings) -> strawberry.Schema:
     ]
     return strawberry.Schema(
         query=Query,
+        execution_context_class=executor,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: AddValidationRules(rules),

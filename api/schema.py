@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from api.context import DOWN, Context, run_sync
 from api.evidence import datatype_rows, overall
+from api.execution import selects
 from api.service import GraphDown
 from api.types import (
     Ambiguous,
@@ -58,6 +59,14 @@ GRAPH_DOWN = "the graph database is unavailable; predictions are still served"
 def graph_down() -> Unavailable:
     """The typed error of a field that needs the graph while Neo4j is down."""
     return Unavailable(code=ErrorCode.GRAPH_UNAVAILABLE, message=GRAPH_DOWN)
+
+
+def evidence_result(rels: Any) -> EvidenceResult:
+    """A pair's evidence relationships as the ``evidence`` field's answer (``DOWN``: the graph's typed error)."""
+    if rels is DOWN:
+        return graph_down()
+    rows = datatype_rows(rels or [])
+    return Evidence(overall=overall(rows), datatypes=[DatatypeScore(**r) for r in rows])
 
 
 def no_model(info: Ctx) -> Unavailable:
@@ -192,13 +201,19 @@ class Candidate:
     def disease(self) -> Disease:
         return Disease(id=self.disease_id)
 
+    # the page's evidence, read with its rows when the query asks for it (None: not read yet)
+    prefetched_evidence: strawberry.Private[Any] = None
+
     @strawberry.field(description="Known support per datatype (needs the graph).")
-    async def evidence(self, info: Ctx) -> EvidenceResult:
-        rels = await info.context.evidence.load((self.gene.id, self.disease_id))
-        if rels is DOWN:
-            return graph_down()
-        rows = datatype_rows(rels or [])
-        return Evidence(overall=overall(rows), datatypes=[DatatypeScore(**r) for r in rows])
+    def evidence(self, info: Ctx) -> EvidenceResult:
+        # Read with the page (candidates_page): answered here, without a coroutine per candidate.
+        # Otherwise a coroutine that the executor awaits, batched with the other candidates' loads.
+        if self.prefetched_evidence is None:
+            return self._load_evidence(info)  # type: ignore[return-value]
+        return evidence_result(self.prefetched_evidence)
+
+    async def _load_evidence(self, info: Ctx) -> EvidenceResult:
+        return evidence_result(await info.context.evidence.load((self.gene.id, self.disease_id)))
 
     @strawberry.field(description="Attention explanation of this score (of the `via` disease when set).")
     async def explanation(self, info: Ctx, top_k: int = 5) -> ExplanationResult:
@@ -272,7 +287,24 @@ async def candidates_page(
         except GraphDown:
             return []
 
-    scored = await run_sync(service.predictions.answering, disease, equivalents, version)
+    with_evidence = selects(info.selected_fields, "evidence")
+
+    def page() -> tuple[str | None, list[Any], int, dict[tuple[str, str], Any]]:
+        # one worker-thread hop: which disease answers, its page of rows and (when asked) their evidence
+        scored = service.predictions.answering(disease, equivalents, version)
+        if scored is None:
+            return None, [], 0, {}
+        rows, total = service.predictions.for_disease(scored, first, offset, include_known, min_score, version)
+        evidence: dict[tuple[str, str], Any] = {}
+        if with_evidence and rows:
+            keys = [(r.gene_id, r.disease_id if scored == disease else disease) for r in rows]
+            try:
+                evidence = service.evidence(keys)
+            except GraphDown:
+                evidence = dict.fromkeys(keys, DOWN)
+        return scored, rows, total, evidence
+
+    scored, rows, total, evidence = await run_sync(page)
     if scored is None:
         ctx = service.model.context
         pool = ctx.graph.node_ids["Disease"] if ctx is not None else []
@@ -280,13 +312,13 @@ async def candidates_page(
 
         close = difflib.get_close_matches(disease, pool, n=3, cutoff=0.8)
         return NotFound(code=ErrorCode.NOT_FOUND, message=f"no candidates for disease {disease!r}", close_matches=close)
-    rows, total = await run_sync(
-        service.predictions.for_disease, scored, first, offset, include_known, min_score, version
-    )
     nodes = [Candidate.from_row(r) for r in rows]
     if scored != disease:  # an equivalent's predictions stand for this disease (a MONDO class, say)
         for node in nodes:
             node.disease_id, node.via = disease, node.via or scored
+    if evidence:
+        for node in nodes:
+            node.prefetched_evidence = evidence.get((node.gene.id, node.disease_id), [])
     if include_known:  # stored ranks count new candidates only: number the mixed list by position
         for i, node in enumerate(nodes):
             node.rank = offset + i + 1
