@@ -10,14 +10,12 @@ user for one when ``/graphql`` answers 401.
 from __future__ import annotations
 
 import gc
-import hmac
 import time
-from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -25,24 +23,13 @@ from strawberry.fastapi import GraphQLRouter
 
 from api.cache import ResponseCache
 from api.context import Context, run_sync
+from api.middleware import EXPLORER, Gate
 from api.query import build_schema
 from api.service import Service
 from kg.settings import Settings
 
-OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 GENERATION_MEMO_S = 1.0  # the cache generation is re-read at most this often (and the recheck setting)
-EXPLORER = "/explore/"
 STATIC = Path(__file__).parent / "static"
-# the page and its libraries come from this server only; data only from /graphql
-EXPLORER_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
-    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-
-
-def _open_path(path: str, explorer: bool) -> bool:
-    """Paths answered without an API key: health probes and, when on, the explorer's static files."""
-    return path in OPEN_PATHS or (explorer and (path == EXPLORER.rstrip("/") or path.startswith(EXPLORER)))
 
 
 class Metrics:
@@ -69,17 +56,6 @@ class Metrics:
         )
 
 
-def _key_ok(request: Request, keys: list[bytes]) -> bool:
-    supplied = request.headers.get("x-api-key")
-    auth = request.headers.get("authorization", "")
-    if supplied is None and auth.lower().startswith("bearer "):
-        supplied = auth[7:]
-    if not supplied:
-        return False
-    candidate = supplied.encode()
-    return any(hmac.compare_digest(candidate, key) for key in keys)
-
-
 def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     """Build the app; the service (graph, predictions, model) is created at start-up if not given."""
     state: dict[str, Any] = {"service": service}
@@ -90,34 +66,16 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     generation_memo: list[Any] = [float("-inf"), None]  # (when, generation) as last read
     memo_s = min(GENERATION_MEMO_S, settings.api.response_cache_recheck_s)
 
-    async def cached_graphql(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Answer a GraphQL POST from the response cache, or run it and keep a complete answer."""
-        assert cache is not None
+    async def generation() -> object:
+        """The response cache's generation, re-read at most every ``memo_s`` (no thread hop on the hot path)."""
         now = time.monotonic()
-        if now - generation_memo[0] < memo_s:  # no thread hop on the hot path
-            generation = generation_memo[1]
-        else:
+        if now - generation_memo[0] >= memo_s:
             try:
-                generation = await run_sync(state["service"].cache_generation)
+                current = await run_sync(state["service"].cache_generation)
             except Exception:  # noqa: BLE001 - whatever broke, GraphQL answers (and masks) it: no cache
-                generation = None
-            generation_memo[:] = [now, generation]
-        body = await request.body()
-        key = cache.key(body, generation) if generation is not None else None
-        if key is None:
-            metrics.cache.labels("bypass").inc()
-            return await call_next(request)
-        hit = cache.get(key, generation)
-        if hit is not None:
-            metrics.cache.labels("hit").inc()
-            return Response(hit, media_type="application/json", headers={"x-kg-cache": "hit"})
-        response = await call_next(request)
-        metrics.cache.labels("miss").inc()
-        if response.status_code != 200:
-            return response
-        data = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-        cache.put(key, generation, data)
-        return Response(data, media_type="application/json", headers={"x-kg-cache": "miss"})
+                current = None
+            generation_memo[:] = [now, current]
+        return generation_memo[1]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
@@ -143,24 +101,9 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     )
     app.include_router(router, prefix="/graphql")
 
-    @app.middleware("http")
-    async def guard_and_measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        path = request.url.path if request.url.path in OPEN_PATHS | {"/graphql", "/metrics"} else "other"
-        start = time.perf_counter()
-        if keys and not _open_path(request.url.path, settings.api.explorer) and not _key_ok(request, keys):
-            response: Response = JSONResponse({"error": "missing or invalid API key"}, status_code=401)
-        elif cache is not None and request.method == "POST" and request.url.path == "/graphql":
-            response = await cached_graphql(request, call_next)
-        else:
-            response = await call_next(request)
-        metrics.latency.labels(path).observe(time.perf_counter() - start)
-        metrics.requests.labels(path, str(response.status_code)).inc()
-        if response.status_code >= 400:
-            metrics.errors.labels(path).inc()
-        if settings.api.explorer and request.url.path.startswith(EXPLORER):
-            response.headers["content-security-policy"] = EXPLORER_CSP
-            response.headers["x-content-type-options"] = "nosniff"
-        return response
+    app.add_middleware(
+        Gate, keys=keys, explorer=settings.api.explorer, cache=cache, generation=generation, metrics=metrics
+    )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
