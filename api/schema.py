@@ -15,7 +15,7 @@ from strawberry.types import Info
 from api.context import DOWN, Context, run_sync
 from api.evidence import datatype_rows, overall
 from api.execution import selects
-from api.service import GraphDown
+from api.service import GRAPH_DOWN, GraphDown
 from api.types import (
     Ambiguous,
     Association,
@@ -53,7 +53,6 @@ from kg.ids import Ambiguous as AmbiguousKey
 from kg.ids import normalise_curie
 
 Ctx = Info[Context, None]
-GRAPH_DOWN = "the graph database is unavailable; predictions are still served"
 
 
 def graph_down() -> Unavailable:

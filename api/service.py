@@ -20,7 +20,7 @@ from typing import Any
 
 from api.cache import generation_of
 from kg import queries
-from kg.errors import KGError, StoreUnavailable
+from kg.errors import KGError, StoreUnavailable, StoreUnreachable
 from kg.export import graph_state
 from kg.ids import Ambiguous, GeneIndex
 from kg.predictions import PredictionStore
@@ -28,6 +28,9 @@ from kg.settings import Settings
 from kg.store import Neo4jStore
 
 log = logging.getLogger("kg.api")
+
+
+GRAPH_DOWN = "the graph database is unavailable; predictions are still served"
 
 
 class GraphDown(KGError):
@@ -58,6 +61,9 @@ class Service:
         self.model = ModelState()
         self._genes: GeneIndex | None = None
         self._lock = threading.Lock()
+        self._breaker_lock = threading.Lock()
+        self._down_until = 0.0  # the graph breaker is open (calls fail at once) until then; 0: closed
+        self._probing = False  # a call is finding out whether Neo4j is back
         self._evidence: OrderedDict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = OrderedDict()
         self._current: tuple[float, dict[str, Any] | None] = (-1e9, None)
         self._graph_state: tuple[float, dict[str, Any] | None] = (-1e9, None)
@@ -86,11 +92,31 @@ class Service:
 
     # -- graph ------------------------------------------------------------------
     def graph(self, fn: Any, *args: Any) -> Any:
-        """Run a :mod:`kg.queries` function; :class:`GraphDown` when Neo4j does not answer."""
+        """Run a :mod:`kg.queries` function; :class:`GraphDown` when Neo4j does not answer.
+
+        A circuit breaker: once Neo4j is unreachable, calls fail at once (no driver retries, no
+        worker thread held for ``neo4j_timeout_s``) for ``graph_retry_s``; then one call at a time
+        probes it, and the first that gets through closes the breaker for everyone.
+        """
+        with self._breaker_lock:
+            if self._probing or time.monotonic() < self._down_until:
+                raise GraphDown(GRAPH_DOWN)
+            probe = self._down_until > 0
+            self._probing = probe
         try:
             result = fn(self.store, *args)
-        except StoreUnavailable as exc:
-            raise GraphDown("the graph database is unavailable; predictions are still served") from exc
+        except StoreUnreachable as exc:
+            with self._breaker_lock:
+                self._down_until, self._probing = time.monotonic() + self.settings.api.graph_retry_s, False
+            raise GraphDown(GRAPH_DOWN) from exc
+        except StoreUnavailable as exc:  # slow, not down: this call fails, others still try
+            if probe:
+                with self._breaker_lock:
+                    self._probing = False
+            raise GraphDown(GRAPH_DOWN) from exc
+        if probe:
+            with self._breaker_lock:
+                self._down_until, self._probing = 0.0, False
         return result
 
     def evidence(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -132,8 +158,8 @@ class Service:
         now = time.monotonic()
         if now - self._graph_state[0] > self.settings.api.response_cache_recheck_s:
             try:
-                state: dict[str, Any] | None = graph_state(self.store)
-            except StoreUnavailable:
+                state: dict[str, Any] | None = self.graph(graph_state)
+            except GraphDown:
                 state = None
             self._graph_state = (now, state)
         return self._graph_state[1]

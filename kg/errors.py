@@ -15,6 +15,10 @@ class StoreUnavailable(KGError):
     """Neo4j cannot be reached or went away during an operation."""
 
 
+class StoreUnreachable(StoreUnavailable):
+    """No connection to Neo4j could be made or kept (the server is down, not merely slow)."""
+
+
 class Neo4jRunnerError(KGError):
     """The local Neo4j server could not be installed, started or stopped."""
 

@@ -59,6 +59,7 @@ class ApiSettings(BaseModel):
     max_first: int = Field(100, ge=1)
     max_cost: int = Field(5000, ge=1)
     neo4j_timeout_s: float = Field(2.0, gt=0)  # connect, retry window and server-side timeout of each API read
+    graph_retry_s: float = Field(1.0, gt=0)  # after Neo4j was unreachable, graph fields fail at once this long
     evidence_ttl_s: float = Field(60.0, ge=0)
     evidence_cache_size: int = Field(200_000, ge=0)  # (gene, disease) evidence entries kept in memory
     max_top_k: int = Field(20, ge=1)  # explanation paths per explain

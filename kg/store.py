@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from kg.errors import StoreUnavailable
+from kg.errors import StoreUnavailable, StoreUnreachable
 from kg.schema import EDGE_KEY, ENDPOINTS, META_LABEL, NodeLabel, RelType
 from kg.settings import Settings
 
@@ -177,7 +177,7 @@ class Neo4jStore:
         try:
             yield
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise StoreUnavailable(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
+            raise StoreUnreachable(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
         except Neo4jError as exc:
             if "TimedOut" in (exc.code or ""):  # the read ran past read_timeout_s
                 raise StoreUnavailable(f"Neo4j at {self.uri} did not answer in time ({exc.code})") from exc
