@@ -218,7 +218,9 @@ def transform(
     all_rejects: dict[str, Rejects] = {}
     resolver: GeneResolver | None = None
     for name, loc in locs.items():
+        started = time.perf_counter()
         result, rejects = extract(name, loc, settings, cache, resolver, cohorts, start)
+        result.seconds = time.perf_counter() - started
         if name == "genes":
             resolver = GeneResolver(
                 Node(NodeLabel.GENE, row["id"], row) for row in result.nodes.get(NodeLabel.GENE, [])

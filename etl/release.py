@@ -31,6 +31,7 @@ class SourceResult:
     unresolved: int = 0
     stats: dict[str, int] = field(default_factory=dict)
     licence: str = ""
+    seconds: float = 0.0  # extract and transform time of this run (not part of the release)
 
     @property
     def checksum(self) -> str:

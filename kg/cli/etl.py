@@ -113,24 +113,28 @@ def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
                 sum(v for k, v in counts.items() if k.startswith("edges:")),
                 r.rejects,
                 r.unresolved,
+                round(r.seconds, 2),
                 report.load.get(r.name, "dry-run" if dry_run else "not loaded"),
                 r.version,
             ]
         )
-    columns = ["source", "synthetic", "nodes", "edges", "rejects", "unresolved", "load", "version"]
+    columns = ["source", "synthetic", "nodes", "edges", "rejects", "unresolved", "seconds", "load", "version"]
     if fmt is OutputFormat.json:
         emit_json(
             {
                 "release": report.release,
                 "release_dir": str(report.release_dir) if report.release_dir else None,
                 "seconds": round(report.seconds, 2),
-                "sources": [dict(zip(columns, r, strict=True)) for r in rows],
+                "sources": [
+                    {**dict(zip(columns, row, strict=True)), "stats": r.stats}
+                    for row, r in zip(rows, report.results, strict=True)
+                ],
             }
         )
         return
     table = Table(title=f"release {report.release} ({report.seconds:.1f}s to build)")
     for c in columns[:-1]:
-        numeric = c in ("nodes", "edges", "rejects", "unresolved")
+        numeric = c in ("nodes", "edges", "rejects", "unresolved", "seconds")
         table.add_column(c, justify="right" if numeric else "left", no_wrap=True)
     for row in rows:
         table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row[:-1]])

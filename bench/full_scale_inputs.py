@@ -1,0 +1,186 @@
+"""Full-size TCGA inputs in their published formats, from a fixed seed, with planted truths.
+
+Used by ``bench/full_scale.py``. Every value is SYNTHETIC (file names say so); the layouts are
+the real ones, quirks included:
+
+* **MC3 pan-cancer MAF** (``mc3.v0.2.8.PUBLIC.maf.gz``): no ``#version`` header, one header line
+  of MAF + VEP columns, 10,510 tumour samples across the 33 TCGA projects, 3,600,963 rows at
+  fraction 1, tumour barcodes whose only project hint is the tissue source site (TSS) code, so a
+  TSS table in GDC's layout comes with it (``tissueSourceSite.tsv``); per-patient mutation
+  counts are log-normal (a few hypermutated tumours carry thousands of rows); silent, intronic
+  and UTR rows that must not count.
+
+Planted truths: in each project, one driver gene carries a non-silent mutation in exactly the
+planted share of the project's patients, and no other row names that gene, so the loaded
+``MUTATED_IN`` frequency must equal it.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECTS = ROOT / "etl" / "data" / "tcga_projects.tsv"
+REFERENCE = ROOT / "etl" / "data" / "reference" / "Homo_sapiens.gene_info.gz"
+MC3_SAMPLES, MC3_ROWS = 10_510, 3_600_963
+# the MAF columns of MC3 (GDC MAF 2.4 layout plus VEP and MC3's caller columns); values the
+# ETL does not read are filled with short plausible tokens, so that each line is as wide as a real one
+MC3_COLUMNS = (
+    "Hugo_Symbol Entrez_Gene_Id Center NCBI_Build Chromosome Start_Position End_Position Strand "
+    "Variant_Classification Variant_Type Reference_Allele Tumor_Seq_Allele1 Tumor_Seq_Allele2 dbSNP_RS "
+    "dbSNP_Val_Status Tumor_Sample_Barcode Matched_Norm_Sample_Barcode Match_Norm_Seq_Allele1 "
+    "Match_Norm_Seq_Allele2 Tumor_Validation_Allele1 Tumor_Validation_Allele2 Match_Norm_Validation_Allele1 "
+    "Match_Norm_Validation_Allele2 Verification_Status Validation_Status Mutation_Status Sequencing_Phase "
+    "Sequence_Source Validation_Method Score BAM_File Sequencer Tumor_Sample_UUID Matched_Norm_Sample_UUID "
+    "HGVSc HGVSp HGVSp_Short Transcript_ID Exon_Number t_depth t_ref_count t_alt_count n_depth n_ref_count "
+    "n_alt_count all_effects Allele Gene Feature Feature_type Consequence cDNA_position CDS_position "
+    "Protein_position Amino_acids Codons Existing_variation ALLELE_NUM DISTANCE STRAND_VEP SYMBOL "
+    "SYMBOL_SOURCE HGNC_ID BIOTYPE CANONICAL CCDS ENSP SWISSPROT TREMBL UNIPARC RefSeq SIFT PolyPhen EXON "
+    "INTRON DOMAINS GMAF AFR_MAF AMR_MAF ASN_MAF EAS_MAF EUR_MAF SAS_MAF AA_MAF EA_MAF CLIN_SIG SOMATIC "
+    "PUBMED MOTIF_NAME MOTIF_POS HIGH_INF_POS MOTIF_SCORE_CHANGE IMPACT PICK VARIANT_CLASS TSL HGVS_OFFSET "
+    "PHENO MINIMISED ExAC_AF ExAC_AF_AFR ExAC_AF_AMR ExAC_AF_EAS ExAC_AF_FIN ExAC_AF_NFE ExAC_AF_OTH "
+    "ExAC_AF_SAS GENE_PHENO FILTER CONTEXT src_vcf_id tumor_bam_uuid normal_bam_uuid case_id GDC_FILTER "
+    "COSMIC MC3_Overlap GDC_Validation_Status GDC_Valid_Somatic CENTERS"
+).split()
+NON_SILENT = ["Missense_Mutation"] * 6 + ["Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site"]
+OTHER = ["Silent", "Silent", "Intron", "3'UTR", "5'Flank", "RNA"]
+_ALPHABET = list("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+
+
+def projects() -> list[tuple[str, str, str]]:
+    """(project, disease id, study name) of the 33 TCGA projects."""
+    with PROJECTS.open() as fh:
+        rows = [r for r in csv.reader((line for line in fh if not line.startswith("#")), delimiter="\t")]
+    return [(r[0], r[1], r[2]) for r in rows[1:]]
+
+
+def protein_coding() -> list[tuple[str, str, str]]:
+    """(entrez, symbol, Ensembl gene id) of the reference's protein-coding genes with an Ensembl id."""
+    out = []
+    with gzip.open(REFERENCE, "rt") as fh:
+        next(fh)
+        for line in fh:
+            f = line.rstrip("\n").split("\t")
+            ens = [x[8:] for x in f[5].split("|") if x.startswith("Ensembl:")]
+            if f[9] == "protein-coding" and ens:
+                out.append((f[1], f[2], ens[0]))
+    return out
+
+
+def write_mc3(folder: Path, fraction: float, seed: int = 11) -> dict[str, object]:
+    """Write ``mc3.*.maf.gz`` and its TSS table for ``fraction`` of MC3's samples; the planted truths."""
+    rng = np.random.default_rng(seed)
+    cohorts = projects()
+    genes = protein_coding()
+    drivers = rng.choice(len(genes), size=len(cohorts), replace=False)
+    planted_share = rng.uniform(0.05, 0.45, size=len(cohorts)).round(3)
+    passengers = np.setdiff1d(np.arange(len(genes)), drivers)
+    # samples per project, as unequal as TCGA's (BRCA ~1,000, CHOL ~40), and the rows they carry
+    sizes = rng.dirichlet(np.full(len(cohorts), 1.5)) * MC3_SAMPLES
+    per_project = np.maximum(np.round(sizes * fraction).astype(int), 10)
+    burden = rng.lognormal(0, 1.2, size=int(per_project.sum()))
+    burden = np.maximum(1, np.round(burden / burden.sum() * MC3_ROWS * fraction)).astype(int)
+    tss_rows = []
+    planted: dict[str, object] = {}
+    name = f"SYNTHETIC_mc3.v0.2.8.PUBLIC.f{fraction:g}.maf.gz"
+    written = 0
+    with gzip.open(folder / name, "wt", compresslevel=1, newline="") as out:
+        out.write("\t".join(MC3_COLUMNS) + "\n")
+        patient = 0
+        for p, (_project, disease, study) in enumerate(cohorts):
+            codes = [f"{_ALPHABET[p // len(_ALPHABET) + 20]}{_ALPHABET[p % len(_ALPHABET)]}", f"Q{_ALPHABET[p]}"]
+            tss_rows += [f"{c}\tSYNTHETIC site {c}\t{study}\tSYN" for c in codes]
+            n = int(per_project[p])
+            hit = set(rng.choice(n, size=int(round(planted_share[p] * n)), replace=False).tolist())
+            entrez, symbol, ensembl = genes[int(drivers[p])]
+            planted[disease] = {"gene": f"NCBIGene:{entrez}", "symbol": symbol, "frequency": round(len(hit) / n, 6)}
+            lines: list[str] = []
+            ids = rng.choice(len(_ALPHABET) ** 4, size=n, replace=False)  # patients are distinct
+            for i in range(n):
+                pid = "".join(_ALPHABET[int(ids[i]) // len(_ALPHABET) ** e % len(_ALPHABET)] for e in range(4))
+                barcode = f"TCGA-{codes[i % 2]}-{pid}-01A-11D-A{p:03d}-09"
+                k = int(burden[patient])
+                patient += 1
+                picks = [genes[int(j)] for j in rng.choice(passengers, size=k)]
+                classes = rng.choice(NON_SILENT + OTHER, size=k)
+                if i in hit:
+                    picks.append(genes[int(drivers[p])])
+                    classes = np.append(classes, "Missense_Mutation")
+                positions = rng.integers(1_000_000, 240_000_000, size=len(picks)).tolist()
+                lines += [_row(g, str(c), barcode, pos) for g, c, pos in zip(picks, classes, positions, strict=True)]
+                if len(lines) > 50_000:
+                    out.write("".join(lines))
+                    written += len(lines)
+                    lines = []
+            out.write("".join(lines))
+            written += len(lines)
+    (folder / "tissueSourceSite.tsv").write_text(
+        "TSS Code\tSource Site\tStudy Name\tBCR\n" + "\n".join(tss_rows) + "\n"
+    )
+    truths = {"file": name, "rows": written, "samples": int(per_project.sum()), "planted": planted}
+    (folder / f"{name}.truths.json").write_text(json.dumps(truths, indent=1))
+    return truths
+
+
+_FIXED = {
+    "Center": "broad.mit.edu",
+    "NCBI_Build": "GRCh37",
+    "Chromosome": "1",
+    "Strand": "+",
+    "Variant_Type": "SNP",
+    "Reference_Allele": "C",
+    "Tumor_Seq_Allele1": "C",
+    "Tumor_Seq_Allele2": "T",
+    "HGVSp_Short": "p.R1C",
+    "FILTER": "PASS",
+    "CENTERS": "MUTECT|MUSE|VARSCANS",
+    "t_depth": "87",
+    "t_ref_count": "61",
+    "t_alt_count": "26",
+    "dbSNP_RS": "novel",
+    "HGVSc": "c.361C>T",
+    "Transcript_ID": "ENST00000263025",
+    "Feature": "ENST00000263025",
+    "Feature_type": "Transcript",
+    "Consequence": "missense_variant",
+    "BIOTYPE": "protein_coding",
+    "IMPACT": "MODERATE",
+    "CONTEXT": "GCCAGCTCCAC",
+    "all_effects": ";".join(
+        f"GENE,missense_variant,p.R121C,ENST0000026302{i},NM_00000{i}.1,c.361C>T" for i in range(4)
+    ),
+    "src_vcf_id": "4f6c0a0e-2d59-4b5e-9c8f-6a1b2c3d4e5f",
+    "tumor_bam_uuid": "0b9e6e2a-8c1d-4f6a-a3b2-7d5e4c3b2a10",
+    "normal_bam_uuid": "1c0f7f3b-9d2e-4a7b-b4c3-8e6f5d4c3b21",
+    "case_id": "2d1a8a4c-ae3f-4b8c-85d4-9f7a6e5d4c32",
+}
+_TEMPLATE = [_FIXED.get(c, ".") for c in MC3_COLUMNS]
+_AT = {c: i for i, c in enumerate(MC3_COLUMNS)}
+_SET = [
+    _AT[c]
+    for c in (
+        "Hugo_Symbol",
+        "Entrez_Gene_Id",
+        "Start_Position",
+        "End_Position",
+        "Variant_Classification",
+        "Tumor_Sample_Barcode",
+        "Matched_Norm_Sample_Barcode",
+        "Gene",
+        "SYMBOL",
+    )
+]
+
+
+def _row(gene: tuple[str, str, str], vclass: str, barcode: str, pos: int) -> str:
+    entrez, symbol, ensembl = gene
+    values = _TEMPLATE.copy()
+    normal = barcode[:13] + "10A-01D-A00X-09"
+    for i, v in zip(_SET, (symbol, entrez, str(pos), str(pos), vclass, barcode, normal, ensembl, symbol), strict=True):
+        values[i] = v
+    return "\t".join(values) + "\n"
