@@ -20,13 +20,16 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from make_synthetic import load_genes  # noqa: E402 - the sample files' gene list
+
 ROOT = Path(__file__).resolve().parents[1]
 PROJECTS = ROOT / "etl" / "data" / "tcga_projects.tsv"
-REFERENCE = ROOT / "etl" / "data" / "reference" / "Homo_sapiens.gene_info.gz"
 MC3_SAMPLES, MC3_ROWS = 10_510, 3_600_963
 # the MAF columns of MC3 (GDC MAF 2.4 layout plus VEP and MC3's caller columns); values the
 # ETL does not read are filled with short plausible tokens, so that each line is as wide as a real one
@@ -59,24 +62,11 @@ def projects() -> list[tuple[str, str, str]]:
     return [(r[0], r[1], r[2]) for r in rows[1:]]
 
 
-def protein_coding() -> list[tuple[str, str, str]]:
-    """(entrez, symbol, Ensembl gene id) of the reference's protein-coding genes with an Ensembl id."""
-    out = []
-    with gzip.open(REFERENCE, "rt") as fh:
-        next(fh)
-        for line in fh:
-            f = line.rstrip("\n").split("\t")
-            ens = [x[8:] for x in f[5].split("|") if x.startswith("Ensembl:")]
-            if f[9] == "protein-coding" and ens:
-                out.append((f[1], f[2], ens[0]))
-    return out
-
-
 def write_mc3(folder: Path, fraction: float, seed: int = 11) -> dict[str, object]:
     """Write ``mc3.*.maf.gz`` and its TSS table for ``fraction`` of MC3's samples; the planted truths."""
     rng = np.random.default_rng(seed)
     cohorts = projects()
-    genes = protein_coding()
+    genes = load_genes()  # (entrez, symbol, Ensembl id) of protein-coding genes
     drivers = rng.choice(len(genes), size=len(cohorts), replace=False)
     planted_share = rng.uniform(0.05, 0.45, size=len(cohorts)).round(3)
     passengers = np.setdiff1d(np.arange(len(genes)), drivers)
