@@ -10,10 +10,13 @@ exponent of seconds against rows (a least-squares slope on log–log; 1.0 is lin
 full run, whether every planted truth holds.
 
 Inputs built so far: ``mc3`` (the MC3 pan-cancer MAF, 3.6M rows from 10,510 tumours in 33
-projects, with a GDC tissue-source-site table). Still to come: the Xena Toil matrix, one large
-GDC MAF, 1,000 STAR-count files and a GTEx v8 GCT, and loading into Neo4j.
+projects, with a GDC tissue-source-site table; fractions take that share of the tumours) and
+``xena`` (the Toil TPM matrix, 60,498 genes × 19,131 samples, and its phenotype file; fractions
+take that share of the samples, all genes). Still to come: one large GDC MAF, 1,000 STAR-count
+files and a GTEx v8 GCT, and loading into Neo4j.
 
-Targets (issue 11, 2 cores): the MC3 MAF ≤ 2 min; peak RSS ≤ 4 GiB; exponent ≤ 1.15.
+Targets (issue 11, 2 cores): the MC3 MAF ≤ 2 min; Xena DE over 33 cohorts ≤ 10 min; peak RSS
+≤ 4 GiB; exponent ≤ 1.15.
 
 Usage: ``python bench/full_scale.py [--data ~/.cache/kg/full-scale] [--fractions 0.125,0.25,0.5,1]``
 """
@@ -33,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import full_scale_inputs as inputs  # noqa: E402 - a sibling module of this script
 
-SOURCES = {"mc3": "tcga-maf"}
+SOURCES = {"mc3": "tcga-maf", "xena": "xena"}
 
 
 def worker(kind: str, files: list[str]) -> None:
@@ -49,7 +52,7 @@ def worker(kind: str, files: list[str]) -> None:
         report = build_release(overrides, EtlSettings(), Path(home), write=False, only=only)
         total = time.perf_counter() - started
     result = next((r for r in report.results if kind != "none" and r.name == SOURCES[kind]), None)
-    edges = result.edges.get(RelType.MUTATED_IN, []) if result else []
+    checked = (RelType.MUTATED_IN, RelType.UPREGULATED_IN, RelType.DOWNREGULATED_IN)
     print(
         json.dumps(
             {
@@ -59,7 +62,14 @@ def worker(kind: str, files: list[str]) -> None:
                 "relationships": sum(len(v) for v in result.edges.values()) if result else 0,
                 "rejects": result.rejects if result else 0,
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "mutated": {f"{e['start']}|{e['end']}": e["props"]["frequency"] for e in edges},
+                "edges": {
+                    rel.value: {
+                        f"{e['start']}|{e['end']}": e["props"].get("frequency") for e in result.edges.get(rel, [])
+                    }
+                    for rel in checked
+                }
+                if result
+                else {},
             }
         )
     )
@@ -80,10 +90,48 @@ def slope(xs: list[float], ys: list[float]) -> float:
     return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum((a - mx) ** 2 for a in lx)
 
 
+def prepare(kind: str, data: Path, fraction: float) -> tuple[list[Path], dict]:  # type: ignore[type-arg]
+    """The input files of ``kind`` at ``fraction`` (generated once, then reused) and their truths."""
+    if kind == "mc3":
+        name = f"SYNTHETIC_mc3.v0.2.8.PUBLIC.f{fraction:g}.maf.gz"
+        write, files = inputs.write_mc3, [data / name, data / "tissueSourceSite.tsv"]
+    else:
+        name = f"SYNTHETIC_TcgaTargetGtex_rsem_gene_tpm.f{fraction:g}.gz"
+        pheno = data / f"SYNTHETIC_TcgaTargetGTEX_phenotype.f{fraction:g}.txt.gz"
+        write, files = inputs.write_xena, [data / name, pheno]
+    truths_file = data / f"{name}.truths.json"
+    if not truths_file.exists():
+        started = time.perf_counter()
+        write(data, fraction)
+        print(f"  (generated {name} in {time.perf_counter() - started:.0f} s)", flush=True)
+    return files, json.loads(truths_file.read_text())
+
+
+def check(kind: str, out: dict, truths: dict) -> str:  # type: ignore[type-arg]
+    """Whether the planted truths hold in a run's relationships."""
+    if kind == "mc3":
+        found = out["edges"]["MUTATED_IN"]
+        wrong = [
+            f"{d}: {t['symbol']} {found.get(t['gene'] + '|' + d)} ≠ {t['frequency']}"
+            for d, t in truths["planted"].items()
+            if found.get(t["gene"] + "|" + d) != t["frequency"]
+        ]
+        return f"{len(truths['planted']) - len(wrong)}/{len(truths['planted'])} planted frequencies exact" + (
+            "; " + "; ".join(wrong[:5]) if wrong else ""
+        )
+    up, down = out["edges"]["UPREGULATED_IN"], out["edges"]["DOWNREGULATED_IN"]
+    planted = [(g, d, "up") for d, t in truths["planted"].items() for g in t["up"]]
+    planted += [(g, d, "down") for d, t in truths["planted"].items() for g in t["down"]]
+    hit = sum(f"{g}|{d}" in (up if way == "up" else down) for g, d, way in planted)
+    extra = len(up) + len(down) - hit
+    return f"{hit}/{len(planted)} planted DE genes found; {extra} DE edges not planted"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "kg" / "full-scale")
     parser.add_argument("--fractions", default="0.125,0.25,0.5,1")
+    parser.add_argument("--inputs", default="mc3,xena")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -95,42 +143,31 @@ def main() -> None:
     base = run("none", [])
     print(f"baseline (gene reference + TCGA projects only): peak RSS {base['peak_rss_mb']:.0f} MB")
     print(
-        f"{'input':6s} {'fraction':>8s} {'rows':>10s} {'seconds':>8s} {'rows/s':>9s} {'peak RSS MB':>11s} {'rels':>7s}"
+        f"{'input':6s} {'fraction':>8s} {'size':>14s} {'seconds':>8s} {'per s':>11s} {'peak RSS MB':>11s} {'rels':>8s}"
     )
-    figures = []
-    for fraction in fractions:
-        name = f"SYNTHETIC_mc3.v0.2.8.PUBLIC.f{fraction:g}.maf.gz"
-        truths_file = args.data / f"{name}.truths.json"
-        if not truths_file.exists():
-            started = time.perf_counter()
-            inputs.write_mc3(args.data, fraction)
-            print(f"  (generated {name} in {time.perf_counter() - started:.0f} s)", flush=True)
-        truths = json.loads(truths_file.read_text())
-        out = run("mc3", [args.data / name, args.data / "tissueSourceSite.tsv"])
-        rate = out["rows"] / out["seconds"] if out["seconds"] else float("inf")
-        print(
-            f"{'mc3':6s} {fraction:8g} {out['rows']:10,d} {out['seconds']:8.1f} {rate:9,.0f} "
-            f"{out['peak_rss_mb']:11,.0f} {out['relationships']:7,d}",
-            flush=True,
-        )
-        figures.append((fraction, out, truths))
-    if len(figures) > 1:
-        exponent = slope([f[1]["rows"] for f in figures], [f[1]["seconds"] for f in figures])
-        print(f"mc3 scaling exponent (seconds vs rows): {exponent:.2f} (target ≤ 1.15)")
-    fraction, out, truths = figures[-1]
-    wrong = [
-        f"{d}: {t['symbol']} {out['mutated'].get(t['gene'] + '|' + d)} ≠ {t['frequency']}"
-        for d, t in truths["planted"].items()
-        if out["mutated"].get(t["gene"] + "|" + d) != t["frequency"]
-    ]
-    print(
-        f"planted truths at fraction {fraction:g}: {len(truths['planted']) - len(wrong)}/{len(truths['planted'])} hold"
-        + ("" if not wrong else "; " + "; ".join(wrong[:5]))
-    )
-    print(f"rows read {out['rows']:,} of {truths['rows']:,} written; rejects {out['rejects']}")
-    if fraction == 1:
-        met = "met" if out["seconds"] <= 120 else "not met"
-        print(f"MC3 at full size: {out['seconds']:.0f} s (target ≤ 120 s: {met})")
+    for kind in args.inputs.split(","):
+        figures = []
+        for fraction in fractions:
+            files, truths = prepare(kind, args.data, fraction)
+            out = run(kind, files)
+            size = out["rows"] if kind == "mc3" else truths["genes"] * truths["samples"]
+            unit = "rows" if kind == "mc3" else "values"
+            rate = size / out["seconds"] if out["seconds"] else float("inf")
+            print(
+                f"{kind:6s} {fraction:8g} {size:14,d} {out['seconds']:8.1f} {rate:11,.0f} "
+                f"{out['peak_rss_mb']:11,.0f} {out['relationships']:8,d}  ({unit})",
+                flush=True,
+            )
+            figures.append((fraction, size, out, truths))
+        if len(figures) > 1:
+            exponent = slope([f[1] for f in figures], [f[2]["seconds"] for f in figures])
+            print(f"{kind} scaling exponent (seconds vs size): {exponent:.2f} (target ≤ 1.15)")
+        fraction, _, out, truths = figures[-1]
+        print(f"{kind} at fraction {fraction:g}: {check(kind, out, truths)}; rejects {out['rejects']}")
+        if fraction == 1:
+            limit = 120 if kind == "mc3" else 600
+            met = "met" if out["seconds"] <= limit else "not met"
+            print(f"{kind} at full size: {out['seconds']:.0f} s (target ≤ {limit} s: {met})")
 
 
 if __name__ == "__main__":

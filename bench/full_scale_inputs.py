@@ -174,3 +174,97 @@ def _row(gene: tuple[str, str, str], vclass: str, barcode: str, pos: int) -> str
     for i, v in zip(_SET, (symbol, entrez, str(pos), str(pos), vclass, barcode, normal, ensembl, symbol), strict=True):
         values[i] = v
     return "\t".join(values) + "\n"
+
+
+XENA_SAMPLES, XENA_GENES = 19_131, 60_498
+_FLOOR = -9.9658  # log2(0.001): the Toil matrix's value for TPM 0
+
+
+def write_xena(folder: Path, fraction: float, seed: int = 12) -> dict[str, object]:
+    """Write the Toil TPM matrix (log2(TPM+0.001)) and phenotype for ``fraction`` of its samples.
+
+    60,498 gene rows at every fraction (Ensembl ids with version suffixes; the protein-coding
+    ones resolve, the rest stand for the lncRNAs and pseudogenes the gene reference does not
+    hold), samples as in Toil: TCGA tumours and normals of 33 projects, GTEx normals per tissue,
+    TARGET samples the ETL must skip. Planted: per project, 20 genes up and 20 down by 8-fold in
+    its tumours.
+    """
+    rng = np.random.default_rng(seed)
+    cohorts = [(p, d, s, g) for (p, d, s), g in zip(projects(), _gtex_tissues(), strict=True)]
+    genes = load_genes()
+    tumours = np.maximum(np.round(rng.dirichlet(np.full(len(cohorts), 1.5)) * 10_535 * fraction), 12).astype(int)
+    samples: list[str] = []
+    pheno: list[str] = []
+    groups: list[tuple[int, str]] = []  # (cohort index, "T" / "N" / "G" / "X") per column
+    for c, (_project, _disease, study, _gtex) in enumerate(cohorts):
+        site = study.split()[0]
+        for kind, n, stype in (
+            ("T", int(tumours[c]), "Primary Tumor"),
+            ("N", int(tumours[c]) // 12, "Solid Tissue Normal"),
+        ):
+            code = f"{_ALPHABET[c % 34]}{_ALPHABET[c // 34 + 20]}"
+            for _ in range(n):
+                sample = f"TCGA-{code}-{len(samples):04X}-{'01' if kind == 'T' else '11'}"
+                samples.append(sample)
+                pheno.append(f"{sample}\t{study}\t{study}\t{site}\t{stype}\tFemale\tTCGA")
+                groups.append((c, kind))
+    gtex_tissues = sorted({g for *_, g in cohorts if g})
+    per_tissue = max(5, int(7_862 * fraction / max(len(gtex_tissues), 1)))
+    for tissue in gtex_tissues:
+        for i in range(per_tissue):
+            sample = f"GTEX-{len(samples):05X}-{i:04d}-SM-{len(samples) % 99991:05d}"
+            samples.append(sample)
+            pheno.append(f"{sample}\t{tissue}\t{tissue}\t{tissue.split(' - ')[0]}\tNormal Tissue\tFemale\tGTEX")
+            groups.append((-1, "G"))
+    for i in range(int(734 * fraction)):
+        sample = f"TARGET-10-PA{i:04X}-09"
+        samples.append(sample)
+        disease = "Acute Lymphoblastic Leukemia"
+        pheno.append(f"{sample}\t{disease}\t{disease}\tBlood\tPrimary Blood\tFemale\tTARGET")
+        groups.append((-1, "X"))
+    # planted DE genes per cohort (protein-coding, so they resolve)
+    planted: dict[str, dict[str, list[str]]] = {}
+    shift = {}  # gene row -> [(tumour columns, log2 shift)]
+    columns = np.array([c for c, _ in groups])
+    kinds = np.array([k for _, k in groups])
+    for c, (_project, disease, _study, _gtex) in enumerate(cohorts):
+        picks = rng.choice(len(genes), size=40, replace=False)
+        cols = np.flatnonzero((columns == c) & (kinds == "T"))
+        planted[disease] = {
+            "up": [f"NCBIGene:{genes[int(j)][0]}" for j in picks[:20]],
+            "down": [f"NCBIGene:{genes[int(j)][0]}" for j in picks[20:]],
+        }
+        for j in picks[:20]:
+            shift.setdefault(int(j), []).append((cols, 3.0))
+        for j in picks[20:]:
+            shift.setdefault(int(j), []).append((cols, -3.0))
+    lut = np.array([f"{k / 10_000 + _FLOOR:.4f}" for k in range(0, 280_000)], dtype=object)
+    name = f"SYNTHETIC_TcgaTargetGtex_rsem_gene_tpm.f{fraction:g}.gz"
+    with gzip.open(folder / name, "wt", compresslevel=1, newline="") as out:
+        out.write("sample\t" + "\t".join(samples) + "\n")
+        for row in range(XENA_GENES):
+            if row < len(genes):
+                gene_id = f"{genes[row][2]}.{row % 9 + 1}"
+            else:
+                gene_id = f"ENSG9{row:010d}.1"  # not in the gene reference: skipped, like Toil's lncRNAs
+            # protein-coding genes are expressed at some level; most other rows sit at the floor
+            level = rng.normal(2.0, 3.0) if row < len(genes) else rng.normal(-8.0, 3.0)
+            values = level + rng.normal(0.0, 0.6, size=len(samples))
+            for cols, delta in shift.get(row, []):
+                values[cols] += delta
+            idx = np.clip(np.round((values - _FLOOR) * 10_000), 0, len(lut) - 1).astype(np.int64)
+            out.write(gene_id + "\t" + "\t".join(lut[idx]) + "\n")
+    header = "sample\tdetailed_category\tprimary disease or tissue\t_primary_site\t_sample_type\t_gender\t_study"
+    pheno_name = f"SYNTHETIC_TcgaTargetGTEX_phenotype.f{fraction:g}.txt.gz"
+    with gzip.open(folder / pheno_name, "wt") as out:
+        out.write(header + "\n" + "\n".join(pheno) + "\n")
+    truths = {"files": [name, pheno_name], "samples": len(samples), "genes": XENA_GENES, "planted": planted}
+    (folder / f"{name}.truths.json").write_text(json.dumps(truths))
+    return truths
+
+
+def _gtex_tissues() -> list[str]:
+    """The GTEx tissue of each TCGA project (empty where GTEx has none), in ``projects()`` order."""
+    with PROJECTS.open() as fh:
+        rows = [r for r in csv.reader((line for line in fh if not line.startswith("#")), delimiter="\t")]
+    return [r[5] if len(r) > 5 else "" for r in rows[1:]]
