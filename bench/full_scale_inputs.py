@@ -187,7 +187,7 @@ def write_xena(folder: Path, fraction: float, seed: int = 12) -> dict[str, objec
     ones resolve, the rest stand for the lncRNAs and pseudogenes the gene reference does not
     hold), samples as in Toil: TCGA tumours and normals of 33 projects, GTEx normals per tissue,
     TARGET samples the ETL must skip. Planted: per project, 20 genes up and 20 down by 8-fold in
-    its tumours.
+    its tumours, among genes expressed at TPM ≥ 4 (below that, log2(TPM+1) hides the change).
     """
     rng = np.random.default_rng(seed)
     cohorts = [(p, d, s, g) for (p, d, s), g in zip(projects(), _gtex_tissues(), strict=True)]
@@ -227,8 +227,10 @@ def write_xena(folder: Path, fraction: float, seed: int = 12) -> dict[str, objec
     shift = {}  # gene row -> [(tumour columns, log2 shift)]
     columns = np.array([c for c, _ in groups])
     kinds = np.array([k for _, k in groups])
+    levels = rng.normal(2.0, 3.0, size=len(genes))  # mean log2 expression of the protein-coding rows
+    expressed = np.flatnonzero(levels >= 2.0)  # planted where an 8-fold change is visible in log2(TPM+1)
     for c, (_project, disease, _study, _gtex) in enumerate(cohorts):
-        picks = rng.choice(len(genes), size=40, replace=False)
+        picks = rng.choice(expressed, size=40, replace=False)
         cols = np.flatnonzero((columns == c) & (kinds == "T"))
         planted[disease] = {
             "up": [f"NCBIGene:{genes[int(j)][0]}" for j in picks[:20]],
@@ -248,7 +250,7 @@ def write_xena(folder: Path, fraction: float, seed: int = 12) -> dict[str, objec
             else:
                 gene_id = f"ENSG9{row:010d}.1"  # not in the gene reference: skipped, like Toil's lncRNAs
             # protein-coding genes are expressed at some level; most other rows sit at the floor
-            level = rng.normal(2.0, 3.0) if row < len(genes) else rng.normal(-8.0, 3.0)
+            level = levels[row] if row < len(genes) else rng.normal(-8.0, 3.0)
             values = level + rng.normal(0.0, 0.6, size=len(samples))
             for cols, delta in shift.get(row, []):
                 values[cols] += delta
