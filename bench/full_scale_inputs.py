@@ -21,6 +21,7 @@ import csv
 import gzip
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -187,7 +188,8 @@ def write_xena(folder: Path, fraction: float, seed: int = 12) -> dict[str, objec
     ones resolve, the rest stand for the lncRNAs and pseudogenes the gene reference does not
     hold), samples as in Toil: TCGA tumours and normals of 33 projects, GTEx normals per tissue,
     TARGET samples the ETL must skip. Planted: per project, 20 genes up and 20 down by 8-fold in
-    its tumours, among genes expressed at TPM ≥ 4 (below that, log2(TPM+1) hides the change).
+    its tumours, among genes expressed at TPM ≥ 4 (below that, log2(TPM+1) hides the change)
+    whose Ensembl id names no other gene (0.7 % do; the ETL cannot tell them apart).
     """
     rng = np.random.default_rng(seed)
     cohorts = [(p, d, s, g) for (p, d, s), g in zip(projects(), _gtex_tissues(), strict=True)]
@@ -228,7 +230,9 @@ def write_xena(folder: Path, fraction: float, seed: int = 12) -> dict[str, objec
     columns = np.array([c for c, _ in groups])
     kinds = np.array([k for _, k in groups])
     levels = rng.normal(2.0, 3.0, size=len(genes))  # mean log2 expression of the protein-coding rows
-    expressed = np.flatnonzero(levels >= 2.0)  # planted where an 8-fold change is visible in log2(TPM+1)
+    # planted where an 8-fold change shows in log2(TPM+1), on Ensembl ids that name one gene only
+    shared = {e for e, n in Counter(g[2] for g in genes).items() if n > 1}
+    expressed = np.flatnonzero((levels >= 2.0) & np.array([g[2] not in shared for g in genes]))
     for c, (_project, disease, _study, _gtex) in enumerate(cohorts):
         picks = rng.choice(expressed, size=40, replace=False)
         cols = np.flatnonzero((columns == c) & (kinds == "T"))
