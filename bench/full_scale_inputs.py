@@ -4,7 +4,7 @@ Used by ``bench/full_scale.py``. Every value is SYNTHETIC (file names say so); t
 the real ones, quirks included:
 
 * **MC3 pan-cancer MAF** (``mc3.v0.2.8.PUBLIC.maf.gz``): no ``#version`` header, one header line
-  of MAF + VEP columns, 10,510 tumour samples across the 33 TCGA projects, 3,600,963 rows at
+  of MAF + VEP + caller columns (GRCh37), 10,510 tumour samples across the 33 TCGA projects, 3,600,963 rows at
   fraction 1, tumour barcodes whose only project hint is the tissue source site (TSS) code, so a
   TSS table in GDC's layout comes with it (``tissueSourceSite.tsv``); per-patient mutation
   counts are log-normal (a few hypermutated tumours carry thousands of rows); silent, intronic
@@ -32,8 +32,9 @@ from make_synthetic import load_genes  # noqa: E402 - the sample files' gene lis
 ROOT = Path(__file__).resolve().parents[1]
 PROJECTS = ROOT / "etl" / "data" / "tcga_projects.tsv"
 MC3_SAMPLES, MC3_ROWS = 10_510, 3_600_963
-# the MAF columns of MC3 (GDC MAF 2.4 layout plus VEP and MC3's caller columns); values the
-# ETL does not read are filled with short plausible tokens, so that each line is as wide as a real one
+# a header in MC3's layout: the standard MAF columns, VEP's annotation columns and the callers'
+# (120 here; the real file's exact set differs a little). Values the ETL does not read are filled
+# with plausible tokens, so that a line is about as wide as a real one
 MC3_COLUMNS = (
     "Hugo_Symbol Entrez_Gene_Id Center NCBI_Build Chromosome Start_Position End_Position Strand "
     "Variant_Classification Variant_Type Reference_Allele Tumor_Seq_Allele1 Tumor_Seq_Allele2 dbSNP_RS "
