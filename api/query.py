@@ -18,18 +18,8 @@ from strawberry.extensions import (
 from api.context import DOWN, run_sync
 from api.execution import LeafFastExecutor
 from api.limits import QueryCost, introspection_rule, should_mask
-from api.schema import (
-    CandidateResult,
-    Ctx,
-    Disease,
-    Gene,
-    candidates_page,
-    check_first,
-    explain_pair,
-    graph_down,
-    no_model,
-    not_found,
-)
+from api.results import Ctx, check_first, graph_down, no_model, not_found
+from api.schema import CandidateResult, Disease, Gene, candidates_page, explain_pair
 from api.service import GraphDown
 from api.types import (
     Ambiguous,
