@@ -275,3 +275,87 @@ def _gtex_tissues() -> list[str]:
     with PROJECTS.open() as fh:
         rows = [r for r in csv.reader((line for line in fh if not line.startswith("#")), delimiter="\t")]
     return [r[5] if len(r) > 5 else "" for r in rows[1:]]
+
+
+GDC_BRCA_ROWS, GDC_BRCA_SAMPLES = 121_000, 1_000
+GTEX_TISSUES = ROOT / "etl" / "data" / "gtex_tissues.tsv"
+
+
+def write_gdc_maf(folder: Path, fraction: float, seed: int = 13) -> dict[str, object]:
+    """Write one GDC masked somatic MAF for TCGA-BRCA (~121k rows at fraction 1) with its planted driver.
+
+    GDC's quirks: ``#version``/``#filedate``/``#annotation.spec`` lines before the header, the
+    project only in the file name (no TSS table needed), one driver at a planted share of patients.
+    """
+    rng = np.random.default_rng(seed)
+    genes = load_genes()
+    disease = next(d for p, d, _ in projects() if p == "TCGA-BRCA")
+    driver = int(rng.integers(len(genes)))
+    passengers = np.setdiff1d(np.arange(len(genes)), [driver])
+    n = max(10, round(GDC_BRCA_SAMPLES * fraction))
+    hit = set(rng.choice(n, size=round(0.3 * n), replace=False).tolist())
+    burden = np.maximum(1, rng.poisson(GDC_BRCA_ROWS / GDC_BRCA_SAMPLES, size=n))
+    ids = rng.choice(len(_ALPHABET) ** 4, size=n, replace=False)
+    name = f"SYNTHETIC_TCGA.BRCA.f{fraction:g}.masked.somatic.maf.gz"
+    written = 0
+    with gzip.open(folder / name, "wt", compresslevel=1, newline="") as out:
+        out.write("#version gdc-1.0.0\n#filedate 20240101\n#annotation.spec gdc-1.0.1-public\n")
+        out.write("\t".join(MC3_COLUMNS) + "\n")
+        for i in range(n):
+            pid = "".join(_ALPHABET[int(ids[i]) // len(_ALPHABET) ** e % len(_ALPHABET)] for e in range(4))
+            barcode = f"TCGA-A{_ALPHABET[i % 10]}-{pid}-01A-11D-A10Y-09"
+            picks = [genes[int(j)] for j in rng.choice(passengers, size=int(burden[i]))]
+            classes = list(rng.choice(NON_SILENT + OTHER, size=len(picks)))
+            if i in hit:
+                picks.append(genes[driver])
+                classes.append("Missense_Mutation")
+            positions = rng.integers(1_000_000, 240_000_000, size=len(picks)).tolist()
+            out.write("".join(_row(g, str(c), barcode, p) for g, c, p in zip(picks, classes, positions, strict=True)))
+            written += len(picks)
+    planted = {
+        disease: {
+            "gene": f"NCBIGene:{genes[driver][0]}",
+            "symbol": genes[driver][1],
+            "frequency": round(len(hit) / n, 6),
+        }
+    }
+    truths = {"file": name, "rows": written, "samples": n, "planted": planted}
+    (folder / f"{name}.truths.json").write_text(json.dumps(truths))
+    return truths
+
+
+def write_gtex(folder: Path, fraction: float, seed: int = 14) -> dict[str, object]:
+    """Write a GTEx v8 gene median TPM GCT (``#1.2``, 56,200 genes × 54 tissues at fraction 1).
+
+    ``fraction`` scales the gene rows. Planted: 50 protein-coding genes expressed in one tissue
+    only (specificity 1 there, no edge elsewhere).
+    """
+    rng = np.random.default_rng(seed)
+    genes = load_genes()
+    with GTEX_TISSUES.open() as fh:
+        rows = [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#")][1:]
+    tissues = [r[0] for r in rows] + ["Cells - Cultured fibroblasts", "Cells - EBV-transformed lymphocytes"]
+    tissues = list(dict.fromkeys(tissues))[:54]
+    n = max(100, round(56_200 * fraction))
+    shared = {e for e, k in Counter(g[2] for g in genes).items() if k > 1}
+    unique = [i for i in range(min(n, len(genes))) if genes[i][2] not in shared]
+    specific = rng.choice(unique, size=50, replace=False)
+    where = {int(g): int(rng.integers(len(rows))) for g in specific}
+    name = f"SYNTHETIC_GTEx_Analysis_2017-06-05_v8_RNASeQCv1.1.9_gene_median_tpm.f{fraction:g}.gct.gz"
+    with gzip.open(folder / name, "wt", compresslevel=1, newline="") as out:
+        out.write(f"#1.2\n{n}\t{len(tissues)}\nName\tDescription\t" + "\t".join(tissues) + "\n")
+        for row in range(n):
+            if row < len(genes):
+                ensembl, symbol = f"{genes[row][2]}.{row % 7 + 1}", genes[row][1]
+            else:
+                ensembl, symbol = f"ENSG9{row:010d}.1", f"LINC{row:05d}"
+            if row in where:
+                values = np.zeros(len(tissues))
+                values[where[row]] = 100.0
+            else:
+                values = np.round(rng.lognormal(0.5, 2.0) * rng.lognormal(0, 0.5, size=len(tissues)), 4)
+            out.write(f"{ensembl}\t{symbol}\t" + "\t".join(f"{v:g}" for v in values) + "\n")
+    planted = {f"NCBIGene:{genes[g][0]}": rows[t][1] for g, t in where.items()}
+    truths = {"file": name, "genes": n, "tissues": len(tissues), "planted": planted}
+    (folder / f"{name}.truths.json").write_text(json.dumps(truths))
+    return truths
