@@ -14,8 +14,9 @@ projects, with a GDC tissue-source-site table; fractions take that share of the 
 ``xena`` (the Toil TPM matrix, 60,498 genes × 19,131 samples, and its phenotype file; fractions
 take that share of the samples, all genes), ``gdc-maf`` (one GDC masked somatic MAF for
 TCGA-BRCA, ~121k rows, ``#version`` header lines, project from the file name) and ``gtex`` (a
-GTEx v8 gene median TPM GCT, 56,200 genes × 54 tissues; fractions take that share of the rows).
-Still to come: 1,000 STAR-count files with a sample sheet, and loading into Neo4j.
+GTEx v8 gene median TPM GCT, 56,200 genes × 54 tissues; fractions take that share of the rows)
+and ``star`` (1,000 GDC STAR-count files of 60,660 genes in a GDC download folder, with its
+sample sheet; fractions take that share of the files). Still to come: loading into Neo4j.
 
 Targets (issue 11, 2 cores): the MC3 MAF ≤ 2 min; Xena DE over 33 cohorts ≤ 10 min; peak RSS
 ≤ 4 GiB; exponent ≤ 1.15.
@@ -39,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import full_scale_inputs as inputs  # noqa: E402 - a sibling module of this script
 
-SOURCES = {"mc3": "tcga-maf", "gdc-maf": "tcga-maf", "xena": "xena", "gtex": "gtex"}
+SOURCES = {"mc3": "tcga-maf", "gdc-maf": "tcga-maf", "xena": "xena", "gtex": "gtex", "star": "gdc-counts"}
 
 
 def worker(kind: str, files: list[str]) -> None:
@@ -102,6 +103,9 @@ def prepare(kind: str, data: Path, fraction: float) -> tuple[list[Path], dict]: 
     elif kind == "gdc-maf":
         name = f"SYNTHETIC_TCGA.BRCA.f{fraction:g}.masked.somatic.maf.gz"
         write, files = inputs.write_gdc_maf, [data / name]
+    elif kind == "star":
+        name = f"SYNTHETIC_gdc_star_counts.f{fraction:g}"
+        write, files = inputs.write_star_counts, [data / name]
     elif kind == "gtex":
         name = f"SYNTHETIC_GTEx_Analysis_2017-06-05_v8_RNASeQCv1.1.9_gene_median_tpm.f{fraction:g}.gct.gz"
         write, files = inputs.write_gtex, [data / name]
@@ -157,6 +161,8 @@ def check(kind: str, out: dict, truths: dict, files: list[Path]) -> str:  # type
     planted += [(g, d, "down") for d, t in truths["planted"].items() for g in t["down"]]
     found = {(g, d): f"{g}|{d}" in (up if way == "up" else down) for g, d, way in planted}
     extra = len(up) + len(down) - sum(found.values())
+    if kind == "star":
+        return f"planted DE genes: {sum(found.values())}/{len(found)} found; {extra} DE edges not planted"
     n = normals(files[1])
     parts = []
     for label, keep in (
@@ -174,7 +180,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "kg" / "full-scale")
     parser.add_argument("--fractions", default="0.125,0.25,0.5,1")
-    parser.add_argument("--inputs", default="mc3,gdc-maf,xena,gtex")
+    parser.add_argument("--inputs", default="mc3,gdc-maf,xena,gtex,star")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -196,7 +202,8 @@ def main() -> None:
             if kind in ("mc3", "gdc-maf"):
                 size, unit = out["rows"], "rows"
             else:
-                size, unit = truths["genes"] * truths.get("samples", truths.get("tissues", 1)), "values"
+                width = truths.get("samples") or truths.get("tissues") or truths["files"]
+                size, unit = truths["genes"] * width, "values"
             rate = size / out["seconds"] if out["seconds"] else float("inf")
             print(
                 f"{kind:6s} {fraction:8g} {size:14,d} {out['seconds']:8.1f} {rate:11,.0f} "

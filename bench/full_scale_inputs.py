@@ -359,3 +359,75 @@ def write_gtex(folder: Path, fraction: float, seed: int = 14) -> dict[str, objec
     truths = {"file": name, "genes": n, "tissues": len(tissues), "planted": planted}
     (folder / f"{name}.truths.json").write_text(json.dumps(truths))
     return truths
+
+
+STAR_FILES, STAR_ROWS = 1_000, 60_660
+
+
+def write_star_counts(folder: Path, fraction: float, seed: int = 15) -> dict[str, object]:
+    """Write a GDC download folder of STAR count files (``<file id>/<file name>``) and its sample sheet.
+
+    ``fraction`` of 1,000 files across 10 projects (85 % tumours), each with GENCODE v36's 60,660
+    gene rows after the four ``N_`` summary rows, as the GDC serves them (plain TSV, a
+    ``# gene-model`` comment line). Planted: per project 10 genes up and 10 down by 8-fold in
+    tumours, among expressed genes whose Ensembl id names one gene only.
+    """
+    rng = np.random.default_rng(seed)
+    genes = load_genes()
+    shared = {e for e, k in Counter(g[2] for g in genes).items() if k > 1}
+    chosen = [p for p in projects() if p[0] in STAR_PROJECTS]
+    root = folder / f"SYNTHETIC_gdc_star_counts.f{fraction:g}"
+    root.mkdir(parents=True, exist_ok=True)
+    prefix = [
+        f"{g[2]}.{i % 13 + 1}\t{g[1]}\tprotein_coding\t" if i < len(genes) else f"ENSG9{i:010d}.1\tLNC{i}\tlncRNA\t"
+        for i, g in enumerate(genes + [("", "", "")] * (STAR_ROWS - len(genes)))
+    ]
+    levels = np.concatenate([rng.normal(3.0, 2.5, size=len(genes)), rng.normal(-3.0, 2.0, size=STAR_ROWS - len(genes))])
+    candidates = [i for i in range(len(genes)) if levels[i] >= 3.0 and genes[i][2] not in shared]
+    planted: dict[str, dict[str, list[str]]] = {}
+    sheet = ["File ID\tFile Name\tData Category\tData Type\tProject ID\tCase ID\tSample ID\tSample Type"]
+    n_files = max(4 * len(chosen), round(STAR_FILES * fraction))
+    per_project = n_files // len(chosen)
+    for c, (project, disease, _study) in enumerate(chosen):
+        picks = rng.choice(candidates, size=20, replace=False)
+        planted[disease] = {
+            "up": [f"NCBIGene:{genes[int(j)][0]}" for j in picks[:10]],
+            "down": [f"NCBIGene:{genes[int(j)][0]}" for j in picks[10:]],
+        }
+        normals = max(3, round(per_project * 0.15))
+        for k in range(per_project):
+            tumour = k >= normals
+            values = levels + rng.normal(0.0, 0.5, size=STAR_ROWS)
+            if tumour:
+                values[picks[:10]] += 3.0
+                values[picks[10:]] -= 3.0
+            tpm = np.round(np.exp2(values), 4)
+            counts = np.round(tpm * 20).astype(np.int64)
+            fid = f"{c:08x}-{k:04x}-4{k % 4096:03x}-a{c:03x}-{rng.integers(2**47):012x}"
+            fname = f"{fid[::-1]}.rna_seq.augmented_star_gene_counts.tsv"
+            body = "".join(
+                f"{pre}{n}\t{n // 2}\t{n - n // 2}\t{t}\t{t / 3:.4f}\t{t / 2.5:.4f}\n"
+                for pre, n, t in zip(prefix, counts.tolist(), tpm.tolist(), strict=True)
+            )
+            head = (
+                "# gene-model: GENCODE v36\ngene_id\tgene_name\tgene_type\tunstranded\tstranded_first\t"
+                "stranded_second\ttpm_unstranded\tfpkm_unstranded\tfpkm_uq_unstranded\n"
+                + "".join(f"{label}\t\t\t{rng.integers(10**5, 10**6)}\t0\t0\t\t\t\n" for label in _STAR_SUMMARY)
+            )
+            (root / fid).mkdir(exist_ok=True)
+            (root / fid / fname).write_text(head + body)
+            case = f"TCGA-{_ALPHABET[c]}{_ALPHABET[k % 34]}-{k:04X}"
+            kind = "Primary Tumor" if tumour else "Solid Tissue Normal"
+            code = "01A" if tumour else "11A"
+            sheet.append(
+                f"{fid}\t{fname}\tTranscriptome Profiling\tGene Expression Quantification\t{project}\t{case}\t"
+                f"{case}-{code}\t{kind}"
+            )
+    (root / "gdc_sample_sheet.SYNTHETIC.tsv").write_text("\n".join(sheet) + "\n")
+    truths = {"folder": root.name, "files": per_project * len(chosen), "genes": STAR_ROWS, "planted": planted}
+    (folder / f"{root.name}.truths.json").write_text(json.dumps(truths))
+    return truths
+
+
+STAR_PROJECTS = {f"TCGA-{p}" for p in ("BRCA", "LUAD", "LUSC", "KIRC", "LIHC", "PRAD", "THCA", "COAD", "HNSC", "STAD")}
+_STAR_SUMMARY = ("N_unmapped", "N_multimapping", "N_noFeature", "N_ambiguous")
