@@ -103,20 +103,22 @@ class Service:
                 raise GraphDown(GRAPH_DOWN)
             probe = self._down_until > 0
             self._probing = probe
+        reached = False
         try:
             result = fn(self.store, *args)
+            reached = True
         except StoreUnreachable as exc:
             with self._breaker_lock:
-                self._down_until, self._probing = time.monotonic() + self.settings.api.graph_retry_s, False
+                self._down_until = time.monotonic() + self.settings.api.graph_retry_s
             raise GraphDown(GRAPH_DOWN) from exc
         except StoreUnavailable as exc:  # slow, not down: this call fails, others still try
-            if probe:
+            raise GraphDown(GRAPH_DOWN) from exc
+        finally:
+            if probe:  # whatever happened, the probe is over (an unexpected error must not wedge it)
                 with self._breaker_lock:
                     self._probing = False
-            raise GraphDown(GRAPH_DOWN) from exc
-        if probe:
-            with self._breaker_lock:
-                self._down_until, self._probing = 0.0, False
+                    if reached:
+                        self._down_until = 0.0
         return result
 
     def evidence(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
