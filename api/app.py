@@ -81,6 +81,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> Any:
         if state["service"] is None:
             state["service"] = await run_sync(Service, settings)
+        await run_sync(state["service"].start_sync)  # this replica serves the set published in Neo4j
         # the model, graph tables and caches loaded so far live as long as the process: keep them out
         # of the cyclic collector's full passes (otherwise each one walks millions of objects: p99 spikes)
         gc.collect()

@@ -24,6 +24,7 @@ from kg.errors import KGError, StoreUnavailable, StoreUnreachable
 from kg.export import graph_state
 from kg.ids import Ambiguous, GeneIndex
 from kg.predictions import PredictionStore
+from kg.published import pull
 from kg.settings import Settings
 from kg.store import Neo4jStore
 
@@ -57,7 +58,7 @@ class Service:
         self.store = Neo4jStore.from_settings(
             settings, retry_s=timeout, connection_timeout_s=timeout, read_timeout_s=timeout
         )
-        self.predictions = PredictionStore(settings.home / "predictions.sqlite")
+        self.predictions = PredictionStore(settings.prediction_store)
         self.model = ModelState()
         self._genes: GeneIndex | None = None
         self._lock = threading.Lock()
@@ -67,6 +68,9 @@ class Service:
         self._evidence: OrderedDict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = OrderedDict()
         self._current: tuple[float, dict[str, Any] | None] = (-1e9, None)
         self._graph_state: tuple[float, dict[str, Any] | None] = (-1e9, None)
+        self._stop = threading.Event()
+        self._syncer: threading.Thread | None = None
+        self._sync_store: Neo4jStore | None = None
         if load_model:
             self.load_model(settings.api.model_dir)
 
@@ -89,6 +93,46 @@ class Service:
         except (ImportError, OSError, json.JSONDecodeError, KGError) as exc:
             self.model = ModelState(error=f"model not loaded from {folder}: {exc}")
             log.warning(self.model.error)
+
+    # -- shared predictions -------------------------------------------------------
+    def sync_predictions(self) -> dict[str, Any] | None:
+        """Pull the set published in Neo4j when the local store does not hold it (``None``: nothing pulled).
+
+        Every replica serves the set ``kg predict`` published last, from its own SQLite copy,
+        which keeps answering while Neo4j is down.
+        """
+        with self._breaker_lock:
+            if self._down_until > 0:  # Neo4j was unreachable: requests find out when it is back
+                return None
+        if self._sync_store is None:  # a bulk read: not bound by the requests' short timeouts
+            self._sync_store = Neo4jStore.from_settings(self.settings)
+        try:
+            pulled = pull(self._sync_store, self.predictions)
+        except StoreUnavailable:
+            return None
+        except KGError as exc:  # an incomplete set (being re-published): keep ours, try next time
+            log.warning("%s", exc)
+            return None
+        if pulled is not None:
+            self._current = (-1e9, None)  # re-read now: the cache generation changes with the set
+            log.info(
+                "pulled prediction set %s (run %s, %s rows)", pulled["model_version"], pulled["run"], pulled["rows"]
+            )
+        return pulled
+
+    def start_sync(self) -> None:
+        """Pull the published set now, then every ``predictions_sync_s`` in a background thread."""
+        every = self.settings.api.predictions_sync_s
+        if every <= 0 or self._syncer is not None:
+            return
+        self.sync_predictions()
+
+        def loop() -> None:
+            while not self._stop.wait(every):
+                self.sync_predictions()
+
+        self._syncer = threading.Thread(target=loop, name="kg-predictions-sync", daemon=True)
+        self._syncer.start()
 
     # -- graph ------------------------------------------------------------------
     def graph(self, fn: Any, *args: Any) -> Any:
@@ -180,7 +224,8 @@ class Service:
         ``kg etl run`` or ``kg predict`` reaches the cache within that time.
         """
         current = self.current_predictions()
-        return generation_of((current or {}).get("model_version"), self.graph_state())
+        version = f"{current['model_version']}/{current.get('run')}" if current else None
+        return generation_of(version, self.graph_state())
 
     def readiness(self) -> dict[str, Any]:
         """A real Cypher query and a loaded model; says what is missing."""
@@ -221,5 +266,10 @@ class Service:
             return self._genes
 
     def close(self) -> None:
-        """Close the driver."""
+        """Stop the sync thread and close the driver."""
+        self._stop.set()
+        if self._syncer is not None:
+            self._syncer.join(timeout=5)
+        if self._sync_store is not None:
+            self._sync_store.close()
         self.store.close()

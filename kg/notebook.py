@@ -49,7 +49,7 @@ class Graph:
     def __init__(self, settings: Settings, model: Path) -> None:
         self.settings, self.model = settings, model
         self.store = Neo4jStore.from_settings(settings)
-        self.predictions = PredictionStore(settings.home / "predictions.sqlite")
+        self.predictions = PredictionStore(settings.prediction_store)
         self._answers: Answers | None = None
 
     def cypher(self, query: str, *, limit: int = 100_000, timeout_s: float = 60.0, **params: Any) -> pd.DataFrame:

@@ -1,12 +1,10 @@
-"""Model predictions: a SQLite store the API reads without Neo4j, and their copy in Neo4j.
+"""Model predictions: the SQLite store the API reads, with or without Neo4j.
 
 The SQLite file holds, per model version, the top-N new candidate genes of every disease
-(``known = 0``) and the model's score and rank of the already known genes (``known = 1``).
-Writing a version replaces its rows in one transaction, so readers see the old set or the
-new one, never a mix. In Neo4j the new candidates become
-``(:Gene)-[:PREDICTED_ASSOCIATION {score, logit, rank, synthetic, source: "kg-model",
-source_version, model_version, release, run}]->(:Disease)``:
-the new run's edges are created first and the version's older runs deleted afterwards.
+(``known = 0``), the model's score and rank of the already known genes (``known = 1``) and the
+evidence of each pair. Writing a version replaces its rows in one transaction, so readers see
+the old set or the new one, never a mix. :mod:`kg.published` copies a set into Neo4j, where
+every API replica reads it.
 """
 
 from __future__ import annotations
@@ -15,20 +13,14 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from neo4j import ManagedTransaction
-
-from kg.store import Neo4jStore, batched, group_by_start
-
-#: Relationship type of model predictions (not part of the loaded schema: no source owns it).
-PREDICTED_ASSOCIATION = "PREDICTED_ASSOCIATION"
-#: ``source`` of every ``PREDICTED_ASSOCIATION`` edge (its ``source_version`` is the model version).
-MODEL_SOURCE = "kg-model"
+from kg.store import Neo4jStore, batched
 
 
 @dataclass(frozen=True)
@@ -74,6 +66,7 @@ _ADDED_COLUMNS = (
     ("predictions", "percentile", "REAL"),
     ("predictions", "via", "TEXT"),
     ("models", "evidence_graph", "TEXT"),  # the graph state (loaded sources) the stored evidence was read from
+    ("models", "run", "TEXT"),  # the `kg predict` run that wrote the set (its PredictionSet in Neo4j)
 )
 _COLUMNS = "disease_id, gene_id, symbol, score, logit, rank, known, synthetic, percentile, via"
 
@@ -91,6 +84,7 @@ class PredictionStore:
                 columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
                 if column not in columns:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            db.execute("UPDATE models SET run = lower(hex(randomblob(6))) WHERE run IS NULL")  # older stores
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
@@ -104,12 +98,21 @@ class PredictionStore:
             self._readers.db = db
         return db
 
-    def replace(self, model: dict[str, Any], rows: Sequence[Prediction]) -> int:
+    def replace(
+        self,
+        model: dict[str, Any],
+        rows: Sequence[Prediction],
+        evidence: Iterable[tuple[str, str, str]] = (),
+        evidence_graph: dict[str, Any] | None = None,
+    ) -> int:
         """Replace ``model['model_version']``'s predictions and make it the current model.
 
         Args:
-            model: ``model_version``, ``graph_release``, ``release``, ``trained_at``, ``metrics``.
+            model: ``model_version``, ``graph_release``, ``release``, ``trained_at``, ``metrics``
+                and, optionally, ``synthetic`` and the ``run`` that wrote the set.
             rows: The predictions.
+            evidence: ``(gene_id, disease_id, rows as JSON)`` stored with them, in the same transaction.
+            evidence_graph: The graph state ``evidence`` was read from (required with ``evidence``).
         """
         version = model["model_version"]
         with self._connect() as db:  # one transaction: committed on success, rolled back on error
@@ -119,10 +122,14 @@ class PredictionStore:
                 f"INSERT INTO predictions (model_version, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((version, *astuple(r)) for r in rows),
             )
+            db.executemany(
+                "INSERT INTO evidence (model_version, gene_id, disease_id, rows) VALUES (?, ?, ?, ?)",
+                ((version, g, d, js) for g, d, js in evidence),
+            )
             db.execute("UPDATE models SET current = 0")
             db.execute(
                 "INSERT OR REPLACE INTO models (model_version, graph_release, release, trained_at, metrics, "
-                "written_at, current, synthetic, evidence_graph) VALUES (?, ?, ?, ?, ?, ?, 1, ?, NULL)",
+                "written_at, current, synthetic, evidence_graph, run) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
                 (
                     version,
                     model["graph_release"],
@@ -131,15 +138,35 @@ class PredictionStore:
                     json.dumps(model.get("metrics", {}), sort_keys=True),
                     datetime.now(UTC).isoformat(timespec="seconds"),
                     int(bool(model.get("synthetic"))),
+                    json.dumps(evidence_graph, sort_keys=True, default=str) if evidence_graph is not None else None,
+                    model.get("run") or uuid.uuid4().hex[:12],
                 ),
             )
         return len(rows)
 
+    def with_evidence(self, version: str) -> Iterator[tuple[Prediction, str | None]]:
+        """Every stored row of ``version`` with its stored evidence (JSON text; ``None``: not stored)."""
+        columns = ", ".join(f"p.{c.strip()}" for c in _COLUMNS.split(","))
+        query = (
+            f"SELECT {columns}, e.rows FROM predictions p LEFT JOIN evidence e ON e.model_version = p.model_version "
+            "AND e.disease_id = p.disease_id AND e.gene_id = p.gene_id WHERE p.model_version = ?"
+        )
+        with closing(self._connect()) as db:
+            for r in db.execute(query, (version,)):
+                yield _prediction(r), r[10]
+
     def current_model(self) -> dict[str, Any] | None:
         """The model whose predictions were written last, or ``None``."""
-        with self._connect() as db:
+        return self.model(None)
+
+    def model(self, version: str | None) -> dict[str, Any] | None:
+        """The stored model ``version`` (``None``: the current one), or ``None``."""
+        with closing(self._connect()) as db:
             db.row_factory = sqlite3.Row
-            row = db.execute("SELECT * FROM models WHERE current = 1").fetchone()
+            if version is None:
+                row = db.execute("SELECT * FROM models WHERE current = 1").fetchone()
+            else:
+                row = db.execute("SELECT * FROM models WHERE model_version = ?", (version,)).fetchone()
         if row is None:
             return None
         return {**dict(row), "metrics": json.loads(row["metrics"]), "synthetic": bool(row["synthetic"])}
@@ -274,67 +301,6 @@ def store_evidence(
                 on_batch(len(batch))
 
     return predictions.write_evidence(version, state, read())
-
-
-def write_to_neo4j(store: Neo4jStore, rows: Sequence[Prediction], model_version: str, release: str) -> int:
-    """Create the new candidates as PREDICTED_ASSOCIATION edges, then drop the version's older runs."""
-    run = uuid.uuid4().hex[:12]
-    query = (
-        "UNWIND $groups AS g MATCH (a:Gene {id: g.start}) UNWIND g.rels AS row "
-        "MATCH (b:Disease {id: row.end}) "
-        f"CREATE (a)-[r:{PREDICTED_ASSOCIATION} {{score: row.props.score, logit: row.props.logit, "
-        "rank: row.props.rank, synthetic: row.props.synthetic, via: row.props.via, model_version: $version, "
-        "release: $release, run: $run, source: $source, source_version: $version}]->(b) RETURN count(r) AS n"
-    )
-    created = 0
-    for batch in batched((r for r in rows if not r.known), 10_000):
-        groups = group_by_start(
-            [
-                {
-                    "start": r.gene_id,
-                    "end": r.disease_id,
-                    "props": {
-                        "score": r.score,
-                        "logit": r.logit,
-                        "rank": r.rank,
-                        "synthetic": r.synthetic,
-                        "via": r.via,
-                    },
-                }
-                for r in batch
-            ]
-        )
-
-        def create(tx: ManagedTransaction, g: list[dict[str, Any]] = groups) -> int:
-            record = tx.run(
-                query, groups=g, version=model_version, release=release, run=run, source=MODEL_SOURCE
-            ).single()
-            return int(record["n"]) if record else 0
-
-        created += store.write(create)
-
-    def delete_old(tx: ManagedTransaction) -> int:
-        record = tx.run(
-            f"MATCH ()-[r:{PREDICTED_ASSOCIATION}]->() WHERE r.model_version = $version AND r.run <> $run "
-            "WITH r LIMIT 10000 DELETE r RETURN count(*) AS n",
-            version=model_version,
-            run=run,
-        ).single()
-        return int(record["n"]) if record else 0
-
-    while store.write(delete_old) > 0:
-        pass
-    return created
-
-
-def neo4j_versions(store: Neo4jStore) -> dict[str, int]:
-    """``PREDICTED_ASSOCIATION`` edges in the graph per model version."""
-
-    def work(tx: ManagedTransaction) -> dict[str, int]:
-        query = f"MATCH ()-[r:{PREDICTED_ASSOCIATION}]->() RETURN r.model_version AS version, count(r) AS n"
-        return {str(r["version"]): int(r["n"]) for r in tx.run(query)}
-
-    return store.read(work)
 
 
 def iter_rows(rows: Sequence[Prediction]) -> Iterator[dict[str, Any]]:

@@ -60,6 +60,7 @@ class ApiSettings(BaseModel):
     max_cost: int = Field(5000, ge=1)
     neo4j_timeout_s: float = Field(2.0, gt=0)  # connect, retry window and server-side timeout of each API read
     graph_retry_s: float = Field(1.0, gt=0)  # after Neo4j was unreachable, graph fields fail at once this long
+    predictions_sync_s: float = Field(30.0, ge=0)  # how often a replica looks for a newly published set (0: never)
     evidence_ttl_s: float = Field(60.0, ge=0)
     evidence_cache_size: int = Field(200_000, ge=0)  # (gene, disease) evidence entries kept in memory
     max_top_k: int = Field(20, ge=1)  # explanation paths per explain
@@ -81,6 +82,7 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
     home: Path = Path(".kg")
+    predictions_file: Path | None = None  # this machine's prediction store (default: <home>/predictions.sqlite)
     neo4j_heap_mb: int = Field(2048, ge=256)
     neo4j_pagecache_mb: int = Field(1024, ge=64)
     neo4j_tx_log_retention: str = Field(
@@ -111,6 +113,11 @@ class Settings(BaseSettings):
         if parsed.scheme not in {"bolt", "neo4j", "bolt+s", "neo4j+s", "bolt+ssc", "neo4j+ssc"}:
             raise ValueError(f"KG_NEO4J_URI has unsupported scheme: {self.neo4j_uri!r}")
         return self
+
+    @property
+    def prediction_store(self) -> Path:
+        """The SQLite prediction store of this machine (an API replica's own copy of the published set)."""
+        return self.predictions_file or self.home / "predictions.sqlite"
 
     @property
     def bolt_host(self) -> str:

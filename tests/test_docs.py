@@ -44,3 +44,16 @@ def test_marfan_is_fbn1(default_graph: Neo4jStore) -> None:
         default_graph, "MATCH (g:Gene)-[:ASSOCIATED_WITH]->(:Disease {id: 'OMIM:154700'}) RETURN g.symbol"
     ).rows
     assert ["FBN1"] in rows
+
+
+def test_compose_runs_replicas_behind_a_proxy_with_their_own_prediction_copies() -> None:
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).parents[1] / "docker-compose.yml").read_text())
+    api, proxy = compose["services"]["api"], compose["services"]["proxy"]
+    assert "replicas" in api["deploy"] and "ports" not in api  # only the proxy is published
+    env = api["environment"]
+    assert not env["KG_PREDICTIONS_FILE"].startswith(env["KG_HOME"])  # not on the shared volume
+    assert env["KG_NEO4J_URI"].startswith("neo4j://") and float(env["KG_API__PREDICTIONS_SYNC_S"]) > 0
+    nginx = compose["configs"][proxy["configs"][0]["source"]]["content"]
+    assert "server api:8000" in nginx and "proxy_pass http://kg_api;" in nginx

@@ -12,7 +12,8 @@ from etl.load import bulk_load_results, load_results
 from etl.pipeline import RunReport, build_release
 from etl.sources import REGISTRY
 from kg.cli.output import OutputFormat, console, emit, emit_json, parse_pairs, progress
-from kg.predictions import PredictionStore, neo4j_versions
+from kg.predictions import PredictionStore
+from kg.published import current_set, versions
 from kg.settings import EtlSettings, load_settings
 from kg.store import Neo4jStore
 
@@ -157,12 +158,19 @@ def status(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat
         loads = store.source_loads()
         nodes = store.count_nodes()
         edges = store.count_edges()
-        in_graph = neo4j_versions(store)
-    store_file = settings.home / "predictions.sqlite"
+        in_graph = versions(store)
+        published = current_set(store)
+    store_file = settings.prediction_store
     current = PredictionStore(store_file).current_model() if store_file.is_file() else None
-    keys = ("model_version", "graph_release", "trained_at", "written_at", "synthetic")
+    keys = ("model_version", "run", "graph_release", "trained_at", "written_at", "synthetic")
     model: dict[str, Any] | None = {k: current.get(k) for k in keys} if current else None
-    predictions = {"store": str(store_file), "current_model": model, "neo4j_edges_per_model": in_graph}
+    shared = {k: (published or {}).get(k) for k in ("model_version", "run", "rows", "published_at")}
+    predictions = {
+        "store": str(store_file),
+        "current_model": model,
+        "neo4j_edges_per_model": in_graph,
+        "published_set": shared if published else None,
+    }
     cols = ["source", "state", "version", "release", "synthetic", "updated_at"]
     if fmt is OutputFormat.json:
         emit_json(
@@ -181,6 +189,8 @@ def status(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat
     emit(["label/type", "count"], [[k, v] for k, v in {**nodes, **edges}.items()], fmt, title="graph")
     rows = [[k, str(v)] for k, v in (model or {}).items()] or [["current model", "none (run `kg predict`)"]]
     rows += [[f"PREDICTED_ASSOCIATION edges of {v}", str(n)] for v, n in in_graph.items()]
+    if published:
+        rows.append(["published set (API replicas)", f"{published['model_version']} run {published['run']}"])
     emit(["predictions", "value"], rows, fmt, title=f"predictions ({store_file})")
 
 

@@ -101,12 +101,19 @@ def replay(model: ModelDir = Path("runs/latest"), fmt: Format = OutputFormat.tab
 def predict(
     model: ModelDir = Path("runs/latest"),
     top: Annotated[int, typer.Option(help="New candidate genes kept per disease.")] = 20,
-    neo4j: Annotated[bool, typer.Option(help="Also write PREDICTED_ASSOCIATION edges into Neo4j.")] = True,
+    neo4j: Annotated[
+        bool, typer.Option(help="Also publish the set into Neo4j, where every API replica reads it.")
+    ] = True,
     fmt: Format = OutputFormat.table,
 ) -> None:
-    """Score every gene for every disease; write the top-N new candidates to the prediction store and Neo4j."""
+    """Score every gene for every disease; write the top-N new candidates to the prediction store and Neo4j.
+
+    The set (new candidates, the known genes' scores and the evidence of each pair) is published
+    into Neo4j as PREDICTED_ASSOCIATION and MODEL_SCORE edges and a current PredictionSet node.
+    """
     from kg.diseases import DiseaseSpace, read_disease_space
-    from kg.predictions import PredictionStore, store_evidence, write_to_neo4j
+    from kg.predictions import PredictionStore, store_evidence
+    from kg.published import publish
 
     settings, ctx = model_context(model)
     h_diseases = len(ctx.graph.node_ids["Disease"])
@@ -128,16 +135,18 @@ def predict(
         "metrics": run.results().get("metrics", {}),
         "synthetic": ctx.synthetic,
     }
-    path = settings.home / "predictions.sqlite"
+    path = settings.prediction_store
     predictions = PredictionStore(path)
     predictions.replace(info, rows)
-    written = evidence = 0
+    written = known = evidence = 0
     if neo4j:
         with Neo4jStore.from_settings(settings) as store:
-            written = write_to_neo4j(store, rows, ctx.version, release)
             with progress() as bar:  # the API then reads evidence from the store, not the graph
                 task = bar.add_task("storing evidence", total=len(rows))
                 evidence = store_evidence(store, predictions, ctx.version, lambda n: bar.advance(task, n))
+            with err_console.status("publishing the set into Neo4j"):
+                published = publish(store, predictions, ctx.version)
+            written, known = published.new, published.known
     summary: dict[str, Any] = {
         "model_version": ctx.version,
         "diseases": len({r.disease_id for r in rows}),
@@ -145,7 +154,8 @@ def predict(
         "known_scored": sum(r.known for r in rows),
         "rolled_up_diseases": len({r.disease_id for r in rows if r.via}),
         "store": str(path),
-        "neo4j_edges": written,
+        "neo4j_edges": written,  # PREDICTED_ASSOCIATION
+        "neo4j_known_scores": known,  # MODEL_SCORE
         "evidence_pairs_stored": evidence,
     }
     if fmt is OutputFormat.json:

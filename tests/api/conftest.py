@@ -21,7 +21,8 @@ from gnn.pipeline import train_on_export
 from gnn.train import TrainConfig
 from kg import local_neo4j
 from kg.export import ExportSpec
-from kg.predictions import PredictionStore, write_to_neo4j
+from kg.predictions import PredictionStore
+from kg.published import publish
 from kg.schema import NodeLabel
 from kg.settings import Settings, load_settings
 from kg.store import Neo4jStore
@@ -48,8 +49,9 @@ def served(store: Neo4jStore, neo4j_server: local_neo4j.ServerConfig, tmp_path: 
     ctx = ModelContext(graph, run)
     rows = ctx.predict(top=45)  # every gene: pages of up to 50 candidates
     info = {"model_version": ctx.version, "graph_release": graph.graph_release, "release": graph.graph_release}
-    PredictionStore(home / "predictions.sqlite").replace(info, rows)
-    write_to_neo4j(store, rows, ctx.version, graph.graph_release)
+    predictions = PredictionStore(home / "predictions.sqlite")
+    predictions.replace(info, rows)
+    publish(store, predictions, ctx.version)
     return load_settings(neo4j_uri=neo4j_server.uri, home=home, api={"model_dir": str(run)})
 
 

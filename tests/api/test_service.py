@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
 from api.service import GraphDown, Service
 from kg import local_neo4j, queries
+from kg.predictions import PredictionStore
 from kg.settings import Settings, load_settings
 from kg.store import Neo4jStore
 
@@ -46,3 +48,32 @@ def test_breaker_fails_fast_while_unreachable_and_closes_when_neo4j_answers(
         assert service.graph(queries.ping) >= 0
     finally:
         service.close()
+
+
+REPLICA_QUERY = """query($d: String!) { candidateGenes(disease: $d, first: 50, includeKnown: true) {
+  ... on CandidateConnection { totalCount edges { node { rank score known percentile gene { id symbol }
+  evidence { ... on Evidence { overall } } } } } } }"""
+
+
+@pytest.mark.neo4j
+def test_a_replica_without_local_predictions_serves_the_published_set(served: Settings, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    replica = served.model_copy(update={"home": tmp_path / "replica"})
+    assert not (replica.home / "predictions.sqlite").exists()
+    answers = []
+    for settings in (served, replica):  # the primary ran `kg predict`; the replica only shares Neo4j
+        with TestClient(create_app(settings, Service(settings, load_model=False))) as client:
+            response = client.post("/graphql", json={"query": REPLICA_QUERY, "variables": {"d": "OMIM:100000"}})
+            assert response.status_code == 200 and "errors" not in response.json(), response.text
+            answers.append(response.json())
+    assert answers[0]["data"]["candidateGenes"]["totalCount"] > 0
+    assert answers[1] == answers[0]
+    current = PredictionStore(replica.home / "predictions.sqlite").current_model()
+    assert (
+        current is not None
+        and current["model_version"]
+        == PredictionStore(served.home / "predictions.sqlite").current_model()["model_version"]
+    )  # type: ignore[index]

@@ -49,11 +49,15 @@ def test_model_commands_end_to_end(
     assert predicted.returncode == 0, predicted.stderr
     summary = json.loads(predicted.stdout)
     assert summary["new_candidates"] == summary["neo4j_edges"] == 3 * summary["diseases"]
+    assert summary["neo4j_known_scores"] == summary["known_scored"] > 0
     assert (tmp_path / "home" / "predictions.sqlite").is_file()
     status = json.loads(kg("etl", "status", "--format", "json", **env).stdout)["predictions"]
     version = status["current_model"]["model_version"]
     assert status["neo4j_edges_per_model"] == {version: summary["neo4j_edges"]}
     assert status["current_model"]["synthetic"] is False
+    published = status["published_set"]  # what every API replica serves
+    assert published["model_version"] == version and published["run"] == status["current_model"]["run"]
+    assert published["rows"] == summary["new_candidates"] + summary["known_scored"]
 
     ranked = kg(
         "rank", "--phenotypes", "HP:0001011,HP:0001012", "--top", "5", "--format", "json", "--model", str(run), **env

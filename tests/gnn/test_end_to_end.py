@@ -24,7 +24,8 @@ from gnn.prior import prior_for
 from gnn.split import TARGET, reverse
 from gnn.train import TrainConfig
 from kg.export import ExportSpec
-from kg.predictions import PREDICTED_ASSOCIATION, PredictionStore, write_to_neo4j
+from kg.predictions import PredictionStore
+from kg.published import PREDICTED_ASSOCIATION, publish
 from kg.schema import NodeLabel, RelType
 from kg.store import Neo4jStore
 
@@ -111,8 +112,9 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
     PredictionStore(path).replace(info, rows)
     assert [p.gene_id for p in PredictionStore(path).for_disease("OMIM:100000", first=5)[0]] == [r.gene_id for r in new]
     n_new = sum(not r.known for r in rows)
-    assert write_to_neo4j(store, rows, ctx.version, "r1") == n_new
-    assert write_to_neo4j(store, rows, ctx.version, "r1") == n_new  # a re-run replaces, not duplicates
+    assert publish(store, PredictionStore(path), ctx.version).new == n_new
+    PredictionStore(path).replace(info, rows)  # a re-run: a new run of the same version
+    assert publish(store, PredictionStore(path), ctx.version).new == n_new  # replaces, not duplicates
     count = store.read(
         lambda tx: tx.run(f"MATCH ()-[r:{PREDICTED_ASSOCIATION}]->() RETURN count(r) AS n").single()["n"]
     )
