@@ -16,12 +16,18 @@ take that share of the samples, all genes), ``gdc-maf`` (one GDC masked somatic 
 TCGA-BRCA, ~121k rows, ``#version`` header lines, project from the file name) and ``gtex`` (a
 GTEx v8 gene median TPM GCT, 56,200 genes × 54 tissues; fractions take that share of the rows)
 and ``star`` (1,000 GDC STAR-count files of 60,660 genes in a GDC download folder, with its
-sample sheet; fractions take that share of the files). Still to come: loading into Neo4j.
+sample sheet; fractions take that share of the files).
+
+Then, end to end (``--end-to-end tx|bulk``; ``off`` skips it): a fresh local Neo4j in a temporary
+folder and one ``kg etl run`` with all five full-size inputs in place of the shipped samples
+(``tx``: the transactional load; ``bulk``: ``--bulk``, neo4j-admin import into the empty
+database), timed, with the command's peak RSS and the relationships in the graph afterwards.
 
 Targets (issue 11, 2 cores): the MC3 MAF ≤ 2 min; Xena DE over 33 cohorts ≤ 10 min; peak RSS
-≤ 4 GiB; exponent ≤ 1.15.
+≤ 4 GiB; exponent ≤ 1.15; the full-size set loaded end to end ≤ 30 min with peak RSS ≤ 4 GiB.
 
-Usage: ``python bench/full_scale.py [--data ~/.cache/kg/full-scale] [--fractions 0.125,0.25,0.5,1]``
+Usage: ``python bench/full_scale.py [--data ~/.cache/kg/full-scale] [--fractions 0.125,0.25,0.5,1]
+[--end-to-end tx|bulk|off]``
 """
 
 from __future__ import annotations
@@ -176,11 +182,63 @@ def check(kind: str, out: dict, truths: dict, files: list[Path]) -> str:  # type
     return "planted DE genes: " + "; ".join(parts) + f"; {extra} DE edges not planted"
 
 
+def end_to_end(data: Path, mode: str) -> None:
+    """All five full-size inputs through one ``kg etl run`` into an empty Neo4j; prints the figures."""
+    import os
+    import socket
+
+    from kg import local_neo4j
+    from kg.store import Neo4jStore
+
+    sources = {kind: prepare(kind, data, 1.0)[0] for kind in ("mc3", "gdc-maf", "xena", "gtex", "star")}
+    by_source: dict[str, list[Path]] = {}
+    for kind, files in sources.items():
+        by_source.setdefault(SOURCES[kind], []).extend(files)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with tempfile.TemporaryDirectory(prefix="kg-end-to-end-") as tmp:
+        home = Path(tmp)
+        server = local_neo4j.ServerConfig(home=home / "neo4j", port=port, tx_log_retention="100M size")
+        local_neo4j.start(server)
+        try:
+            env = {
+                **os.environ,
+                "KG_HOME": str(home),
+                "KG_NEO4J_URI": server.uri,
+                "KG_NEO4J_TX_LOG_RETENTION": "100M size",
+            }
+            cmd = [sys.executable, "-m", "kg", "etl", "run", "--format", "json"]
+            for name, files in by_source.items():
+                cmd += ["-s", f"{name}={','.join(map(str, files))}"]
+            if mode == "bulk":
+                cmd.append("--bulk")
+            started = time.perf_counter()
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            wall = time.perf_counter() - started
+            if done.returncode != 0:
+                sys.exit(f"kg etl run failed: {done.stderr[-3000:]}")
+            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
+            with Neo4jStore(server.uri) as store:
+                rels = sum(store.count_edges().values())
+        finally:
+            local_neo4j.stop(server)
+    summary = json.loads(done.stdout[done.stdout.index("{") :])
+    per_source = ", ".join(f"{s['source']} {s['seconds']:.0f} s" for s in summary["sources"] if s["seconds"] >= 1)
+    met = wall <= 1800 and peak_mb <= 4096
+    print(
+        f"end to end ({mode}): kg etl run with all five full-size inputs into an empty Neo4j: {wall / 60:.1f} min, "
+        f"peak RSS {peak_mb / 1024:.2f} GiB, {rels:,} relationships in the graph "
+        f"(target ≤ 30 min and ≤ 4 GiB: {'met' if met else 'not met'}); extraction: {per_source}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "kg" / "full-scale")
     parser.add_argument("--fractions", default="0.125,0.25,0.5,1")
     parser.add_argument("--inputs", default="mc3,gdc-maf,xena,gtex,star")
+    parser.add_argument("--end-to-end", choices=("tx", "bulk", "off"), default="tx")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -194,7 +252,7 @@ def main() -> None:
     print(
         f"{'input':6s} {'fraction':>8s} {'size':>14s} {'seconds':>8s} {'per s':>11s} {'peak RSS MB':>11s} {'rels':>8s}"
     )
-    for kind in args.inputs.split(","):
+    for kind in filter(None, args.inputs.split(",")):  # --inputs "": the end-to-end run only
         figures = []
         for fraction in fractions:
             files, truths = prepare(kind, args.data, fraction)
@@ -220,6 +278,8 @@ def main() -> None:
             limit = {"mc3": 120, "xena": 600}.get(kind)
             met = "" if limit is None else f" (target ≤ {limit} s: {'met' if out['seconds'] <= limit else 'not met'})"
             print(f"{kind} at full size: {out['seconds']:.0f} s{met}")
+    if args.end_to_end != "off":
+        end_to_end(args.data, args.end_to_end)
 
 
 if __name__ == "__main__":

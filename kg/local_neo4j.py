@@ -202,7 +202,16 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` exited and waits for another process (its parent) to reap it (Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :].startswith("Z")  # the state follows the parenthesised name
 
 
 def stop(config: ServerConfig, timeout_s: float = 60.0, kill: bool = False) -> bool:
