@@ -1,5 +1,7 @@
 """The FastAPI application: ``/graphql``, ``/healthz``, ``/readyz``, ``/metrics``, ``/explore/``.
 
+``/graphql`` is strawberry's ASGI app, reached through :class:`api.middleware.Gate`.
+
 Optional API keys (``KG_API__API_KEYS``): when configured, every request except the health
 probes needs ``X-API-Key: <key>`` or ``Authorization: Bearer <key>`` (compared in constant
 time), else 401. GraphiQL is served locally and off in production unless configured. The explorer
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ from fastapi import FastAPI, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from strawberry.fastapi import GraphQLRouter
+from strawberry.asgi import GraphQL
 
 from api.cache import ResponseCache
 from api.context import Context, run_sync
@@ -54,6 +57,16 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's ASGI GraphQL app with the request context of this service (``context``)."""
+
+    context: Callable[[], Awaitable[Context]]
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        """The service's per-request context (loaders made on first use)."""
+        return await self.context()
 
 
 def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
@@ -94,16 +107,18 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         return Context(state["service"])
 
     app = FastAPI(title="kg", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    router: GraphQLRouter[Context, None] = GraphQLRouter(
-        build_schema(settings.api),
-        context_getter=context,
-        graphql_ide="graphiql" if graphiql else None,
-        allow_queries_via_get=False,
+    graphql = GraphQLApp(
+        build_schema(settings.api), graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=False
     )
-    app.include_router(router, prefix="/graphql")
-
+    graphql.context = context
     app.add_middleware(
-        Gate, keys=keys, explorer=settings.api.explorer, cache=cache, generation=generation, metrics=metrics
+        Gate,
+        keys=keys,
+        explorer=settings.api.explorer,
+        cache=cache,
+        generation=generation,
+        metrics=metrics,
+        graphql=graphql,
     )
 
     @app.get("/healthz")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -42,18 +43,46 @@ def _loader(
 
 
 class Context(BaseContext):
-    """What every resolver can reach: ``service`` and the request's loaders."""
+    """What every resolver can reach: ``service`` and the request's loaders (made when first used)."""
 
     def __init__(self, service: Service) -> None:
         super().__init__()
         self.service = service
-        self.genes = _loader(service, queries.nodes, "Gene")
-        self.diseases = _loader(service, queries.nodes, "Disease")
-        self.evidence = _loader(service, service.evidence, direct=True)
-        self.phenotypes = _loader(service, queries.disease_phenotypes)
-        self.known_genes = _loader(service, queries.known_genes)
-        self.associations = _loader(service, queries.gene_associations)
-        self.expression = _loader(service, queries.gene_expression)
+
+    @cached_property
+    def genes(self) -> DataLoader[Any, Any]:
+        """Gene nodes by id."""
+        return _loader(self.service, queries.nodes, "Gene")
+
+    @cached_property
+    def diseases(self) -> DataLoader[Any, Any]:
+        """Disease nodes by id."""
+        return _loader(self.service, queries.nodes, "Disease")
+
+    @cached_property
+    def evidence(self) -> DataLoader[Any, Any]:
+        """Evidence per (gene, disease), through the service's cache."""
+        return _loader(self.service, self.service.evidence, direct=True)
+
+    @cached_property
+    def phenotypes(self) -> DataLoader[Any, Any]:
+        """A disease's phenotypes."""
+        return _loader(self.service, queries.disease_phenotypes)
+
+    @cached_property
+    def known_genes(self) -> DataLoader[Any, Any]:
+        """A disease's known genes."""
+        return _loader(self.service, queries.known_genes)
+
+    @cached_property
+    def associations(self) -> DataLoader[Any, Any]:
+        """A gene's curated associations."""
+        return _loader(self.service, queries.gene_associations)
+
+    @cached_property
+    def expression(self) -> DataLoader[Any, Any]:
+        """A gene's tissue expression."""
+        return _loader(self.service, queries.gene_expression)
 
 
 async def run_sync(fn: Callable[..., Any], *args: Any) -> Any:

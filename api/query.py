@@ -16,7 +16,7 @@ from strawberry.extensions import (
 )
 
 from api.context import DOWN, run_sync
-from api.execution import LeafFastExecutor
+from api.execution import FastExecutor
 from api.limits import QueryCost, introspection_rule, should_mask
 from api.results import Ctx, check_first, graph_down, no_model, not_found
 from api.schema import CandidateResult, Disease, Gene, candidates_page, explain_pair
@@ -190,7 +190,7 @@ class Query:
 PAGINATED = frozenset({"candidateGenes", "candidateGenesForPhenotypes", "search", "predictedDiseases"})
 
 
-def build_schema(limits: ApiSettings, executor: type[LeafFastExecutor] | None = LeafFastExecutor) -> strawberry.Schema:
+def build_schema(limits: ApiSettings, executor: type[FastExecutor] | None = FastExecutor) -> strawberry.Schema:
     """The schema with depth, alias, token and cost limits and masked unexpected errors.
 
     ``executor``: the graphql-core executor (``None``: strawberry's own; the default completes plain

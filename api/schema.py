@@ -13,7 +13,7 @@ import strawberry
 
 from api.context import DOWN, run_sync
 from api.evidence import datatype_rows
-from api.execution import selects
+from api.execution import DECLINE, answered_without_info, selects
 from api.results import Ctx, check_first, evidence_result, graph_down, no_model, not_found
 from api.service import GraphDown
 from api.types import (
@@ -169,6 +169,9 @@ class Candidate:
     prefetched_evidence: strawberry.Private[Any] = None
 
     @strawberry.field(description="Known support per datatype (needs the graph).")
+    @answered_without_info(
+        lambda c: DECLINE if c.prefetched_evidence is None else evidence_result(c.prefetched_evidence)
+    )
     def evidence(self, info: Ctx) -> EvidenceResult:
         # Read with the page (candidates_page): answered here, without a coroutine per candidate.
         # Otherwise a coroutine that the executor awaits, batched with the other candidates' loads.
