@@ -104,8 +104,9 @@ class Service:
         with self._breaker_lock:
             if self._down_until > 0:  # Neo4j was unreachable: requests find out when it is back
                 return None
-        if self._sync_store is None:  # a bulk read: not bound by the requests' short timeouts
-            self._sync_store = Neo4jStore.from_settings(self.settings)
+        if self._sync_store is None:  # a bulk read: no read timeout, but as quick to give up on a dead server
+            timeout = self.settings.api.neo4j_timeout_s
+            self._sync_store = Neo4jStore.from_settings(self.settings, retry_s=timeout, connection_timeout_s=timeout)
         try:
             pulled = pull(self._sync_store, self.predictions)
         except StoreUnavailable:

@@ -77,3 +77,17 @@ def test_a_replica_without_local_predictions_serves_the_published_set(served: Se
         and current["model_version"]
         == PredictionStore(served.home / "predictions.sqlite").current_model()["model_version"]
     )  # type: ignore[index]
+
+
+def test_a_replica_starts_quickly_while_neo4j_is_down(tmp_path: Path) -> None:
+    settings = load_settings(
+        neo4j_uri=f"bolt://127.0.0.1:{_closed_port()}", home=tmp_path, api={"neo4j_timeout_s": 0.5}
+    )
+    service = Service(settings, load_model=False)
+    try:
+        started = time.monotonic()
+        service.start_sync()  # the pull at start-up gives up like a request would, not after 15 s of retries
+        assert time.monotonic() - started < 3.0
+        assert service.predictions.current_model() is None
+    finally:
+        service.close()
