@@ -42,6 +42,16 @@ def _loader(
     return DataLoader(load_fn=load)
 
 
+def _per_request(make: Callable[[Service], DataLoader[Any, Any]], doc: str) -> Any:
+    """A loader made the first time a request's resolvers ask for it (a candidates page asks for none)."""
+
+    def get(context: Context) -> DataLoader[Any, Any]:
+        return make(context.service)
+
+    get.__doc__ = doc
+    return cached_property(get)
+
+
 class Context(BaseContext):
     """What every resolver can reach: ``service`` and the request's loaders (made when first used)."""
 
@@ -49,40 +59,13 @@ class Context(BaseContext):
         super().__init__()
         self.service = service
 
-    @cached_property
-    def genes(self) -> DataLoader[Any, Any]:
-        """Gene nodes by id."""
-        return _loader(self.service, queries.nodes, "Gene")
-
-    @cached_property
-    def diseases(self) -> DataLoader[Any, Any]:
-        """Disease nodes by id."""
-        return _loader(self.service, queries.nodes, "Disease")
-
-    @cached_property
-    def evidence(self) -> DataLoader[Any, Any]:
-        """Evidence per (gene, disease), through the service's cache."""
-        return _loader(self.service, self.service.evidence, direct=True)
-
-    @cached_property
-    def phenotypes(self) -> DataLoader[Any, Any]:
-        """A disease's phenotypes."""
-        return _loader(self.service, queries.disease_phenotypes)
-
-    @cached_property
-    def known_genes(self) -> DataLoader[Any, Any]:
-        """A disease's known genes."""
-        return _loader(self.service, queries.known_genes)
-
-    @cached_property
-    def associations(self) -> DataLoader[Any, Any]:
-        """A gene's curated associations."""
-        return _loader(self.service, queries.gene_associations)
-
-    @cached_property
-    def expression(self) -> DataLoader[Any, Any]:
-        """A gene's tissue expression."""
-        return _loader(self.service, queries.gene_expression)
+    genes = _per_request(lambda s: _loader(s, queries.nodes, "Gene"), "Gene nodes by id.")
+    diseases = _per_request(lambda s: _loader(s, queries.nodes, "Disease"), "Disease nodes by id.")
+    evidence = _per_request(lambda s: _loader(s, s.evidence, direct=True), "Evidence per (gene, disease).")
+    phenotypes = _per_request(lambda s: _loader(s, queries.disease_phenotypes), "A disease's phenotypes.")
+    known_genes = _per_request(lambda s: _loader(s, queries.known_genes), "A disease's known genes.")
+    associations = _per_request(lambda s: _loader(s, queries.gene_associations), "A gene's curated associations.")
+    expression = _per_request(lambda s: _loader(s, queries.gene_expression), "A gene's tissue expression.")
 
 
 async def run_sync(fn: Callable[..., Any], *args: Any) -> Any:

@@ -122,10 +122,7 @@ class PredictionStore:
                 f"INSERT INTO predictions (model_version, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((version, *astuple(r)) for r in rows),
             )
-            db.executemany(
-                "INSERT INTO evidence (model_version, gene_id, disease_id, rows) VALUES (?, ?, ?, ?)",
-                ((version, g, d, js) for g, d, js in evidence),
-            )
+            _insert_evidence(db, version, evidence)
             db.execute("UPDATE models SET current = 0")
             db.execute(
                 "INSERT OR REPLACE INTO models (model_version, graph_release, release, trained_at, metrics, "
@@ -138,7 +135,7 @@ class PredictionStore:
                     json.dumps(model.get("metrics", {}), sort_keys=True),
                     datetime.now(UTC).isoformat(timespec="seconds"),
                     int(bool(model.get("synthetic"))),
-                    json.dumps(evidence_graph, sort_keys=True, default=str) if evidence_graph is not None else None,
+                    _graph_json(evidence_graph) if evidence_graph is not None else None,
                     model.get("run") or uuid.uuid4().hex[:12],
                 ),
             )
@@ -230,16 +227,11 @@ class PredictionStore:
         """Replace ``version``'s stored evidence (one transaction) and record the graph state it was read from."""
         with self._connect() as db:
             db.execute("DELETE FROM evidence WHERE model_version = ?", (version,))
-            cursor = db.executemany(
-                "INSERT INTO evidence (model_version, gene_id, disease_id, rows) VALUES (?, ?, ?, ?)",
-                ((version, g, d, json.dumps(rows, sort_keys=True, default=str)) for (g, d), rows in evidence),
+            count = _insert_evidence(
+                db, version, ((g, d, json.dumps(rows, sort_keys=True, default=str)) for (g, d), rows in evidence)
             )
-            count = cursor.rowcount
-            db.execute(
-                "UPDATE models SET evidence_graph = ? WHERE model_version = ?",
-                (json.dumps(graph, sort_keys=True, default=str), version),
-            )
-        return int(count)
+            db.execute("UPDATE models SET evidence_graph = ? WHERE model_version = ?", (_graph_json(graph), version))
+        return count
 
     def stored_evidence(
         self, version: str, pairs: Sequence[tuple[str, str]]
@@ -273,6 +265,20 @@ class PredictionStore:
             .fetchall()
         )
         return [_prediction(r) for r in rows]
+
+
+def _insert_evidence(db: sqlite3.Connection, version: str, evidence: Iterable[tuple[str, str, str]]) -> int:
+    """Insert ``(gene_id, disease_id, rows as JSON)`` of ``version``; how many."""
+    cursor = db.executemany(
+        "INSERT INTO evidence (model_version, gene_id, disease_id, rows) VALUES (?, ?, ?, ?)",
+        ((version, g, d, js) for g, d, js in evidence),
+    )
+    return int(cursor.rowcount)
+
+
+def _graph_json(graph: dict[str, Any]) -> str:
+    """The recorded graph state, as the API compares it with the live one."""
+    return json.dumps(graph, sort_keys=True, default=str)
 
 
 def _prediction(r: Sequence[Any]) -> Prediction:
