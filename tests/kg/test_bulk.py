@@ -32,20 +32,23 @@ def test_nodes_merge_like_merge_and_files_carry_typed_headers(tmp_path: Path) ->
     edges = [(RelType.ASSOCIATED_WITH, [_edge("NCBIGene:1", "OMIM:1", score=0.5, n=3, synthetic=False)])]
     files = write_import_files(nodes, edges, tmp_path)
     genes = list(csv.reader((tmp_path / "nodes.Gene.csv").open()))
-    assert genes[0] == ["id:ID(Gene)", "aliases:string[]", "name:string", "symbol:string"]
-    assert genes[1] == ["NCBIGene:1", f"A1B{ARRAY_DELIMITER}ABG", "alpha-1-B glycoprotein", "A1BG"]
+    assert genes[0] == [":ID", "id:string", "aliases:string[]", "name:string", "symbol:string"]
+    assert genes[1] == ["0", "NCBIGene:1", f"A1B{ARRAY_DELIMITER}ABG", "alpha-1-B glycoprotein", "A1BG"]
+    diseases = list(csv.reader((tmp_path / "nodes.Disease.csv").open()))
+    assert diseases == [[":ID", "id:string", "name:string"], ["1", "OMIM:1", "one"]]  # store ids run on across labels
     ((path, rows),) = files.relationships["ASSOCIATED_WITH"]
     header, row = list(csv.reader(path.open()))
     assert header == [
-        ":START_ID(Gene)",
-        ":END_ID(Disease)",
+        ":START_ID",
+        ":END_ID",
         "n:long",
         "score:double",
         "source:string",
         "synthetic:boolean",
     ]
-    assert row == ["NCBIGene:1", "OMIM:1", "3", "0.5", "hpo", "false"] and rows == 1
-    assert not files.multiline and "--multiline-fields=false" in admin_arguments(files)
+    assert row == ["0", "1", "3", "0.5", "hpo", "false"] and rows == 1
+    arguments = admin_arguments(files)
+    assert not files.multiline and "--multiline-fields=false" in arguments and "--id-type=ACTUAL" in arguments
 
 
 def test_a_line_break_in_a_value_switches_multiline_parsing_on(tmp_path: Path) -> None:
