@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from kg import local_neo4j
 
@@ -19,3 +21,27 @@ def test_an_exited_server_that_nobody_reaped_counts_as_stopped() -> None:
     assert local_neo4j._zombie(child.pid)
     child.wait()
     assert not local_neo4j._zombie(child.pid) and not local_neo4j._zombie(1)
+
+
+def test_the_launcher_is_compiled_once_and_a_server_stops_without_bolts_quiet_period(tmp_path: Path) -> None:
+    jars = local_neo4j.install(local_neo4j.ServerConfig(home=tmp_path / "unused"))
+    lib = tmp_path / "cache" / "lib"
+    lib.parent.mkdir()
+    lib.symlink_to(jars)
+    arguments = local_neo4j.compiled_launcher(lib)
+    (classes,) = lib.parent.glob("launcher-*")
+    compiled = (classes / "Launcher.class").stat().st_mtime_ns
+    assert arguments == ["-cp", f"{classes}:{lib}/*", "Launcher"]
+    assert local_neo4j.compiled_launcher(lib) == arguments  # reused, not compiled again
+    assert (classes / "Launcher.class").stat().st_mtime_ns == compiled
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    config = local_neo4j.ServerConfig(home=tmp_path / "server", port=port, heap_mb=512, pagecache_mb=64, lib_dir=jars)
+    local_neo4j.start(config)
+    began = time.monotonic()
+    assert local_neo4j.stop(config)
+    # Bolt's default 5 s shutdown quiet period came after the databases had closed: every stop
+    # (each test server, each `kg etl run --bulk`) took over 10 s; now well under a second
+    assert time.monotonic() - began < 5.0 and local_neo4j.read_pid(config) is None
