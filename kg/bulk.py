@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,12 +86,28 @@ def merge_nodes(batches: Iterable[tuple[NodeLabel, Sequence[dict[str, Any]]]]) -
     return merged
 
 
+_TYPES: dict[type, str] = {str: "string", int: "long", float: "double", bool: "boolean"}
+_KINDS = {"long", "double", "boolean", "string", "long[]", "double[]", "string[]"}
+
+
 def _kind(where: str, values: Iterable[Any]) -> str:
     """The import tool's type for a column (``long``, ``double``, ``boolean``, ``string``, or an array of one)."""
+    values = list(values)
+    types = set(map(type, values))
+    if types <= _TYPES.keys() and len(types) == 1:  # the common case, without a test per value
+        return _TYPES[types.pop()]
+    if types <= {list, tuple}:
+        inner = {type(x) for v in values for x in v}
+        if len(inner) == 1 and inner <= _TYPES.keys() and all(values):
+            return f"{_TYPES[inner.pop()]}[]"
+    return _kind_of_each(where, values)
+
+
+def _kind_of_each(where: str, values: Iterable[Any]) -> str:
     kinds: set[str] = set()
     for v in values:
         if isinstance(v, list | tuple):
-            inner = {_kind(where, [x]) for x in v}
+            inner = {_kind_of_each(where, [x]) for x in v}
             kinds.add(f"{inner.pop()}[]" if len(inner) == 1 else "mixed")
         elif isinstance(v, bool):
             kinds.add("boolean")
@@ -103,7 +119,7 @@ def _kind(where: str, values: Iterable[Any]) -> str:
             kinds.add("string")
         else:
             kinds.add(type(v).__name__)
-    if len(kinds) == 1 and kinds <= {"long", "double", "boolean", "string", "long[]", "double[]", "string[]"}:
+    if len(kinds) == 1 and kinds <= _KINDS:
         return kinds.pop()
     raise BulkImportError(f"{where}: values of types {sorted(kinds)} cannot be one typed column")
 
@@ -120,12 +136,41 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _cells(columns: Sequence[tuple[str, str]]) -> Callable[[dict[str, Any]], list[Any]]:
+    """A function giving a row's cells for ``columns``.
+
+    Strings and numbers go to the csv writer as they are (it writes ``str`` of an ``int``, ``repr``
+    of a ``float`` and nothing for ``None``); booleans and arrays go through :func:`_cell`.
+    """
+    keys = [k for k, _ in columns]
+    converted = [i for i, (_, kind) in enumerate(columns) if kind == "boolean" or kind.endswith("[]")]
+
+    def cells(row: dict[str, Any]) -> list[Any]:
+        values = list(map(row.get, keys))
+        for i in converted:
+            values[i] = _cell(values[i])
+        return values
+
+    return cells
+
+
 def _columns(where: str, rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
-    keys = sorted({k for row in rows for k, v in row.items() if v is not None and v != []})
-    bad = [k for k in keys if not _PROPERTY.match(k)]
-    if bad:
-        raise BulkImportError(f"{where}: invalid property name {bad[0]!r}")
-    return [(k, _kind(f"{where}.{k}", (row[k] for row in rows if row.get(k) not in (None, [])))) for k in keys]
+    """Each property that has a value in ``rows``, with its type (``None`` and ``[]`` are no value)."""
+    columns = []
+    for key in sorted(set().union(*rows)):
+        values = [row.get(key) for row in rows]
+        types = set(map(type, values)) - {type(None)}
+        if list in types:
+            values = [v for v in values if v is not None and v != []]
+            types = set(map(type, values))
+        if not types:
+            continue
+        if not _PROPERTY.match(key):
+            raise BulkImportError(f"{where}: invalid property name {key!r}")
+        only = next(iter(types)) if len(types) == 1 else None
+        kind = _TYPES[only] if only in _TYPES else _kind(f"{where}.{key}", (v for v in values if v is not None))
+        columns.append((key, kind))
+    return columns
 
 
 def write_import_files(
@@ -150,7 +195,8 @@ def write_import_files(
         with path.open("w", newline="") as f:
             out = csv.writer(f, lineterminator="\n")
             out.writerow([":ID", "id:string", *(f"{k}:{t}" for k, t in columns)])
-            out.writerows([ids[row["id"]], row["id"], *(_cell(row.get(k)) for k, _ in columns)] for row in node_rows)
+            cells = _cells(columns)
+            out.writerows([ids[row["id"]], row["id"], *cells(row)] for row in node_rows)
         files.nodes[label.value] = (path, len(node_rows))
         files.add(path, len(node_rows))
     for n, (rel, rows) in enumerate(edges):
@@ -168,9 +214,8 @@ def write_import_files(
         with path.open("w", newline="") as f:
             out = csv.writer(f, lineterminator="\n")
             out.writerow([":START_ID", ":END_ID", *(f"{k}:{t}" for k, t in columns)])
-            out.writerows(
-                [starts[r["start"]], ends[r["end"]], *(_cell(r["props"].get(k)) for k, _ in columns)] for r in rows
-            )
+            cells = _cells(columns)
+            out.writerows([starts[r["start"]], ends[r["end"]], *cells(r["props"])] for r in rows)
         files.relationships.setdefault(rel.value, []).append((path, len(rows)))
         files.add(path, len(rows))
     return files
@@ -188,7 +233,8 @@ def write_source_records(records: Sequence[tuple[str, dict[str, Any]]], files: I
     with path.open("w", newline="") as f:
         out = csv.writer(f, lineterminator="\n")
         out.writerow([":ID", "source:string", *(f"{k}:{t}" for k, t in columns)])
-        out.writerows([ids[row["source"]], row["source"], *(_cell(row.get(k)) for k, _ in columns)] for row in rows)
+        cells = _cells(columns)
+        out.writerows([ids[row["source"]], row["source"], *cells(row)] for row in rows)
     files.nodes[META_LABEL] = (path, len(rows))
     files.add(path, len(rows))
 
