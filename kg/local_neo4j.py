@@ -116,8 +116,8 @@ def install(config: ServerConfig) -> Path:
 def compiled_launcher(lib: Path) -> list[str]:
     """``Launcher`` as java's class-path arguments: compiled once into the jars' cache, keyed by its source.
 
-    Java's source-file mode would otherwise compile it at every start (~1.5 s of two cores). Falls
-    back to source-file mode where no ``javac`` is installed (a JRE).
+    Java's source-file mode would otherwise compile it at every start (~0.7 s on two cores). Falls
+    back to source-file mode where no ``javac`` is installed (a JRE) or the cache is read-only.
     """
     source = _asset("Launcher.java")
     javac = shutil.which("javac")
@@ -126,7 +126,10 @@ def compiled_launcher(lib: Path) -> list[str]:
     digest = hashlib.sha256(source.read_bytes() + NEO4J_VERSION.encode()).hexdigest()[:12]
     classes = lib.parent / f"launcher-{digest}"
     if not (classes / "Launcher.class").is_file():
-        building = Path(tempfile.mkdtemp(prefix=f"{classes.name}.", dir=lib.parent))
+        try:
+            building = Path(tempfile.mkdtemp(prefix=f"{classes.name}.", dir=lib.parent))
+        except OSError:  # a read-only jar cache: compile at each start instead
+            return ["-cp", f"{lib}/*", str(source)]
         done = subprocess.run(
             [javac, "-nowarn", "-cp", f"{lib}/*", "-d", str(building), str(source)],
             capture_output=True,
