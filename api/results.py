@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from strawberry.types import Info
@@ -43,3 +44,19 @@ def check_first(info: Ctx, first: int) -> BadInput | None:
     if not 1 <= first <= cap:
         return BadInput(code=ErrorCode.BAD_INPUT, message=f"first must be between 1 and {cap}, got {first}")
     return None
+
+
+def page_cursor(offset: int) -> str:
+    """The opaque cursor of the row at ``offset`` in a page of candidates."""
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def cursor_offset(cursor: str | None) -> int | None:
+    """The offset a page starts at after ``cursor`` (0 without one); ``None`` for a cursor this API never gave."""
+    if cursor is None:
+        return 0
+    try:
+        kind, value = base64.b64decode(cursor.encode(), validate=True).decode().split(":")
+        return int(value) + 1 if kind == "offset" and int(value) >= 0 else None
+    except (ValueError, UnicodeDecodeError):
+        return None

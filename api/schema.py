@@ -5,7 +5,6 @@ Also the resolvers they share with the root ``Query`` (:mod:`api.query`, which b
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -14,7 +13,16 @@ import strawberry
 from api.context import DOWN, run_sync
 from api.evidence import datatype_rows
 from api.execution import DECLINE, answered_without_info, selects
-from api.results import Ctx, check_first, evidence_result, graph_down, no_model, not_found
+from api.results import (
+    Ctx,
+    check_first,
+    cursor_offset,
+    evidence_result,
+    graph_down,
+    no_model,
+    not_found,
+    page_cursor,
+)
 from api.service import GraphDown
 from api.types import (
     Ambiguous,
@@ -217,20 +225,6 @@ CandidateResult = Annotated[
 ]
 
 
-def _cursor(offset: int) -> str:
-    return base64.b64encode(f"offset:{offset}".encode()).decode()
-
-
-def _offset(cursor: str | None) -> int | None:
-    if cursor is None:
-        return 0
-    try:
-        kind, value = base64.b64decode(cursor.encode(), validate=True).decode().split(":")
-        return int(value) + 1 if kind == "offset" and int(value) >= 0 else None
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
 async def candidates_page(
     info: Ctx, disease: str, first: int, after: str | None, include_known: bool, min_score: float
 ) -> CandidateResult:
@@ -239,7 +233,7 @@ async def candidates_page(
     bad = check_first(info, first)
     if bad:
         return bad
-    offset = _offset(after)
+    offset = cursor_offset(after)
     if offset is None:
         return BadInput(code=ErrorCode.BAD_INPUT, message="after: not a cursor returned by this API")
     service = info.context.service
@@ -289,11 +283,11 @@ async def candidates_page(
     if include_known:  # stored ranks count new candidates only: number the mixed list by position
         for i, node in enumerate(nodes):
             node.rank = offset + i + 1
-    edges = [CandidateEdge(cursor=_cursor(offset + i), node=node) for i, node in enumerate(nodes)]
+    edges = [CandidateEdge(cursor=page_cursor(offset + i), node=node) for i, node in enumerate(nodes)]
     end = offset + len(rows) - 1
     return CandidateConnection(
         edges=edges,
-        page_info=PageInfo(has_next_page=end + 1 < total, end_cursor=_cursor(end) if rows else None),
+        page_info=PageInfo(has_next_page=end + 1 < total, end_cursor=page_cursor(end) if rows else None),
         total_count=total,
         model_version=current["model_version"],
     )
