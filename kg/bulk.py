@@ -19,7 +19,6 @@ relationship; a missing property is absent (never an empty string or an empty li
 from __future__ import annotations
 
 import csv
-import re
 import shutil
 import subprocess
 import tempfile
@@ -32,11 +31,10 @@ from typing import Any
 from kg.errors import KGError
 from kg.local_neo4j import ServerConfig
 from kg.schema import ENDPOINTS, META_LABEL, NodeLabel, RelType
-from kg.store import source_record
+from kg.store import PROPERTY_NAME, source_record
 
 #: Separator of array elements in a cell (ASCII unit separator: never inside a gene alias).
 ARRAY_DELIMITER = "\x1f"
-_PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class BulkImportError(KGError):
@@ -165,7 +163,7 @@ def _columns(where: str, rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]
             types = set(map(type, values))
         if not types:
             continue
-        if not _PROPERTY.match(key):
+        if not PROPERTY_NAME.match(key):
             raise BulkImportError(f"{where}: invalid property name {key!r}")
         only = next(iter(types)) if len(types) == 1 else None
         kind = _TYPES[only] if only in _TYPES else _kind(f"{where}.{key}", (v for v in values if v is not None))

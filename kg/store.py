@@ -38,7 +38,8 @@ def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-_PROPERTY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: A property name that may appear in Cypher text or an import file header: a plain identifier.
+PROPERTY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def property_keys(rows: Sequence[Row], field: str | None = None) -> list[str]:
@@ -50,7 +51,7 @@ def property_keys(rows: Sequence[Row], field: str | None = None) -> list[str]:
     keys: set[str] = set()
     for row in rows:
         keys.update(row[field] if field else row)
-    bad = [k for k in keys if not _PROPERTY.match(k)]
+    bad = [k for k in keys if not PROPERTY_NAME.match(k)]
     if bad:
         raise ValueError(f"invalid property name {bad[0]!r}")
     return sorted(keys)
