@@ -2,8 +2,8 @@
 
 The first load of a release into an empty database does not need transactions: the import tool
 writes the store files directly, as BioCypher does for its first load. This module writes the
-release's nodes and relationships as the tool's CSV files (typed headers, one id space per
-label) and runs the tool on the local server's data directory while the server is stopped.
+release's nodes and relationships as the tool's CSV files (typed headers) and runs the tool on
+the local server's data directory while the server is stopped.
 
 Nodes get their store ids in the files (``--id-type=ACTUAL``: 0, 1, 2, … across all labels, the
 ``id`` property written as an ordinary string column), so the tool maps no string ids: its
@@ -90,22 +90,10 @@ _KINDS = {"long", "double", "boolean", "string", "long[]", "double[]", "string[]
 
 def _kind(where: str, values: Iterable[Any]) -> str:
     """The import tool's type for a column (``long``, ``double``, ``boolean``, ``string``, or an array of one)."""
-    values = list(values)
-    types = set(map(type, values))
-    if types <= _TYPES.keys() and len(types) == 1:  # the common case, without a test per value
-        return _TYPES[types.pop()]
-    if types <= {list, tuple}:
-        inner = {type(x) for v in values for x in v}
-        if len(inner) == 1 and inner <= _TYPES.keys() and all(values):
-            return f"{_TYPES[inner.pop()]}[]"
-    return _kind_of_each(where, values)
-
-
-def _kind_of_each(where: str, values: Iterable[Any]) -> str:
     kinds: set[str] = set()
     for v in values:
         if isinstance(v, list | tuple):
-            inner = {_kind_of_each(where, [x]) for x in v}
+            inner = {_kind(where, [x]) for x in v}
             kinds.add(f"{inner.pop()}[]" if len(inner) == 1 else "mixed")
         elif isinstance(v, bool):
             kinds.add("boolean")
@@ -165,8 +153,13 @@ def _columns(where: str, rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]
             continue
         if not PROPERTY_NAME.match(key):
             raise BulkImportError(f"{where}: invalid property name {key!r}")
-        only = next(iter(types)) if len(types) == 1 else None
-        kind = _TYPES[only] if only in _TYPES else _kind(f"{where}.{key}", (v for v in values if v is not None))
+        (only,) = types if len(types) == 1 else (None,)
+        if only in _TYPES:  # the common case, without a test per value
+            kind = _TYPES[only]
+        elif only is list and len(inner := {type(x) for v in values if v for x in v}) == 1 and inner <= _TYPES.keys():
+            kind = f"{_TYPES[inner.pop()]}[]"
+        else:
+            kind = _kind(f"{where}.{key}", (v for v in values if v is not None))
         columns.append((key, kind))
     return columns
 

@@ -120,16 +120,17 @@ def compiled_launcher(lib: Path) -> list[str]:
     back to source-file mode where no ``javac`` is installed (a JRE) or the cache is read-only.
     """
     source = _asset("Launcher.java")
+    source_mode = ["-cp", f"{lib}/*", str(source)]
     javac = shutil.which("javac")
     if javac is None:
-        return ["-cp", f"{lib}/*", str(source)]
+        return source_mode
     digest = hashlib.sha256(source.read_bytes() + NEO4J_VERSION.encode()).hexdigest()[:12]
     classes = lib.parent / f"launcher-{digest}"
     if not (classes / "Launcher.class").is_file():
         try:
             building = Path(tempfile.mkdtemp(prefix=f"{classes.name}.", dir=lib.parent))
         except OSError:  # a read-only jar cache: compile at each start instead
-            return ["-cp", f"{lib}/*", str(source)]
+            return source_mode
         done = subprocess.run(
             [javac, "-nowarn", "-cp", f"{lib}/*", "-d", str(building), str(source)],
             capture_output=True,
