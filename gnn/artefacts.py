@@ -18,6 +18,7 @@ from typing import Any
 from safetensors.torch import load_file, save_file
 
 from gnn.model import HeteroGAT, ModelConfig
+from gnn.ranker import RANKER_FILE, Ranker
 from gnn.train import TrainConfig, TrainResult
 from kg.errors import KGError
 
@@ -49,6 +50,7 @@ def save_run(
     graph: dict[str, Any],
     split: dict[str, Any],
     metrics: dict[str, Any],
+    ranker: Ranker | None = None,
 ) -> Path:
     """Write every artefact of a training run into ``out``.
 
@@ -61,6 +63,7 @@ def save_run(
             ``feature_dims`` and ``num_nodes`` of the training graph.
         split: The split manifest.
         metrics: Evaluation results.
+        ranker: The evidence ranker predictions use (``ranker.json``; none: the model's logit).
     """
     out.mkdir(parents=True, exist_ok=True)
     weights = out / "model.safetensors"
@@ -75,7 +78,12 @@ def save_run(
         "split": split,
     }
     (out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True))
+    if ranker is not None:
+        ranker.save(out / RANKER_FILE)
+    else:
+        (out / RANKER_FILE).unlink(missing_ok=True)
     manifest = {
+        **({"ranker_sha256": _sha256(out / RANKER_FILE)} if ranker is not None else {}),
         "weights_sha256": _sha256(weights),
         "graph_release": graph["graph_release"],
         "git_commit": git_commit(),
@@ -221,6 +229,20 @@ class Run:
             "synthetic": self.synthetic_edges > 0,
             "split": {k: v for k, v in results.get("split", {}).items() if k != "held_out_diseases"},
         }
+
+    @property
+    def ranker(self) -> Ranker | None:
+        """The run's evidence ranker (``None``: predictions are the model's logits), checksum verified."""
+        expected = self.manifest.get("ranker_sha256")
+        if expected is None:
+            return None
+        path = self.folder / RANKER_FILE
+        if not path.is_file() or _sha256(path) != expected:
+            raise ArtefactError(f"{path}: checksum does not match manifest.json (missing, corrupt or tampered)")
+        try:
+            return Ranker.load(path)
+        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            raise ArtefactError(f"{path}: {exc}") from exc
 
     def load_model(self, expected_graph_release: str | None = None) -> HeteroGAT:
         """The model, after checking the weights' checksum (and, if given, the graph release)."""

@@ -25,6 +25,7 @@ from gnn.model import HeteroGAT, ModelConfig
 from gnn.ontology import HAS_PHENOTYPE, IS_A
 from gnn.prior import prior_for
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
+from gnn.ranker import MODE_TERMS, Ranker, RankerFeatures, cross_validated, model_parts
 from gnn.split import TARGET, SplitMode, make_split
 from gnn.train import TrainConfig, train
 from kg.typing import EdgeType
@@ -91,6 +92,8 @@ class BenchmarkResult:
     model_name: str
     counts: dict[str, int] = field(default_factory=dict)
     train_seconds: float = 0.0
+    #: The evidence ranker fitted on every query (its cross-validated scores are the model's row).
+    ranker: Ranker | None = None
 
     def to_flat_dict(self) -> dict[str, object]:
         """JSON-ready."""
@@ -221,6 +224,23 @@ class ModelScorer:
                 prior = self.model.prior_logit(raw, self.attention, self.edges, self.h["Gene"].shape[0])
             return self.model.score_all(self.h["Gene"], self.h["Disease"][rows], prior)
 
+    def features(self, queries: Tensor, mode_terms: Tensor, batch: int = 64) -> Tensor:
+        """The evidence ranker's ``[len(queries), num_genes, F]`` features (:mod:`gnn.ranker`)."""
+        if self.prior is None:
+            raise ValueError("the evidence ranker needs a model with the phenotype prior")
+        num_genes = self.h["Gene"].shape[0]
+        make = RankerFeatures(self.prior, self.edges, num_genes, mode_terms)
+        out = []
+        with torch.no_grad():
+            for part in queries.split(batch):
+                rows = self.first + part
+                raw = self.prior.scores(rows, self.links)
+                parts = model_parts(
+                    self.model, self.h["Gene"], self.h["Disease"][rows], raw, self.attention, self.edges
+                )
+                out.append(make.for_rows(rows, parts[0], raw, parts[1]))
+        return torch.cat(out)
+
 
 def run_benchmark(
     graph: ExportedGraph,
@@ -230,8 +250,17 @@ def run_benchmark(
     train_config: TrainConfig,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
     model_name: str = "HeteroGAT (attention)",
+    ranker_folds: int = 5,
+    frozen: Ranker | None = None,
 ) -> BenchmarkResult:
-    """Train on the old graph, then score every query with the model and each baseline."""
+    """Train on the old graph, then score every query with the model and each baseline.
+
+    With ``ranker_folds`` > 1 (and a model with the prior), the model's row is the model plus the
+    evidence ranker (:mod:`gnn.ranker`), each query scored by a ranker fitted on the other folds'
+    queries only; the plain model becomes an ablation row, and the ranker fitted on every query
+    is returned for use on later diseases. With a ``frozen`` ranker (fitted on an earlier step),
+    the model's row applies it unchanged instead: nothing is fitted on this step's answers.
+    """
     edges, num_nodes = graph.edges, graph.num_nodes
     links = edges[TARGET]
     linked = {graph.node_ids["Gene"][i] for i in torch.unique(links[0]).tolist()}
@@ -258,7 +287,24 @@ def run_benchmark(
         links,
         num_nodes["Gene"],
     )
+    all_queries = torch.arange(nq)
     scorers: dict[str, Scorer] = {model_name: model_scorer}
+    ranker = None
+    if (frozen is not None or ranker_folds > 1) and model_scorer.prior is not None:
+        index = graph.index("Phenotype")
+        modes = torch.tensor([index[t] for t in MODE_TERMS if t in index], dtype=torch.long)
+        x = model_scorer.features(all_queries, modes)
+        if frozen is not None:
+            label, scores = "frozen, fitted on an earlier step", frozen.score(x)
+        else:
+            label = f"{ranker_folds}-fold CV"
+            scores, _ = cross_validated(x, queries.pairs, candidates, folds=ranker_folds)
+            provenance = {"queries": nq, "links": int(queries.pairs.shape[1]), "folds": ranker_folds}
+            ranker = Ranker.fit(x, queries.pairs, candidates, fitted_on=provenance)
+        del x
+        scorers = {f"{model_name} + evidence ranker ({label})": _Fixed(scores)}
+        scorers[f"ablation: {model_name} without the ranker"] = model_scorer
+        model_name = next(iter(scorers))
     for cls in (IcCosine, SimGIC, Popularity):
         scorers[cls.name] = cls(space)
     scorers[RandomWalk.name] = RandomWalk(
@@ -269,7 +315,6 @@ def run_benchmark(
     )
     scorers[DiseaseNeighbours.name] = DiseaseNeighbours(space)
 
-    all_queries = torch.arange(nq)
     table: dict[str, dict[str, GroupMetrics]] = {}
     for name, scorer in scorers.items():
         ranks = ranks_of(scorer.score_all(all_queries), queries, candidates, outside)
@@ -278,4 +323,15 @@ def run_benchmark(
             in_group = mask[queries.pairs[1]]
             table[name][group] = GroupMetrics.of(ranks[in_group], int(mask.sum()))
     counts = {**queries.counts, "candidates": len(candidate_genes), "candidates_in_graph": int(candidates.sum())}
-    return BenchmarkResult(table, model_name, counts, result.seconds)
+    return BenchmarkResult(table, model_name, counts, result.seconds, ranker)
+
+
+class _Fixed:
+    """Scores computed beforehand (the cross-validated ranker's)."""
+
+    def __init__(self, scores: Tensor) -> None:
+        self.scores = scores
+
+    def score_all(self, queries: Tensor) -> Tensor:
+        """The stored rows of ``queries``."""
+        return self.scores[queries]

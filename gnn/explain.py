@@ -49,6 +49,8 @@ class Explanation:
     paths: list[dict[str, Any]] = field(default_factory=list)
     edges: list[tuple[EdgeType, int, int, float]] = field(default_factory=list)
     prior: dict[str, Any] | None = None
+    #: The evidence ranker's score of the pair and each feature's part of it (``None``: no ranker).
+    evidence: dict[str, Any] | None = None
     synthetic: bool = False  # the model saw synthetic sample data (paths say which of their edges are)
 
     def as_dict(self) -> dict[str, Any]:
@@ -60,6 +62,7 @@ class Explanation:
             "neighbours": self.neighbours,
             "paths": self.paths,
             "prior": self.prior,
+            "evidence": self.evidence,
             "synthetic": self.synthetic,
         }
 
@@ -168,8 +171,23 @@ class Explainer:
             ranked,
             edges,
             prior,
+            self._evidence(gene, disease),
             self.ctx.synthetic,
         )
+
+    def _evidence(self, gene: int, disease: int) -> dict[str, Any] | None:
+        """The ranker's score of the pair and its parts (value, contribution), largest effect first."""
+        ranker = self.ctx.ranker
+        if ranker is None:
+            return None
+        x = self.ctx.pair_features(torch.tensor([disease]))[0, gene]
+        parts = ranker.contributions(x)
+        rows: list[dict[str, Any]] = [
+            {"feature": name, "value": float(v), "contribution": parts[name]}
+            for name, v in zip(ranker.features, x.tolist(), strict=True)
+        ]
+        rows.sort(key=lambda r: -abs(r["contribution"]))
+        return {"score": float(ranker.score(x)), "parts": rows}
 
     def _prior(self, gene: int, disease: int) -> tuple[dict[str, Any] | None, Tensor | None]:
         """The phenotype-prior part of the logit: similar known diseases of the gene and the shared phenotypes.

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
 from torch import Tensor
 
 from gnn.artefacts import ArtefactError, Run, load_model
+from gnn.encoding import read_encoding, write_encoding
 from gnn.evaluation import known_mask
 from gnn.export import ExportCache, ExportedGraph, export_graph, model_spec
 from gnn.export import load as load_export
@@ -24,6 +24,7 @@ from gnn.graph import MessageGraph, reverse
 from gnn.model import Attention, HeteroGAT
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.prior import prior_for
+from gnn.ranker import MODE_TERMS, RankerFeatures, model_parts
 from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
 from kg.errors import KGError
@@ -112,6 +113,9 @@ class ModelContext:
         self.num_nodes, self.edges = self.message_graph.num_nodes, self.message_graph.edges
         self.featuriser = Featuriser.for_model(self.num_nodes, self.edges, self.model.config)
         self.prior = prior_for(self.model, self.num_nodes, self.edges)
+        #: What predictions rank by: the evidence ranker over the model's parts (``None``: the model's logit).
+        self.ranker = self.run.ranker if self.prior is not None else None
+        self._ranker_features: RankerFeatures | None = None
         self._encoded: tuple[dict[str, Tensor], Attention] | None = None
         self._features: dict[str, Tensor] | None = None
         self._index = {t: graph.index(t) for t in graph.node_ids}
@@ -191,14 +195,14 @@ class ModelContext:
         if self._encoded is None:
             path = self._encoding_file()
             if path is not None and path.is_file():
-                self._encoded = _read_encoding(path)
+                self._encoded = read_encoding(path)
             else:
                 with torch.no_grad():
                     self._encoded = self.model.eval().encode(
                         self.featuriser(self.edges), self.edges, return_attention=True
                     )
                 if path is not None:
-                    _write_encoding(path, *self._encoded)
+                    write_encoding(path, *self._encoded)
         return self._encoded
 
     def _encoding_file(self) -> Path | None:
@@ -247,6 +251,35 @@ class ModelContext:
         with torch.no_grad():
             return self.model.prior_logit(raw, attention, edges, self.num_nodes["Gene"])
 
+    def logits(self, diseases: Tensor) -> Tensor:
+        """``[Q, G]``: what predictions rank the genes by, for the graph's diseases ``diseases``.
+
+        With a ranker, its score of the model's parts and each gene's evidence; else the model's logit.
+        """
+        h = self.encoded()[0]
+        if self.ranker is None:
+            with torch.no_grad():
+                return self.model.score_all(h["Gene"], h["Disease"][diseases], self.prior_logit(diseases))
+        return self.ranker.score(self.pair_features(diseases))
+
+    def pair_features(self, diseases: Tensor) -> Tensor:
+        """The ranker's ``[Q, G, F]`` features (:mod:`gnn.ranker`) of the graph's diseases ``diseases``."""
+        if self.prior is None:
+            raise ArtefactError("the evidence ranker needs a model with the phenotype prior")
+        h, attention = self.encoded()
+        raw = self.prior.scores(diseases, self.edges[TARGET])
+        parts = model_parts(self.model, h["Gene"], h["Disease"][diseases], raw, attention, self.edges)
+        return self.ranker_features().for_rows(diseases, parts[0], raw, parts[1])
+
+    def ranker_features(self) -> RankerFeatures:
+        """The ranker's feature maker for this graph (built once)."""
+        if self._ranker_features is None:
+            assert self.prior is not None
+            index = self._index["Phenotype"]
+            modes = torch.tensor([index[t] for t in MODE_TERMS if t in index], dtype=torch.long)
+            self._ranker_features = RankerFeatures(self.prior, self.edges, self.num_nodes["Gene"], modes)
+        return self._ranker_features
+
     def known_genes(self, disease: int) -> Tensor:
         """Indices of the genes already linked to ``disease``."""
         links = self.edges[TARGET]
@@ -270,7 +303,6 @@ class ModelContext:
         for ORPHA:558 when OMIM:154700 is Marfan syndrome too; and each disease with hereditary
         forms (a TCGA cohort) is scored by its best-scoring member per gene (``via`` names it).
         """
-        h = self.encoded()[0]
         if diseases is None:
             with_phenotypes = torch.unique(self.edges[HAS_PHENOTYPE][0]) if HAS_PHENOTYPE in self.edges else None
             linked = torch.unique(self.edges[TARGET][1])
@@ -281,11 +313,10 @@ class ModelContext:
         for g, d in links.t().tolist():
             genes_of.setdefault(self.node_id("Disease", d), []).append(g)
         out: list[Prediction] = []
-        chunk = 512
+        chunk = 512 if self.ranker is None else 64  # the ranker's features are [chunk, G, F]
         for begin in range(0, len(diseases), chunk):
             batch = torch.tensor(diseases[begin : begin + chunk], dtype=torch.long)
-            with torch.no_grad():
-                logits = self.model.score_all(h["Gene"], h["Disease"][batch], self.prior_logit(batch))
+            logits = self.logits(batch)
             known = known_mask(batch, links, logits.shape[1])
             ids = [self.node_id("Disease", d) for d in batch.tolist()]
             if space is not None:
@@ -303,7 +334,6 @@ class ModelContext:
         self, space: DiseaseSpace, scored: set[str], genes_of: dict[str, list[int]], top: int
     ) -> list[Prediction]:
         """Predictions of each unscored disease with hereditary forms: per gene, its best-scoring member."""
-        h = self.encoded()[0]
         index = {d: i for i, d in enumerate(self.graph.node_ids["Disease"])}
         targets = sorted(d for d in space.with_forms() if d not in scored)
         out: list[Prediction] = []
@@ -312,9 +342,7 @@ class ModelContext:
             if not members:
                 continue
             batch = torch.tensor([index[m] for m in members], dtype=torch.long)
-            with torch.no_grad():
-                member_logits = self.model.score_all(h["Gene"], h["Disease"][batch], self.prior_logit(batch))
-            logits, best = member_logits.max(dim=0)
+            logits, best = self.logits(batch).max(dim=0)
             known = torch.zeros(1, logits.numel(), dtype=torch.bool)
             for d in (target, *space.members(target)):
                 known[0, genes_of.get(d, [])] = True
@@ -383,6 +411,10 @@ class ModelContext:
                 raw = self.prior.scores_for_terms(torch.tensor(terms), self.edges[TARGET])
                 prior = model.prior_logit(raw, attention, self.edges, self.num_nodes["Gene"])
             logits = model.score_all(h_all["Gene"], h["Disease"][new : new + 1], prior)[0]
+        if self.ranker is not None and self.prior is not None:
+            parts = model_parts(model, h_all["Gene"], h["Disease"][new : new + 1], raw, attention, self.edges)
+            x = self.ranker_features().for_terms(torch.tensor(terms), parts[0], raw, parts[1])
+            logits = self.ranker.score(x)[0]
         probs = torch.softmax(logits, dim=0)
         order = torch.argsort(logits, descending=True)[:top]
         return [
@@ -395,31 +427,6 @@ class ModelContext:
             }
             for r, g in enumerate(order.tolist(), start=1)
         ]
-
-
-def _write_encoding(path: Path, h: dict[str, Tensor], attention: Attention) -> None:
-    """Save node representations and attention with safetensors (written to a temp file, then renamed)."""
-    # clones: layers share their edge index tensors, and safetensors stores no shared memory
-    tensors = {f"h/{t}": x.detach().cpu().clone() for t, x in h.items()}
-    for (layer, et), (ei, alpha) in attention.items():
-        key = f"att/{layer}/{'__'.join(et)}"
-        tensors[f"{key}/index"], tensors[f"{key}/alpha"] = ei.cpu().clone(), alpha.detach().cpu().clone()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    save_file(tensors, str(tmp))
-    tmp.replace(path)
-
-
-def _read_encoding(path: Path) -> tuple[dict[str, Tensor], Attention]:
-    tensors = load_file(str(path))
-    h = {k[2:]: v for k, v in tensors.items() if k.startswith("h/")}
-    attention: Attention = {}
-    for key in tensors:
-        if key.startswith("att/") and key.endswith("/index"):
-            _, layer, et = key[: -len("/index")].split("/", 2)
-            src, rel, dst = et.split("__")
-            attention[(int(layer), (src, rel, dst))] = (tensors[key], tensors[key[: -len("index")] + "alpha"])
-    return h, attention
 
 
 def load_context(

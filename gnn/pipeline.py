@@ -10,6 +10,7 @@ from typing import Any
 from gnn.artefacts import save_run
 from gnn.export import ExportedGraph
 from gnn.model import ModelConfig
+from gnn.ranker import Ranker
 from gnn.split import TARGET, SplitMode, make_split
 from gnn.train import TrainConfig, evaluate, train, with_target
 
@@ -31,8 +32,13 @@ def train_on_export(
     train_config: TrainConfig,
     mode: SplitMode | str = SplitMode.disease,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
+    ranker: Ranker | None = None,
 ) -> RunSummary:
-    """Train the attention model on an export and write every artefact to ``out``."""
+    """Train the attention model on an export and write every artefact to ``out``.
+
+    ``ranker``: the evidence ranker its predictions apply (kept in the run folder); it is fitted
+    elsewhere (``kg benchmark``, on new diseases of a later release), never on this graph.
+    """
     edges, num_nodes = graph.edges, graph.num_nodes
     split = make_split(edges, mode, seed=train_config.seed, target=TARGET)
     result = train(num_nodes, split, model_config, train_config, on_epoch)
@@ -49,5 +55,5 @@ def train_on_export(
         "spec_key": graph.spec_key,
         "synthetic_edges": graph.synthetic_edges,
     }
-    save_run(out, result, model_config, train_config, graph_info, split.manifest(), metrics)
+    save_run(out, result, model_config, train_config, graph_info, split.manifest(), metrics, ranker)
     return RunSummary(out, metrics, result.best_epoch, split.manifest())

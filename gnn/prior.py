@@ -123,12 +123,19 @@ class PhenotypePrior:
 
         Its terms are propagated through the graph's closure and weighted like the graph's diseases.
         """
+        return self._genes(self.term_similarity(terms)[:, self._linked(links)[0]], links)
+
+    def ancestors(self, terms: Tensor) -> Tensor:
+        """``[1, T]`` 0/1: the terms and all their ancestors."""
         direct = torch.zeros(1, self.closure.shape[0])
         direct[0, terms] = 1.0
-        ancestors = (sparse_mm(self.closure.t(), direct.t()).t() > 0).float() * self.weights  # [1, T]
-        query = ancestors / ancestors.norm().clamp(min=1e-12)
-        sim = sparse_mm(self._csr, query.t()).t()  # [1, D]
-        return self._genes(sim[:, self._linked(links)[0]], links)
+        return (sparse_mm(self.closure.t(), direct.t()).t() > 0).float()
+
+    def term_similarity(self, terms: Tensor) -> Tensor:
+        """``[1, D]`` weighted cosine of a phenotype set (propagated like a disease's) with every disease."""
+        weighted = self.ancestors(terms) * self.weights
+        query = weighted / weighted.norm().clamp(min=1e-12)
+        return sparse_mm(self._csr, query.t()).t()
 
     def _genes(self, sim: Tensor, links: Tensor) -> Tensor:
         """``[Q, D_linked]`` cosines (columns: ``unique(links[1])``) → normalised gene prior ``[Q, G]``."""

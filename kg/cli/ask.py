@@ -180,6 +180,13 @@ def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
                 fmt,
                 title="prior spread to the gene from partners and GO terms (relation weight × edge weight × prior)",
             )
+    if e.get("evidence") is not None:
+        emit(
+            ["evidence", "value", "part of the score"],
+            [[r["feature"], f"{r['value']:.3f}", f"{r['contribution']:+.3f}"] for r in e["evidence"]["parts"]],
+            fmt,
+            title=f"evidence ranker: score {e['evidence']['score']:.3f} = sum of the parts (what predictions rank by)",
+        )
 
 
 def _path_text(path: dict[str, Any]) -> str:

@@ -75,6 +75,10 @@ def benchmark(
     out: Annotated[Path, typer.Option(help="Folder for benchmark.md and benchmark.json.")] = Path("runs/benchmark"),
     epochs: Annotated[int | None, typer.Option(help="Maximum full-graph training epochs [3].")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML file with [model] and [train] tables.")] = None,
+    ranker: Annotated[
+        Path | None,
+        typer.Option(help="Apply this ranker.json (from an earlier step) unchanged instead of fitting one here."),
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Train on an old HPO release plus gene knowledge; rank all protein-coding genes for the new diseases."""
@@ -82,6 +86,7 @@ def benchmark(
         from gnn.benchmark import run_benchmark
         from gnn.export import MODEL_SPEC, ExportCache, export_graph
         from gnn.model import ModelConfig
+        from gnn.ranker import Ranker
         from gnn.train import TrainConfig
     except ImportError as exc:
         raise KGError(f"kg benchmark needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
@@ -93,6 +98,7 @@ def benchmark(
     if fmt is OutputFormat.csv:
         raise KGError("kg benchmark writes a table or json (--format table|json); the tables are in benchmark.md")
     settings = load_settings()
+    frozen = Ranker.load(ranker) if ranker is not None else None
     model_table, train_table = _config_tables(config)
     if epochs is not None:
         train_table["epochs"] = epochs
@@ -131,11 +137,14 @@ def benchmark(
             bar.update(task, advance=1, description=f"training val MRR {row['val_mrr']:.3f}")
 
         result = run_benchmark(
-            graph, diseases, coding, ModelConfig(**model_table), TrainConfig(**train_table), on_epoch
+            graph, diseases, coding, ModelConfig(**model_table), TrainConfig(**train_table), on_epoch, frozen=frozen
         )
     summary = {"old": cutoff, "new": new_result.version, "sources": versions, **result.to_flat_dict()}
     out.mkdir(parents=True, exist_ok=True)
     (out / "benchmark.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+    if result.ranker is not None:
+        result.ranker.fitted_on.update({"old": cutoff, "new": new_result.version})
+        result.ranker.save(out / "ranker.json")
     header = f"Prospective benchmark: HPO {cutoff} → {new_result.version}; sources: " + ", ".join(
         f"{k} {v}" for k, v in versions.items()
     )

@@ -47,6 +47,13 @@ def train_cmd(
         ),
     ] = False,
     seed: Annotated[int | None, typer.Option(help="Seed (deterministic on CPU) [0].")] = None,
+    ranker: Annotated[
+        str,
+        typer.Option(
+            help="Evidence ranker applied to predictions: 'default' (shipped, fitted by kg benchmark on new "
+            "diseases of HPO 2021-10), a ranker.json, or 'none' (the model's logit alone).",
+        ),
+    ] = "default",
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Export the graph (cached), split without leakage, train with early stopping, save artefacts."""
@@ -54,6 +61,7 @@ def train_cmd(
         from gnn.export import ExportCache, export_graph, model_spec
         from gnn.model import ModelConfig
         from gnn.pipeline import train_on_export
+        from gnn.ranker import DEFAULT_RANKER, Ranker
         from gnn.train import TrainConfig
     except ImportError as exc:
         raise KGError(f"kg train needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
@@ -66,6 +74,13 @@ def train_cmd(
         model_config, train_config = ModelConfig(**model_table), TrainConfig(**train_table)
     except (TypeError, ValueError) as exc:
         raise KGError(f"invalid training config: {exc}") from exc
+    chosen = None
+    if ranker != "none" and model_config.prior:
+        path = DEFAULT_RANKER if ranker == "default" else Path(ranker)
+        try:
+            chosen = Ranker.load(path)
+        except (OSError, ValueError, TypeError) as exc:
+            raise KGError(f"--ranker {ranker}: cannot use {path} ({exc})") from exc
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
         graph, _ = export_graph(store, model_spec(include_synthetic), ExportCache.of_home(settings.home))
@@ -84,6 +99,7 @@ def train_cmd(
             train_config,
             split,
             on_epoch,
+            chosen,
         )
     if fmt is OutputFormat.json:
         emit_json(

@@ -253,3 +253,36 @@ def test_a_model_without_attention_is_refused_by_the_explainer(store: Neo4jStore
     assert ctx.predict(top=2)  # it still predicts…
     with pytest.raises(NoAttention, match="sage model has no attention"):
         Explainer(ctx)  # …but has nothing to explain with
+
+
+def test_the_evidence_ranker_orders_predictions_and_explains_its_score(store: Neo4jStore, tmp_path: Path) -> None:
+    from gnn.ranker import FEATURES, Ranker
+
+    load_planted(store)
+    graph, _ = export_graph(store, ExportSpec(), tmp_path / "exports")
+    run = tmp_path / "ranked"
+    # weights that put the best-matching known disease first and penalise the gene's disease count
+    weight = [0.0] * len(FEATURES)
+    weight[FEATURES.index("best disease")], weight[FEATURES.index("gene diseases")] = 2.0, -0.5
+    ranker = Ranker(FEATURES, [0.0] * len(FEATURES), [1.0] * len(FEATURES), weight, {"test": True})
+    config = ModelConfig(hidden=16, layers=2, heads=2, dropout=0.0, sketch_dim=16)
+    train_on_export(graph, run, config, TrainConfig(epochs=5, lr=0.01), "disease", ranker=ranker)
+    ctx = ModelContext(graph, run)
+    assert ctx.ranker == ranker
+    d0 = ctx.lookup("Disease", "OMIM:100000")
+    x = ctx.pair_features(torch.tensor([d0]))[0]
+    expected = 2.0 * x[:, FEATURES.index("best disease")] - 0.5 * x[:, FEATURES.index("gene diseases")]
+    known = set(ctx.known_genes(d0).tolist())
+    order = [g for g in torch.argsort(expected, descending=True, stable=True).tolist() if g not in known][:5]
+    new = [r for r in ctx.predict(top=5, diseases=[d0]) if not r.known]
+    assert [ctx.lookup("Gene", r.gene_id) for r in new] == order  # predictions follow the ranker, not the logit
+    assert new[0].logit == pytest.approx(float(expected[order[0]]), abs=1e-5)
+    evidence = Explainer(ctx).explain(order[0], d0, 3).evidence
+    assert evidence is not None and evidence["score"] == pytest.approx(new[0].logit, abs=1e-5)
+    assert sum(p["contribution"] for p in evidence["parts"]) == pytest.approx(evidence["score"], abs=1e-4)
+    assert evidence["parts"][0]["feature"] in ("best disease", "gene diseases")
+    ranked = ctx.rank_phenotypes(["HP:0001001", "HP:0001002", "HP:0001003"], top=5)
+    assert sum(gene_module(r["gene_id"]) == 0 for r in ranked) >= 4  # module 0's terms find module 0's genes
+    (run / "ranker.json").write_text((run / "ranker.json").read_text().replace("2.0", "3.0"))
+    with pytest.raises(ArtefactError, match="ranker.json: checksum"):
+        ModelContext(graph, run)

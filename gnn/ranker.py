@@ -1,0 +1,271 @@
+"""The evidence ranker: a linear listwise layer over the model's parts and the gene's evidence.
+
+The attention model's logit is a fixed sum: attention part + ``w · log(prior + spreads)``. The
+ranker re-weighs those parts and adds what the graph says about each (disease, gene) pair that
+the sum cannot express:
+
+* ``attention``: the attention part of the logit (representations' similarity);
+* ``prior``, ``spread INTERACTS_WITH``, ``spread ANNOTATED_WITH``: the phenotype prior and what
+  reached the gene from interaction partners and GO terms (attention-weighted), on a log scale;
+* ``best disease``, ``best gap``: the cosine of the gene's most similar known disease, and its gap
+  to the query's most similar disease overall;
+* ``gene diseases``, ``GO terms``, ``partners``: the gene's degree in each (log 1 + n);
+* ``inheritance match`` / ``mismatch``: the query's mode of inheritance (HPO's mode terms) is, or
+  is not, one of the modes of the gene's known diseases (both must name one).
+
+``score = Σ_f w_f · (x_f − mean_f) / std_f``: a softmax over the candidate genes of a disease is
+fitted to its true genes (as PyKEEN's listwise losses do), so every contribution is a plain
+product that an explanation can list. Weights are plain JSON (no pickle).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import Tensor
+
+from gnn.prior import PhenotypePrior
+from kg.typing import EdgeType
+
+if TYPE_CHECKING:
+    from gnn.model import Attention, HeteroGAT
+
+TARGET: EdgeType = ("Gene", "ASSOCIATED_WITH", "Disease")
+#: HPO's mode-of-inheritance terms: autosomal dominant/recessive, X-linked recessive/dominant, mitochondrial, X-linked.
+MODE_TERMS = ("HP:0000006", "HP:0000007", "HP:0001419", "HP:0001423", "HP:0001427", "HP:0001417")
+SPREADS = ("INTERACTS_WITH", "ANNOTATED_WITH")
+FEATURES = (
+    "attention",
+    "prior",
+    *(f"spread {r}" for r in SPREADS),
+    "best disease",
+    "best gap",
+    "gene diseases",
+    "GO terms",
+    "partners",
+    "inheritance match",
+    "inheritance mismatch",
+)
+_FLOOR = 1e-4
+#: A run folder's ranker file.
+RANKER_FILE = "ranker.json"
+#: The weights shipped with kg: fitted by ``kg benchmark`` on the prospective step HPO 2020-10 → 2021-10.
+DEFAULT_RANKER = Path(__file__).parent / "data" / RANKER_FILE
+
+
+class RankerFeatures:
+    """Per-(query, gene) features of one scoring graph (its links, annotations and interactions).
+
+    Args:
+        prior: The model's phenotype prior over this graph.
+        edges: Message-passing edges (links, GO annotations, interactions).
+        num_genes: Genes in the graph.
+        mode_terms: Phenotype indices of :data:`MODE_TERMS` present in the graph.
+    """
+
+    def __init__(
+        self, prior: PhenotypePrior, edges: dict[EdgeType, Tensor], num_genes: int, mode_terms: Tensor
+    ) -> None:
+        self.prior, self.num_genes = prior, num_genes
+        self.links = links = edges[TARGET]
+
+        def degree(*types: EdgeType) -> Tensor:
+            out = torch.zeros(num_genes)
+            for et in types:
+                if et in edges:
+                    out.index_add_(0, edges[et][0], torch.ones(edges[et].shape[1]))
+            return torch.log1p(out)
+
+        self.gene_constants = torch.stack(
+            [
+                degree(TARGET),
+                degree(("Gene", "ANNOTATED_WITH", "GOTerm")),
+                degree(("Gene", "INTERACTS_WITH", "Gene"), ("Gene", "rev_INTERACTS_WITH", "Gene")),
+            ],
+            dim=1,
+        )  # [G, 3]
+        self.linked, self.local = torch.unique(links[1], return_inverse=True)
+        # modes of inheritance: of each disease (propagated terms), and of each gene (any of its diseases)
+        propagated = prior.propagated.coalesce()
+        rows, cols = propagated.indices()
+        self.mode_terms = mode_terms
+        ordered = mode_terms.sort().values
+        hit = torch.isin(cols, ordered)
+        column = torch.searchsorted(ordered, cols[hit])
+        self.disease_modes = torch.zeros(prior.num_diseases, mode_terms.numel(), dtype=torch.bool)
+        self.disease_modes[rows[hit], column] = True
+        gene_modes = torch.zeros(num_genes, mode_terms.numel())
+        gene_modes.index_add_(0, links[0], self.disease_modes[links[1]].float())
+        self.gene_modes = gene_modes > 0
+
+    def for_rows(self, rows: Tensor, attention: Tensor, prior: Tensor, spreads: dict[str, Tensor]) -> Tensor:
+        """``[Q, G, F]`` features (:data:`FEATURES`) of the graph's diseases ``rows`` as queries.
+
+        Args:
+            rows: Query disease indices in the scoring graph (their own links are not used).
+            attention: The attention part of the logit, ``[Q, G]``.
+            prior: The raw prior (normalised to a top gene's 1), ``[Q, G]``.
+            spreads: What reached each gene along each of :data:`SPREADS` (before scaling), ``[Q, G]``.
+        """
+        sim = self.prior.similarity(rows, self.linked).masked_fill(rows[:, None] == self.linked[None, :], 0.0)
+        return self._stack(sim, self.disease_modes[rows].float(), attention, prior, spreads)
+
+    def for_terms(self, terms: Tensor, attention: Tensor, prior: Tensor, spreads: dict[str, Tensor]) -> Tensor:
+        """``[1, G, F]`` features of a phenotype set that is no disease of the graph (a patient)."""
+        sim = self.prior.term_similarity(terms)[:, self.linked]
+        modes = self.prior.ancestors(terms)[:, self.mode_terms.sort().values]
+        return self._stack(sim, modes, attention, prior, spreads)
+
+    def _stack(
+        self, sim: Tensor, query_modes: Tensor, attention: Tensor, prior: Tensor, spreads: dict[str, Tensor]
+    ) -> Tensor:
+        q = sim.shape[0]
+        best = torch.zeros(q, self.num_genes).scatter_reduce(
+            1, self.links[0].expand(q, -1), sim[:, self.local], reduce="amax", include_self=True
+        )
+        overall = sim.amax(dim=1, keepdim=True) if sim.shape[1] else torch.zeros(q, 1)
+        columns = [attention, torch.log(_FLOOR + prior)]
+        for rel in SPREADS:
+            s = spreads.get(rel, torch.zeros_like(prior))
+            columns.append(torch.log(_FLOOR + s / s.amax(dim=1, keepdim=True).clamp(min=1e-12)))
+        columns += [best, best - overall]
+        columns += [c.expand(q, -1) for c in self.gene_constants.t()]
+        match = (query_modes @ self.gene_modes.float().t()) > 0
+        both = (query_modes > 0).any(dim=1, keepdim=True) & self.gene_modes.any(dim=1)[None, :]
+        columns += [(both & match).float(), (both & ~match).float()]
+        return torch.stack(columns, dim=-1)
+
+
+def model_parts(
+    model: HeteroGAT,
+    genes: Tensor,
+    queries: Tensor,
+    raw_prior: Tensor,
+    attention: Attention,
+    edges: dict[EdgeType, Tensor],
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """The model's attention part of the logit ``[Q, G]`` and its prior's spreads, for :class:`RankerFeatures`.
+
+    Args:
+        model: The trained model.
+        genes: Every gene's representation, ``[G, hidden]``.
+        queries: The query diseases' representations, ``[Q, hidden]``.
+        raw_prior: Their raw prior over the genes, ``[Q, G]``.
+        attention: The encoding's attention (the spreads follow its last layer).
+        edges: The scoring graph's message-passing edges.
+    """
+    with torch.no_grad():
+        _, spreads = model.prior_parts(raw_prior, attention, edges, genes.shape[0])
+        return model.score_all(genes, queries, None), spreads
+
+
+@dataclass
+class Ranker:
+    """Standardised linear weights over :data:`FEATURES`; ``fitted_on`` records where they were learned."""
+
+    features: tuple[str, ...]
+    mean: list[float]
+    std: list[float]
+    weight: list[float]
+    fitted_on: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.features = tuple(self.features)
+        if not len(self.features) == len(self.mean) == len(self.std) == len(self.weight):
+            raise ValueError("ranker: features, mean, std and weight must have the same length")
+
+    def _standardised(self, x: Tensor) -> Tensor:
+        return (x - torch.tensor(self.mean)) / torch.tensor(self.std)
+
+    def score(self, x: Tensor) -> Tensor:
+        """``[..., F]`` features → ``[...]`` scores."""
+        return self._standardised(x) @ torch.tensor(self.weight)
+
+    def contributions(self, x: Tensor) -> dict[str, float]:
+        """One pair's ``[F]`` features → each feature's part of its score (relative to an average pair)."""
+        parts = self._standardised(x) * torch.tensor(self.weight)
+        return {name: float(v) for name, v in zip(self.features, parts, strict=True)}
+
+    @classmethod
+    def fit(
+        cls,
+        x: Tensor,
+        answers: Tensor,
+        candidates: Tensor,
+        steps: int = 200,
+        batch: int = 64,
+        lr: float = 0.01,
+        seed: int = 0,
+        fitted_on: dict[str, Any] | None = None,
+    ) -> Ranker:
+        """Fit the listwise softmax over ``candidates`` to the true genes of each query.
+
+        Args:
+            x: ``[Q, G, F]`` features.
+            answers: ``[2, N]`` (gene index, query index) true pairs; genes < 0 (outside the graph) are ignored.
+            candidates: ``[G]`` bool, the genes ranked.
+            steps: Adam steps, each over a random batch of queries.
+            batch: Queries per step.
+            lr: Adam's learning rate.
+            seed: Seed of the initial weights and the batches.
+            fitted_on: Provenance kept with the weights (releases, counts).
+        """
+        xc = x[:, candidates]
+        flat = xc.reshape(-1, xc.shape[-1])
+        mean, std = flat.mean(0), flat.std(0).clamp(min=1e-6)
+        xs = (xc - mean) / std
+        position = torch.full((x.shape[1],), -1, dtype=torch.long)
+        position[candidates] = torch.arange(int(candidates.sum()))
+        inside = (answers[0] >= 0) & (position[answers[0].clamp(min=0)] >= 0)
+        target = torch.zeros(xc.shape[:2])
+        target[answers[1][inside], position[answers[0][inside]]] = 1.0
+        gen = torch.Generator().manual_seed(seed)
+        weight = torch.zeros(xc.shape[-1])
+        torch.nn.init.uniform_(weight, -0.1, 0.1, generator=gen)
+        weight.requires_grad_(True)
+        opt = torch.optim.Adam([weight], lr=lr)
+        queries = torch.nonzero(target.sum(1) > 0).flatten()
+        for _ in range(steps):
+            idx = queries[torch.randperm(queries.numel(), generator=gen)[:batch]]
+            log_p = torch.log_softmax(xs[idx] @ weight, dim=-1)
+            y = target[idx]
+            loss = -(log_p * y).sum() / y.sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return cls(FEATURES, mean.tolist(), std.tolist(), weight.detach().tolist(), dict(fitted_on or {}))
+
+    def save(self, path: Path) -> None:
+        """Write the weights as JSON."""
+        path.write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> Ranker:
+        """Read weights written by :meth:`save` (a clear error if they do not fit :data:`FEATURES`)."""
+        data = json.loads(path.read_text())
+        ranker = cls(**data)
+        if ranker.features != FEATURES:
+            raise ValueError(f"{path}: ranker features {ranker.features} do not match this version's {FEATURES}")
+        return ranker
+
+
+def cross_validated(
+    x: Tensor, answers: Tensor, candidates: Tensor, folds: int = 5, **fit: Any
+) -> tuple[Tensor, list[Ranker]]:
+    """``[Q, G]`` scores of each query by a ranker fitted on the other folds (query ``i`` is in fold ``i % folds``)."""
+    fold = torch.arange(x.shape[0]) % folds
+    scores = torch.zeros(x.shape[:2])
+    rankers = []
+    for k in range(folds):
+        train = fold != k
+        keep = train[answers[1]]
+        remap = torch.cumsum(train.long(), 0) - 1
+        sub = torch.stack([answers[0][keep], remap[answers[1][keep]]])
+        ranker = Ranker.fit(x[train], sub, candidates, **fit)
+        scores[~train] = ranker.score(x[~train])
+        rankers.append(ranker)
+    return scores, rankers

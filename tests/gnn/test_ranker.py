@@ -1,0 +1,115 @@
+"""The evidence ranker: its features on a hand-made graph, its listwise fit, its cross-validation and file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from gnn.ontology import HAS_PHENOTYPE, IS_A
+from gnn.prior import PhenotypePrior
+from gnn.ranker import FEATURES, Ranker, RankerFeatures, cross_validated
+from gnn.split import TARGET
+
+# phenotypes: 0 root, 1 AD mode, 2 AR mode, 3 and 4 organ terms; 1–4 are children of 0
+IS = torch.tensor([[1, 2, 3, 4], [0, 0, 0, 0]])
+# diseases: 0 (AD, term 3), 1 (AR, term 4), 2 (AD, terms 3+4) and a query 3 (AR, term 3)
+ANNOTATIONS = torch.tensor([[0, 0, 1, 1, 2, 2, 2, 3, 3], [1, 3, 2, 4, 1, 3, 4, 2, 3]])
+# genes: 0 → disease 0, 1 → disease 1, 2 → disease 2 and 1; gene 3 has none; interactions 3–0; GO: 0, 3 share term 0
+LINKS = torch.tensor([[0, 1, 2, 2], [0, 1, 2, 1]])
+EDGES = {
+    IS_A: IS,
+    HAS_PHENOTYPE: ANNOTATIONS,
+    TARGET: LINKS,
+    ("Gene", "INTERACTS_WITH", "Gene"): torch.tensor([[3], [0]]),
+    ("Gene", "rev_INTERACTS_WITH", "Gene"): torch.tensor([[0], [3]]),
+    ("Gene", "ANNOTATED_WITH", "GOTerm"): torch.tensor([[0, 3], [0, 0]]),
+}
+NUM = {"Phenotype": 5, "Disease": 4, "Gene": 4}
+
+
+def _features() -> torch.Tensor:
+    prior = PhenotypePrior(NUM, EDGES, power=1.0)
+    make = RankerFeatures(prior, EDGES, 4, mode_terms=torch.tensor([2, 1]))  # order does not matter
+    q = torch.tensor([3])
+    raw = prior.scores(q, LINKS)
+    zero = torch.zeros(1, 4)
+    return make.for_rows(q, zero, raw, {"INTERACTS_WITH": zero})[0]
+
+
+def test_features_of_a_query_disease() -> None:
+    x = _features()
+    col = {name: x[:, i] for i, name in enumerate(FEATURES)}
+    assert x.shape == (4, len(FEATURES))
+    # the query (AR) matches genes 1 (AR) and 2 (AD + AR), mismatches gene 0 (AD only); gene 3 has no mode
+    assert col["inheritance match"].tolist() == [0, 1, 1, 0]
+    assert col["inheritance mismatch"].tolist() == [1, 0, 0, 0]
+    assert col["gene diseases"].tolist() == pytest.approx(torch.log1p(torch.tensor([1.0, 1, 2, 0])).tolist())
+    assert col["partners"][3] > 0 and col["partners"][1] == 0
+    assert col["GO terms"][0] > 0 and col["GO terms"][2] == 0
+    # best disease: the cosine of the gene's most similar disease; gene 3 has none (0); the gap is ≤ 0
+    assert col["best disease"][3] == 0 and col["best disease"][2] >= col["best disease"][0] > 0
+    assert torch.all(col["best gap"] <= 1e-6) and float(col["best gap"].max()) == pytest.approx(0.0, abs=1e-6)
+    # gene 2 sums diseases 1 and 2 in the prior (top gene, log 1 ≈ 0), its best single disease ties gene 1's
+    assert int(col["prior"].argmax()) == 2 and float(col["prior"][2]) == pytest.approx(0.0, abs=1e-3)
+    assert col["best disease"][1] == col["best disease"][2]
+
+
+def test_phenotype_set_features_equal_the_same_disease_as_a_row() -> None:
+    prior = PhenotypePrior(NUM, EDGES, power=1.0)
+    make = RankerFeatures(prior, EDGES, 4, mode_terms=torch.tensor([1, 2]))
+    zero = torch.zeros(1, 4)
+    raw = prior.scores_for_terms(torch.tensor([2, 3]), LINKS)
+    terms = make.for_terms(torch.tensor([2, 3]), zero, raw, {})
+    rows = make.for_rows(torch.tensor([3]), zero, prior.scores(torch.tensor([3]), LINKS), {})
+    assert torch.allclose(terms, rows, atol=1e-5)
+
+
+def _planted(queries: int = 40, genes: int = 30, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Feature 0 carries the answer, feature 1 is noise; the rest are zero."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.zeros(queries, genes, len(FEATURES))
+    x[..., 1] = torch.randn(queries, genes, generator=gen)
+    x[..., 0] = torch.randn(queries, genes, generator=gen)
+    truth = torch.randint(0, genes, (queries,), generator=gen)
+    x[torch.arange(queries), truth, 0] += 3.0
+    return x, torch.stack([truth, torch.arange(queries)])
+
+
+def test_fit_learns_the_informative_feature_and_ranks_the_answers_first() -> None:
+    x, answers = _planted()
+    ranker = Ranker.fit(x, answers, torch.ones(30, dtype=torch.bool), steps=300)
+    assert ranker.weight[0] > 1.0 and abs(ranker.weight[1]) < 0.5 * ranker.weight[0]
+    top = ranker.score(x).argmax(dim=1)
+    assert (top == answers[0]).float().mean() > 0.8
+    parts = ranker.contributions(x[0, int(answers[0, 0])])
+    assert max(parts, key=lambda k: parts[k]) == FEATURES[0]
+
+
+def test_cross_validation_never_scores_a_query_with_its_own_answers() -> None:
+    x, answers = _planted()
+    candidates = torch.ones(30, dtype=torch.bool)
+    scores, rankers = cross_validated(x, answers, candidates, folds=4, steps=50)
+    assert len(rankers) == 4
+    wrong = answers.clone()
+    wrong[0, torch.arange(40) % 4 == 0] = 0  # fold 0's answers changed
+    again, _ = cross_validated(x, wrong, candidates, folds=4, steps=50)
+    fold0 = torch.arange(40) % 4 == 0
+    assert torch.equal(scores[fold0], again[fold0])
+    assert not torch.equal(scores[~fold0], again[~fold0])
+
+
+def test_saved_weights_round_trip_and_refuse_other_features(tmp_path: Path) -> None:
+    x, answers = _planted()
+    ranker = Ranker.fit(x, answers, torch.ones(30, dtype=torch.bool), steps=20, fitted_on={"old": "2020-10-12"})
+    path = tmp_path / "ranker.json"
+    ranker.save(path)
+    again = Ranker.load(path)
+    assert again == ranker and torch.equal(again.score(x), ranker.score(x))
+    data = json.loads(path.read_text())
+    data["features"] = data["features"][:-1] + ["something else"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="do not match"):
+        Ranker.load(path)
