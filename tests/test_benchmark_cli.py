@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gnn.ranker import Ranker
 from kg.cli.benchmark import check_cutoff
 from kg.errors import KGError
 from tests.test_cli import kg
@@ -64,12 +65,32 @@ def test_tiny_prospective_benchmark(tmp_path: Path) -> None:
     assert result["old"] == "2020-10-12" and result["new"] == "2021-10-10"
     assert result["counts"]["queries"] >= 8 and result["counts"]["candidates"] > 19_000
     models = result["results"]
-    assert len(models) == 6 and result["model"] in models
+    # the model's row is the cross-validated evidence ranker; the plain model is an ablation row
+    assert len(models) == 7 and result["model"] == "HeteroGAT (attention) + evidence ranker (5-fold CV)"
+    assert "ablation: HeteroGAT (attention) without the ranker" in models
+    ranker = Ranker.load(tmp_path / "out" / "ranker.json")
+    assert ranker.fitted_on["old"] == "2020-10-12" and ranker.fitted_on["queries"] == result["counts"]["queries"]
     for groups in models.values():
         assert set(groups) == {"all", "OMIM", "ORPHA", "novel-gene"}
         assert groups["all"]["pairs"] >= groups["OMIM"]["pairs"]
         assert 0 < groups["all"]["mrr"] <= 1
     assert (tmp_path / "out" / "benchmark.md").read_text().count("| model |") == 4
+    # a frozen ranker (fitted on an earlier step) is applied unchanged: nothing is fitted, none is written
+    frozen = kg(
+        *args,
+        "--epochs",
+        "1",
+        "--ranker",
+        str(tmp_path / "out" / "ranker.json"),
+        "--out",
+        str(tmp_path / "frozen"),
+        "--format",
+        "json",
+        home=tmp_path / "home",
+    )
+    assert frozen.returncode == 0, frozen.stderr[-3000:]
+    assert json.loads(frozen.stdout)["model"].endswith("evidence ranker (frozen, fitted on an earlier step)")
+    assert not (tmp_path / "frozen" / "ranker.json").exists()
     # a feature source dated after the cutoff is refused, and nothing is trained
     late = tmp_path / "GO.sqlite"
     con = sqlite3.connect(late)

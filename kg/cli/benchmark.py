@@ -98,7 +98,12 @@ def benchmark(
     if fmt is OutputFormat.csv:
         raise KGError("kg benchmark writes a table or json (--format table|json); the tables are in benchmark.md")
     settings = load_settings()
-    frozen = Ranker.load(ranker) if ranker is not None else None
+    frozen = None
+    if ranker is not None:
+        try:
+            frozen = Ranker.load(ranker)
+        except (OSError, ValueError, TypeError) as exc:
+            raise KGError(f"--ranker {ranker}: {exc}") from exc
     model_table, train_table = _config_tables(config)
     if epochs is not None:
         train_table["epochs"] = epochs
