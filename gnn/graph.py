@@ -7,7 +7,7 @@ appending transient query diseases given by their phenotypes (a patient, a new d
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -88,3 +88,27 @@ class MessageGraph:
         graph = self.with_edges(HAS_PHENOTYPE, torch.cat([self.edges[HAS_PHENOTYPE], added], dim=1))
         graph.num_nodes["Disease"] = first + count
         return graph
+
+
+def incoming_edges(
+    edges: dict[EdgeType, Tensor], edge_types: Sequence[EdgeType], node_type: str, node: int, layers: int
+) -> dict[EdgeType, Tensor]:
+    """The edges whose messages reach ``node`` within ``layers`` hops (its computation graph).
+
+    Every edge type that has edges in ``edges`` is present (possibly empty), so each relation's
+    convolution still adds its bias to its destination nodes, as in the full graph.
+    """
+    present = [et for et in edge_types if et in edges and edges[et].numel() > 0]
+    frontier: dict[str, Tensor] = {node_type: torch.tensor([node])}
+    out: dict[EdgeType, list[Tensor]] = {et: [edges[et][:, :0]] for et in present}
+    for _ in range(layers):
+        reached: dict[str, list[Tensor]] = {}
+        for et in present:
+            src, _, dst = et
+            if dst not in frontier:
+                continue
+            keep = edges[et][:, torch.isin(edges[et][1], frontier[dst])]
+            out[et].append(keep)
+            reached.setdefault(src, []).append(keep[0])
+        frontier = {t: torch.unique(torch.cat(v)) for t, v in reached.items()}
+    return {et: torch.unique(torch.cat(parts, dim=1), dim=1) for et, parts in out.items()}

@@ -20,7 +20,7 @@ from gnn.evaluation import known_mask
 from gnn.export import ExportCache, ExportedGraph, export_graph, model_spec
 from gnn.export import load as load_export
 from gnn.features import Featuriser
-from gnn.graph import MessageGraph, reverse
+from gnn.graph import MessageGraph, incoming_edges, reverse
 from gnn.model import Attention, HeteroGAT
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.prior import prior_for
@@ -50,30 +50,6 @@ class UnknownId(KGError):
 
 class AmbiguousId(UnknownId):
     """An alias or previous symbol that names several genes (``close_matches``: their symbols)."""
-
-
-def incoming_edges(
-    edges: dict[EdgeType, Tensor], edge_types: Sequence[EdgeType], node_type: str, node: int, layers: int
-) -> dict[EdgeType, Tensor]:
-    """The edges whose messages reach ``node`` within ``layers`` hops (its computation graph).
-
-    Every edge type that has edges in ``edges`` is present (possibly empty), so each relation's
-    convolution still adds its bias to its destination nodes, as in the full graph.
-    """
-    present = [et for et in edge_types if et in edges and edges[et].numel() > 0]
-    frontier: dict[str, Tensor] = {node_type: torch.tensor([node])}
-    out: dict[EdgeType, list[Tensor]] = {et: [edges[et][:, :0]] for et in present}
-    for _ in range(layers):
-        reached: dict[str, list[Tensor]] = {}
-        for et in present:
-            src, _, dst = et
-            if dst not in frontier:
-                continue
-            keep = edges[et][:, torch.isin(edges[et][1], frontier[dst])]
-            out[et].append(keep)
-            reached.setdefault(src, []).append(keep[0])
-        frontier = {t: torch.unique(torch.cat(v)) for t, v in reached.items()}
-    return {et: torch.unique(torch.cat(parts, dim=1), dim=1) for et, parts in out.items()}
 
 
 class ModelContext:
