@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from strawberry.types import Info
@@ -10,7 +11,22 @@ from strawberry.types import Info
 from api.context import DOWN, Context
 from api.evidence import datatype_rows, overall
 from api.service import GRAPH_DOWN
-from api.types import BadInput, DatatypeScore, ErrorCode, Evidence, EvidenceResult, NotFound, Unavailable
+from api.types import (
+    BadInput,
+    DatatypeScore,
+    ErrorCode,
+    Evidence,
+    EvidencePart,
+    EvidenceResult,
+    EvidenceScore,
+    MatchedPhenotype,
+    NodeRef,
+    NotFound,
+    PriorPart,
+    PriorSpread,
+    SimilarDisease,
+    Unavailable,
+)
 
 Ctx = Info[Context, None]
 
@@ -60,3 +76,36 @@ def cursor_offset(cursor: str | None) -> int | None:
         return int(value) + 1 if kind == "offset" and int(value) >= 0 else None
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def prior_part(p: dict[str, Any] | None, ref: Callable[[dict[str, Any]], NodeRef]) -> PriorPart | None:
+    """The explanation's phenotype-prior part (``None`` without a prior)."""
+    if p is None:
+        return None
+    return PriorPart(
+        value=p["value"],
+        with_spread=p["with_spread"],
+        weight=p["weight"],
+        logit_part=p["logit_part"],
+        similar_diseases=[
+            SimilarDisease(
+                node=ref(d),
+                cosine=d["cosine"],
+                shared_phenotypes=[
+                    MatchedPhenotype(node=ref(t), ic=t["ic"], weight=t["weight"]) for t in d["shared_phenotypes"]
+                ],
+            )
+            for d in p["similar_diseases"]
+        ],
+        spread_from=[
+            PriorSpread(node=ref(n), relation=n["relation"], weight=n["weight"], prior=n["prior"], flow=n["flow"])
+            for n in p["spread_from"]
+        ],
+    )
+
+
+def evidence_score(e: dict[str, Any] | None) -> EvidenceScore | None:
+    """The explanation's evidence-ranker score and parts (``None`` without a ranker)."""
+    if e is None:
+        return None
+    return EvidenceScore(score=e["score"], parts=[EvidencePart(**p) for p in e["parts"]])

@@ -5,7 +5,6 @@ Also the resolvers they share with the root ``Query`` (:mod:`api.query`, which b
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -18,10 +17,12 @@ from api.results import (
     check_first,
     cursor_offset,
     evidence_result,
+    evidence_score,
     graph_down,
     no_model,
     not_found,
     page_cursor,
+    prior_part,
 )
 from api.service import GraphDown
 from api.types import (
@@ -41,16 +42,12 @@ from api.types import (
     KnownGene,
     KnownGenes,
     KnownGenesResult,
-    MatchedPhenotype,
     NodeRef,
     NotFound,
     PageInfo,
     Phenotype,
     Phenotypes,
     PhenotypesResult,
-    PriorPart,
-    PriorSpread,
-    SimilarDisease,
     TissueExpression,
     Unavailable,
 )
@@ -338,33 +335,9 @@ async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> Explan
             AttendedNeighbour(side=n["side"], layer=n["layer"], relation=n["relation"], weight=n["weight"], node=ref(n))
             for n in e.neighbours
         ],
-        prior=_prior_part(e.prior, ref),
+        prior=prior_part(e.prior, ref),
+        evidence=evidence_score(e.evidence),
         synthetic=e.synthetic,
-    )
-
-
-def _prior_part(p: dict[str, Any] | None, ref: Callable[[dict[str, Any]], NodeRef]) -> PriorPart | None:
-    if p is None:
-        return None
-    return PriorPart(
-        value=p["value"],
-        with_spread=p["with_spread"],
-        weight=p["weight"],
-        logit_part=p["logit_part"],
-        similar_diseases=[
-            SimilarDisease(
-                node=ref(d),
-                cosine=d["cosine"],
-                shared_phenotypes=[
-                    MatchedPhenotype(node=ref(t), ic=t["ic"], weight=t["weight"]) for t in d["shared_phenotypes"]
-                ],
-            )
-            for d in p["similar_diseases"]
-        ],
-        spread_from=[
-            PriorSpread(node=ref(n), relation=n["relation"], weight=n["weight"], prior=n["prior"], flow=n["flow"])
-            for n in p["spread_from"]
-        ],
     )
 
 

@@ -144,6 +144,19 @@ class PriorPart:
 
 
 @strawberry.type
+class EvidencePart:
+    feature: str = strawberry.field(description="A feature of the evidence ranker (kg's docs/gnn.md lists them)")
+    value: float = strawberry.field(description="The pair's value of it")
+    contribution: float = strawberry.field(description="Its part of the ranker's score (weight × standardised value)")
+
+
+@strawberry.type
+class EvidenceScore:
+    score: float = strawberry.field(description="What predictions rank by: the sum of the parts")
+    parts: list[EvidencePart] = strawberry.field(description="Largest effect first")
+
+
+@strawberry.type
 class Explanation:
     gene: NodeRef
     disease: NodeRef
@@ -153,6 +166,9 @@ class Explanation:
     neighbours: list[AttendedNeighbour]
     prior: PriorPart | None = strawberry.field(
         description="The phenotype-prior part of the logit (null for a model without one)"
+    )
+    evidence: EvidenceScore | None = strawberry.field(
+        default=None, description="The evidence ranker's score and its parts (null for a run without a ranker)"
     )
     synthetic: bool = strawberry.field(
         default=False, description="The model learned from synthetic sample data (kg train --include-synthetic)"

@@ -18,6 +18,7 @@ from gnn.export import export_graph
 from gnn.inference import ModelContext
 from gnn.model import ModelConfig
 from gnn.pipeline import train_on_export
+from gnn.ranker import DEFAULT_RANKER, Ranker
 from gnn.train import TrainConfig
 from kg import local_neo4j
 from kg.export import ExportSpec
@@ -44,7 +45,12 @@ def served(store: Neo4jStore, neo4j_server: local_neo4j.ServerConfig, tmp_path: 
     graph, _ = export_graph(store, ExportSpec(), home / "exports")
     run = tmp_path / "run"
     train_on_export(
-        graph, run, ModelConfig(hidden=16, sketch_dim=16, dropout=0.0), TrainConfig(epochs=10, lr=0.01), "disease"
+        graph,
+        run,
+        ModelConfig(hidden=16, sketch_dim=16, dropout=0.0),
+        TrainConfig(epochs=10, lr=0.01),
+        "disease",
+        ranker=Ranker.load(DEFAULT_RANKER),  # what kg train ships: the service ranks and explains with it
     )
     ctx = ModelContext(graph, run)
     rows = ctx.predict(top=45)  # every gene: pages of up to 50 candidates
