@@ -138,6 +138,7 @@ def test_search_candidates_and_explanation_graph_in_chromium(
         assert timings["nodes"] == expected.number_of_nodes() > 2
         assert timings["edges"] == expected.number_of_edges()
         assert page.locator("#phenotypes tbody tr").count() >= 1  # matched phenotypes with weights
+        assert page.locator("#evidence-parts tbody tr").count() >= 2  # the ranker's score, part by part
 
         # pagination: the next page continues the ranks
         page.click("text=next ›")
