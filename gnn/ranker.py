@@ -51,6 +51,8 @@ FEATURES = (
     "inheritance mismatch",
 )
 _FLOOR = 1e-4
+#: The hidden layer's part of an explanation.
+INTERACTIONS = "feature interactions"
 #: A run folder's ranker file.
 RANKER_FILE = "ranker.json"
 #: The weights shipped with kg: fitted by ``kg benchmark`` on the prospective step HPO 2020-10 → 2021-10.
@@ -165,30 +167,56 @@ def model_parts(
 
 @dataclass
 class Ranker:
-    """Standardised linear weights over :data:`FEATURES`; ``fitted_on`` records where they were learned."""
+    """Standardised weights over :data:`FEATURES`: a linear part plus, optionally, a small ReLU layer.
+
+    ``score = w · z + v · relu(W z + c)`` with ``z = (x − mean) / std``. The linear part's terms are
+    each feature's contribution; the hidden layer's output (feature interactions) is one more
+    part, so the parts of an explanation always sum to the score. ``fitted_on`` records where the
+    weights were learned.
+    """
 
     features: tuple[str, ...]
     mean: list[float]
     std: list[float]
     weight: list[float]
     fitted_on: dict[str, Any] = field(default_factory=dict)
+    hidden_weight: list[list[float]] = field(default_factory=list)  # [H, F]
+    hidden_bias: list[float] = field(default_factory=list)  # [H]
+    output_weight: list[float] = field(default_factory=list)  # [H]
 
     def __post_init__(self) -> None:
         self.features = tuple(self.features)
         if not len(self.features) == len(self.mean) == len(self.std) == len(self.weight):
             raise ValueError("ranker: features, mean, std and weight must have the same length")
+        if not len(self.hidden_weight) == len(self.hidden_bias) == len(self.output_weight):
+            raise ValueError("ranker: hidden_weight, hidden_bias and output_weight must have the same length")
+        if any(len(row) != len(self.features) for row in self.hidden_weight):
+            raise ValueError("ranker: each hidden_weight row needs one weight per feature")
 
     def _standardised(self, x: Tensor) -> Tensor:
         return (x - torch.tensor(self.mean)) / torch.tensor(self.std)
 
+    def _interactions(self, z: Tensor) -> Tensor:
+        if not self.hidden_weight:
+            return torch.zeros(z.shape[:-1])
+        hidden = torch.relu(z @ torch.tensor(self.hidden_weight).t() + torch.tensor(self.hidden_bias))
+        return hidden @ torch.tensor(self.output_weight)
+
     def score(self, x: Tensor) -> Tensor:
         """``[..., F]`` features → ``[...]`` scores."""
-        return self._standardised(x) @ torch.tensor(self.weight)
+        z = self._standardised(x)
+        return z @ torch.tensor(self.weight) + self._interactions(z)
 
     def contributions(self, x: Tensor) -> dict[str, float]:
-        """One pair's ``[F]`` features → each feature's part of its score (relative to an average pair)."""
-        parts = self._standardised(x) * torch.tensor(self.weight)
-        return {name: float(v) for name, v in zip(self.features, parts, strict=True)}
+        """One pair's ``[F]`` features → each feature's part of its score (relative to an average pair).
+
+        With a hidden layer, ``feature interactions`` is its part (the parts sum to the score).
+        """
+        z = self._standardised(x)
+        parts = {name: float(v) for name, v in zip(self.features, z * torch.tensor(self.weight), strict=True)}
+        if self.hidden_weight:
+            parts[INTERACTIONS] = float(self._interactions(z))
+        return parts
 
     @classmethod
     def fit(
@@ -196,7 +224,9 @@ class Ranker:
         x: Tensor,
         answers: Tensor,
         candidates: Tensor,
-        steps: int = 200,
+        hidden: int = 16,
+        weight_decay: float = 1e-2,
+        steps: int = 300,
         batch: int = 64,
         lr: float = 0.01,
         seed: int = 0,
@@ -208,11 +238,13 @@ class Ranker:
             x: ``[Q, G, F]`` features.
             answers: ``[2, N]`` (gene index, query index) true pairs; genes < 0 (outside the graph) are ignored.
             candidates: ``[G]`` bool, the genes ranked.
+            hidden: ReLU units of the interaction layer (0: linear only).
+            weight_decay: Adam's weight decay on every weight (keeps the layer from fitting noise).
             steps: Adam steps, each over a random batch of queries.
             batch: Queries per step.
             lr: Adam's learning rate.
             seed: Seed of the initial weights and the batches.
-            fitted_on: Provenance kept with the weights (releases, counts).
+            fitted_on: Provenance kept with the weights (releases, counts, settings).
         """
         xc = x[:, candidates]
         flat = xc.reshape(-1, xc.shape[-1])
@@ -224,20 +256,36 @@ class Ranker:
         target = torch.zeros(xc.shape[:2])
         target[answers[1][inside], position[answers[0][inside]]] = 1.0
         gen = torch.Generator().manual_seed(seed)
-        weight = torch.zeros(xc.shape[-1])
-        torch.nn.init.uniform_(weight, -0.1, 0.1, generator=gen)
-        weight.requires_grad_(True)
-        opt = torch.optim.Adam([weight], lr=lr)
+        f = xc.shape[-1]
+        weight = torch.empty(f).uniform_(-0.1, 0.1, generator=gen).requires_grad_(True)
+        bound = 1 / f**0.5
+        w1 = torch.empty(hidden, f).uniform_(-bound, bound, generator=gen).requires_grad_(True)
+        b1 = torch.empty(hidden).uniform_(-bound, bound, generator=gen).requires_grad_(True)
+        w2 = torch.empty(hidden).uniform_(-1 / max(hidden, 1) ** 0.5, 1 / max(hidden, 1) ** 0.5, generator=gen)
+        w2.requires_grad_(True)
+        opt = torch.optim.Adam([weight, w1, b1, w2], lr=lr, weight_decay=weight_decay)
         queries = torch.nonzero(target.sum(1) > 0).flatten()
         for _ in range(steps):
             idx = queries[torch.randperm(queries.numel(), generator=gen)[:batch]]
-            log_p = torch.log_softmax(xs[idx] @ weight, dim=-1)
+            z = xs[idx]
+            scores = z @ weight + (torch.relu(z @ w1.t() + b1) @ w2 if hidden else 0.0)
+            log_p = torch.log_softmax(scores, dim=-1)
             y = target[idx]
             loss = -(log_p * y).sum() / y.sum()
             opt.zero_grad()
             loss.backward()
             opt.step()
-        return cls(FEATURES, mean.tolist(), std.tolist(), weight.detach().tolist(), dict(fitted_on or {}))
+        provenance = {**(fitted_on or {}), "hidden": hidden, "weight_decay": weight_decay, "steps": steps}
+        return cls(
+            FEATURES,
+            mean.tolist(),
+            std.tolist(),
+            weight.detach().tolist(),
+            provenance,
+            w1.detach().tolist(),
+            b1.detach().tolist(),
+            w2.detach().tolist(),
+        )
 
     def save(self, path: Path) -> None:
         """Write the weights as JSON."""

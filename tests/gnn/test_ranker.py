@@ -80,7 +80,7 @@ def _planted(queries: int = 40, genes: int = 30, seed: int = 0) -> tuple[torch.T
 
 def test_fit_learns_the_informative_feature_and_ranks_the_answers_first() -> None:
     x, answers = _planted()
-    ranker = Ranker.fit(x, answers, torch.ones(30, dtype=torch.bool), steps=300)
+    ranker = Ranker.fit(x, answers, torch.ones(30, dtype=torch.bool), hidden=0, weight_decay=0.0, steps=300)
     assert ranker.weight[0] > 1.0 and abs(ranker.weight[1]) < 0.5 * ranker.weight[0]
     top = ranker.score(x).argmax(dim=1)
     assert (top == answers[0]).float().mean() > 0.8
@@ -113,3 +113,27 @@ def test_saved_weights_round_trip_and_refuse_other_features(tmp_path: Path) -> N
     path.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="do not match"):
         Ranker.load(path)
+
+
+def test_the_interaction_layer_learns_what_a_linear_score_cannot_and_its_parts_still_sum() -> None:
+    # the answer has feature 0 near zero and feature 1 large: |x0| small is not linear in x0
+    gen = torch.Generator().manual_seed(1)
+    queries, genes = 60, 30
+    x = torch.zeros(queries, genes, len(FEATURES))
+    x[..., 0] = torch.randn(queries, genes, generator=gen) * 2
+    x[..., 1] = torch.randn(queries, genes, generator=gen)
+    truth = torch.randint(0, genes, (queries,), generator=gen)
+    x[torch.arange(queries), truth, 0] = 0.0
+    x[torch.arange(queries), truth, 1] = 1.0
+    answers = torch.stack([truth, torch.arange(queries)])
+    everything = torch.ones(genes, dtype=torch.bool)
+    linear = Ranker.fit(x, answers, everything, hidden=0, weight_decay=0.0, steps=400)
+    layered = Ranker.fit(x, answers, everything, hidden=16, weight_decay=0.0, steps=400)
+
+    def hits(r: Ranker) -> float:
+        return float((r.score(x).argmax(dim=1) == truth).float().mean())
+
+    assert hits(layered) > hits(linear) + 0.1
+    parts = layered.contributions(x[0, int(truth[0])])
+    assert "feature interactions" in parts
+    assert sum(parts.values()) == pytest.approx(float(layered.score(x[0, int(truth[0])])), abs=1e-4)
