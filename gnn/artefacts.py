@@ -91,7 +91,7 @@ def save_run(
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     _curve(out / "training_curve.png", result.history, result.best_epoch)
-    _card(out / "MODEL_CARD.md", manifest, config, results)
+    _card(out / "MODEL_CARD.md", manifest, config, results, ranker)
     return out
 
 
@@ -128,7 +128,7 @@ def _curve(path: Path, history: list[dict[str, float]], best_epoch: int | None =
     plt.close(fig)
 
 
-def _card(path: Path, manifest: dict, config: dict, results: dict) -> None:
+def _card(path: Path, manifest: dict, config: dict, results: dict, ranker: Ranker | None = None) -> None:
     sources = config["graph"].get("state", {})
     lines = [
         "# Model card",
@@ -147,6 +147,13 @@ def _card(path: Path, manifest: dict, config: dict, results: dict) -> None:
         f"- split: {json.dumps({k: v for k, v in results['split'].items() if k != 'held_out_diseases'})}",
         f"- best epoch: {results['best_epoch']}",
         f"- metrics: {json.dumps(results['metrics'], sort_keys=True)}",
+        "- predictions rank by: "
+        + (
+            f"the evidence ranker in `ranker.json` (fitted on {json.dumps(ranker.fitted_on, sort_keys=True)}; "
+            "the metrics above are the model's logit alone)"
+            if ranker is not None
+            else "the model's logit"
+        ),
         "",
         "| source | version | release |",
         "|---|---|---|",

@@ -59,6 +59,8 @@ def test_files_and_replayed_metrics(run) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", run_.trained_at)
     assert run_.info()["metrics"] == pytest.approx(metrics) and "held_out_diseases" not in run_.info()["split"]
     assert "2025-01-16" in (out / "MODEL_CARD.md").read_text()
+    assert "predictions rank by: the model's logit" in (out / "MODEL_CARD.md").read_text()  # no ranker here
+    assert run_.ranker is None
 
 
 def test_tampered_weights_and_other_graph_are_refused(run, tmp_path: Path) -> None:

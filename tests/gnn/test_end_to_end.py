@@ -269,6 +269,7 @@ def test_the_evidence_ranker_orders_predictions_and_explains_its_score(store: Ne
     train_on_export(graph, run, config, TrainConfig(epochs=5, lr=0.01), "disease", ranker=ranker)
     ctx = ModelContext(graph, run)
     assert ctx.ranker == ranker
+    assert 'the evidence ranker in `ranker.json` (fitted on {"test": true}' in (run / "MODEL_CARD.md").read_text()
     d0 = ctx.lookup("Disease", "OMIM:100000")
     x = ctx.pair_features(torch.tensor([d0]))[0]
     expected = 2.0 * x[:, FEATURES.index("best disease")] - 0.5 * x[:, FEATURES.index("gene diseases")]
