@@ -9,7 +9,7 @@
 
 const PAGE = 20;
 const KEY = "kg-api-key";
-const state = { cursors: [], disease: null, known: false, cy: null };
+const state = { cursors: [], disease: null, known: false, cy: null, layout: null };
 const timings = { diseaseFirstPaint: null, graphDrawn: null, nodes: null, edges: null };
 window.kgExplorer = { timings, state };
 
@@ -27,7 +27,11 @@ function h(tag, attrs, ...children) {
 }
 const $ = (id) => document.getElementById(id);
 /** Destroy the drawn graph before its container leaves the page (cytoscape may still have a frame queued). */
-function dropGraph() { if (state.cy) { state.cy.destroy(); state.cy = null; } }
+function dropGraph() {
+  // a layout still iterating on a destroyed instance throws from its timers: stop it first
+  if (state.layout) { state.layout.stop(); state.layout = null; }
+  if (state.cy) { state.cy.destroy(); state.cy = null; }
+}
 function show(...nodes) { dropGraph(); const v = $("view"); v.replaceChildren(...nodes); return v; }
 function fmt(x, digits = 3) { return x === null || x === undefined ? "–" : Number(x).toPrecision(digits); }
 function link(route, text) { return h("a", { href: "#" + route }, text); }
@@ -309,6 +313,7 @@ async function explainView(gene, disease, start) {
   const box = $("explanation");
   let data;
   try { data = await gql(Q.explain, { gene, disease }); } catch (err) { dropGraph(); return box.replaceChildren(errorBox(err.message)); }
+  if (!box.isConnected) return;  // the user moved on while the answer was on its way
   const e = data.explain;
   const bad = problem(e, "the explanation");
   if (bad) { dropGraph(); return box.replaceChildren(bad); }
@@ -324,7 +329,7 @@ async function explainView(gene, disease, start) {
     h("h2", {}, e.evidence ? `Evidence · score ${fmt(e.evidence.score)}` : "Evidence"), evidenceTable(e));
   const cy = (state.cy = window.cytoscape({
     container: graph, elements: [...nodes, ...edges],
-    layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 20000, idealEdgeLength: 60, padding: 8 },
+    layout: { name: "null" },
     style: [
       { selector: "node", style: { "background-color": (n) => COLOURS[n.data("type")] || "#868e96", label: "data(name)", "font-size": 10,
         "text-max-width": 110, "text-wrap": "ellipsis", width: 20, height: 20, color: "#1d2733" } },
@@ -334,6 +339,8 @@ async function explainView(gene, disease, start) {
       { selector: "edge[kind = 'matched_phenotype']", style: { "line-color": "#b197fc", "target-arrow-color": "#b197fc" } },
     ],
   }));
+  state.layout = cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 20000, idealEdgeLength: 60, padding: 8 });
+  state.layout.run();
   const tip = $("tooltip");
   cy.on("mouseover", "node", (ev) => {
     const n = ev.target.data();
