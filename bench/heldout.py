@@ -23,7 +23,7 @@ from gnn.export import ExportCache, load
 from gnn.features import Featuriser
 from gnn.inference import ModelContext
 from gnn.prior import prior_for
-from gnn.ranker import MODE_TERMS, RankerFeatures, model_parts
+from gnn.ranker import RankerFeatures, mode_terms, model_parts
 from gnn.report import _rebuild
 from gnn.split import TARGET, Split
 from gnn.train import with_target
@@ -42,7 +42,7 @@ class RankedScorer:
         with torch.no_grad():
             self.h, self.attention = ctx.model.encode(featuriser(self.edges), self.edges, return_attention=True)
         index = ctx.graph.index("Phenotype")
-        modes = torch.tensor([index[t] for t in MODE_TERMS if t in index], dtype=torch.long)
+        modes = mode_terms(index)
         self.features = RankerFeatures(self.prior, self.edges, ctx.num_nodes["Gene"], modes)
 
     def score_all(self, diseases: Tensor) -> Tensor:

@@ -25,7 +25,7 @@ from gnn.model import HeteroGAT, ModelConfig
 from gnn.ontology import HAS_PHENOTYPE, IS_A
 from gnn.prior import prior_for
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
-from gnn.ranker import MODE_TERMS, Ranker, RankerFeatures, cross_validated, model_parts
+from gnn.ranker import Ranker, RankerFeatures, cross_validated, mode_terms, model_parts
 from gnn.split import TARGET, SplitMode, make_split
 from gnn.train import TrainConfig, train
 from kg.typing import EdgeType
@@ -292,7 +292,7 @@ def run_benchmark(
     ranker = None
     if (frozen is not None or ranker_folds > 1) and model_scorer.prior is not None:
         index = graph.index("Phenotype")
-        modes = torch.tensor([index[t] for t in MODE_TERMS if t in index], dtype=torch.long)
+        modes = mode_terms(index)
         x = model_scorer.features(all_queries, modes)
         if frozen is not None:
             label, scores = "frozen, fitted on an earlier step", frozen.score(x)

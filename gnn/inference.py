@@ -24,7 +24,7 @@ from gnn.graph import MessageGraph, incoming_edges, reverse
 from gnn.model import Attention, HeteroGAT
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.prior import prior_for
-from gnn.ranker import MODE_TERMS, RankerFeatures, model_parts
+from gnn.ranker import RankerFeatures, mode_terms, model_parts
 from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
 from kg.errors import KGError
@@ -252,7 +252,7 @@ class ModelContext:
         if self._ranker_features is None:
             assert self.prior is not None
             index = self._index["Phenotype"]
-            modes = torch.tensor([index[t] for t in MODE_TERMS if t in index], dtype=torch.long)
+            modes = mode_terms(index)
             self._ranker_features = RankerFeatures(self.prior, self.edges, self.num_nodes["Gene"], modes)
         return self._ranker_features
 
@@ -382,15 +382,18 @@ class ModelContext:
         sub = incoming_edges(edges, model.edge_types, "Disease", new, model.config.layers)
         with torch.no_grad():
             h, _ = model.encode(self.transient_features(num_nodes, edges), sub)
-            prior = None
-            if self.prior is not None:
+            transient = h["Disease"][new : new + 1]
+            if self.prior is None:
+                logits = model.score_all(h_all["Gene"], transient)[0]
+            else:
                 raw = self.prior.scores_for_terms(torch.tensor(terms), self.edges[TARGET])
-                prior = model.prior_logit(raw, attention, self.edges, self.num_nodes["Gene"])
-            logits = model.score_all(h_all["Gene"], h["Disease"][new : new + 1], prior)[0]
-        if self.ranker is not None and self.prior is not None:
-            parts = model_parts(model, h_all["Gene"], h["Disease"][new : new + 1], raw, attention, self.edges)
-            x = self.ranker_features().for_terms(torch.tensor(terms), parts[0], raw, parts[1])
-            logits = self.ranker.score(x)[0]
+                if self.ranker is None:
+                    prior = model.prior_logit(raw, attention, self.edges, self.num_nodes["Gene"])
+                    logits = model.score_all(h_all["Gene"], transient, prior)[0]
+                else:  # the ranker's score replaces the logit: its parts are computed once, here
+                    parts = model_parts(model, h_all["Gene"], transient, raw, attention, self.edges)
+                    x = self.ranker_features().for_terms(torch.tensor(terms), parts[0], raw, parts[1])
+                    logits = self.ranker.score(x)[0]
         probs = torch.softmax(logits, dim=0)
         order = torch.argsort(logits, descending=True)[:top]
         return [

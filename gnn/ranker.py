@@ -1,4 +1,4 @@
-"""The evidence ranker: a linear listwise layer over the model's parts and the gene's evidence.
+"""The evidence ranker: a listwise layer over the model's parts and the gene's evidence.
 
 The attention model's logit is a fixed sum: attention part + ``w · log(prior + spreads)``. The
 ranker re-weighs those parts and adds what the graph says about each (disease, gene) pair that
@@ -13,9 +13,10 @@ the sum cannot express:
 * ``inheritance match`` / ``mismatch``: the query's mode of inheritance (HPO's mode terms) is, or
   is not, one of the modes of the gene's known diseases (both must name one).
 
-``score = Σ_f w_f · (x_f − mean_f) / std_f``: a softmax over the candidate genes of a disease is
-fitted to its true genes (as PyKEEN's listwise losses do), so every contribution is a plain
-product that an explanation can list. Weights are plain JSON (no pickle).
+``score = w · z + v · relu(W z + c)`` on standardised features ``z``: a softmax over the
+candidate genes of a disease is fitted to its true genes (as PyKEEN's listwise losses do). Each
+linear term is a feature's contribution that an explanation can list; the small ReLU layer's
+output is one more part (feature interactions). Weights are plain JSON (no pickle).
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ import torch
 from torch import Tensor
 
 from gnn.prior import PhenotypePrior
+from gnn.split import TARGET
 from kg.typing import EdgeType
 
 if TYPE_CHECKING:
     from gnn.model import Attention, HeteroGAT
 
-TARGET: EdgeType = ("Gene", "ASSOCIATED_WITH", "Disease")
 #: HPO's mode-of-inheritance terms: autosomal dominant/recessive, X-linked recessive/dominant, mitochondrial, X-linked.
 MODE_TERMS = ("HP:0000006", "HP:0000007", "HP:0001419", "HP:0001423", "HP:0001427", "HP:0001417")
 SPREADS = ("INTERACTS_WITH", "ANNOTATED_WITH")
@@ -57,6 +58,11 @@ INTERACTIONS = "feature interactions"
 RANKER_FILE = "ranker.json"
 #: The weights shipped with kg: fitted by ``kg benchmark`` on the prospective step HPO 2020-10 → 2021-10.
 DEFAULT_RANKER = Path(__file__).parent / "data" / RANKER_FILE
+
+
+def mode_terms(phenotype_index: dict[str, int]) -> Tensor:
+    """Indices of :data:`MODE_TERMS` in a graph's phenotypes (those it has)."""
+    return torch.tensor([phenotype_index[t] for t in MODE_TERMS if t in phenotype_index], dtype=torch.long)
 
 
 class RankerFeatures:
