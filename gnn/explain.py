@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from gnn.inference import ModelContext
-from gnn.ranker import INTERACTIONS
+from gnn.ranker import AVERAGE
 from gnn.split import TARGET, reverse
 from kg.errors import KGError
 from kg.typing import EdgeType
@@ -187,8 +187,8 @@ class Explainer:
             {"feature": name, "value": float(v), "contribution": parts[name]}
             for name, v in zip(ranker.features, x.tolist(), strict=True)
         ]
-        if INTERACTIONS in parts:  # the hidden layer's part: its value is its contribution
-            rows.append({"feature": INTERACTIONS, "value": parts[INTERACTIONS], "contribution": parts[INTERACTIONS]})
+        if AVERAGE in parts:  # the score of an average pair: its value is its contribution
+            rows.append({"feature": AVERAGE, "value": parts[AVERAGE], "contribution": parts[AVERAGE]})
         rows.sort(key=lambda r: -abs(r["contribution"]))
         return {"score": float(ranker.score(x)), "parts": rows}
 

@@ -14,9 +14,11 @@ the sum cannot express:
   is not, one of the modes of the gene's known diseases (both must name one).
 
 ``score = w · z + v · relu(W z + c)`` on standardised features ``z``: a softmax over the
-candidate genes of a disease is fitted to its true genes (as PyKEEN's listwise losses do). Each
-linear term is a feature's contribution that an explanation can list; the small ReLU layer's
-output is one more part (feature interactions). Weights are plain JSON (no pickle).
+candidate genes of a disease is fitted to its true genes (as PyKEEN's listwise losses do).
+An explanation lists each feature's contribution: its linear term plus its exact share of the
+ReLU layer's change from the average pair (integrated gradients, which for a ReLU layer on a
+straight path have a closed form), and the average pair's score as one constant part, so the
+parts sum to the score. Weights are plain JSON (no pickle).
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ FEATURES = (
     "inheritance mismatch",
 )
 _FLOOR = 1e-4
-#: The hidden layer's part of an explanation.
-INTERACTIONS = "feature interactions"
+#: The constant part of an explanation: the score of an average pair (all features at their mean).
+AVERAGE = "average pair"
 #: A run folder's ranker file.
 RANKER_FILE = "ranker.json"
 #: The weights shipped with kg: fitted by ``kg benchmark`` on the prospective step HPO 2020-10 → 2021-10.
@@ -175,10 +177,10 @@ def model_parts(
 class Ranker:
     """Standardised weights over :data:`FEATURES`: a linear part plus, optionally, a small ReLU layer.
 
-    ``score = w · z + v · relu(W z + c)`` with ``z = (x − mean) / std``. The linear part's terms are
-    each feature's contribution; the hidden layer's output (feature interactions) is one more
-    part, so the parts of an explanation always sum to the score. ``fitted_on`` records where the
-    weights were learned.
+    ``score = w · z + v · relu(W z + c)`` with ``z = (x − mean) / std``. A feature's contribution
+    is its linear term plus its integrated-gradients share of the hidden layer's change from
+    ``z = 0`` (the average pair); with :data:`AVERAGE` (the score at ``z = 0``) the parts of an
+    explanation always sum to the score. ``fitted_on`` records where the weights were learned.
     """
 
     features: tuple[str, ...]
@@ -214,14 +216,33 @@ class Ranker:
         return z @ torch.tensor(self.weight) + self._interactions(z)
 
     def contributions(self, x: Tensor) -> dict[str, float]:
-        """One pair's ``[F]`` features → each feature's part of its score (relative to an average pair).
+        """One pair's ``[F]`` features → each feature's part of its score, plus :data:`AVERAGE`.
 
-        With a hidden layer, ``feature interactions`` is its part (the parts sum to the score).
+        The linear term ``w_f z_f`` plus the feature's integrated gradients through the hidden
+        layer along the straight path from the average pair (``z = 0``) to ``z``: unit ``h``'s
+        pre-activation ``c_h + t (W z)_h`` is active on a sub-interval of ``t ∈ [0, 1]``, so its
+        gradient share is ``v_h W_hf z_f`` times the active fraction, exactly. The parts sum to
+        :meth:`score` (completeness).
         """
         z = self._standardised(x)
-        parts = {name: float(v) for name, v in zip(self.features, z * torch.tensor(self.weight), strict=True)}
+        share = z * torch.tensor(self.weight)
+        average = 0.0
         if self.hidden_weight:
-            parts[INTERACTIONS] = float(self._interactions(z))
+            w1, c = torch.tensor(self.hidden_weight), torch.tensor(self.hidden_bias)
+            v = torch.tensor(self.output_weight)
+            slope = w1 @ z  # [H]: d(pre-activation)/dt along the path
+            safe = torch.where(slope == 0, torch.ones_like(slope), slope)
+            crossing = -c / safe  # where the unit switches on or off
+            active = torch.where(
+                slope > 0,
+                (1 - crossing).clamp(0, 1),
+                torch.where(slope < 0, crossing.clamp(0, 1), (c > 0).float()),
+            )
+            share = share + ((v * active)[:, None] * w1).sum(0) * z
+            average = float(torch.relu(c) @ v)
+        parts = {name: float(p) for name, p in zip(self.features, share, strict=True)}
+        if self.hidden_weight:
+            parts[AVERAGE] = average
         return parts
 
     @classmethod
