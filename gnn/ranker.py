@@ -226,23 +226,21 @@ class Ranker:
         """
         z = self._standardised(x)
         share = z * torch.tensor(self.weight)
-        average = 0.0
-        if self.hidden_weight:
-            w1, c = torch.tensor(self.hidden_weight), torch.tensor(self.hidden_bias)
-            v = torch.tensor(self.output_weight)
-            slope = w1 @ z  # [H]: d(pre-activation)/dt along the path
-            safe = torch.where(slope == 0, torch.ones_like(slope), slope)
-            crossing = -c / safe  # where the unit switches on or off
-            active = torch.where(
-                slope > 0,
-                (1 - crossing).clamp(0, 1),
-                torch.where(slope < 0, crossing.clamp(0, 1), (c > 0).float()),
-            )
-            share = share + ((v * active)[:, None] * w1).sum(0) * z
-            average = float(torch.relu(c) @ v)
+        if not self.hidden_weight:
+            return {name: float(p) for name, p in zip(self.features, share, strict=True)}
+        w1, c = torch.tensor(self.hidden_weight), torch.tensor(self.hidden_bias)
+        v = torch.tensor(self.output_weight)
+        slope = w1 @ z  # [H]: d(pre-activation)/dt along the path
+        safe = torch.where(slope == 0, torch.ones_like(slope), slope)
+        crossing = -c / safe  # where the unit switches on or off
+        active = torch.where(
+            slope > 0,
+            (1 - crossing).clamp(0, 1),
+            torch.where(slope < 0, crossing.clamp(0, 1), (c > 0).float()),
+        )
+        share = share + ((v * active)[:, None] * w1).sum(0) * z
         parts = {name: float(p) for name, p in zip(self.features, share, strict=True)}
-        if self.hidden_weight:
-            parts[AVERAGE] = average
+        parts[AVERAGE] = float(self._interactions(torch.zeros_like(z)))  # the score at z = 0
         return parts
 
     @classmethod
