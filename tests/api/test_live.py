@@ -130,9 +130,8 @@ def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
     )["explain"]
     evidence = explained["evidence"]  # the ranker's score of the pair is the sum of its parts
     assert len(evidence["parts"]) == 12 and {p["feature"] for p in evidence["parts"]} >= {"prior", "attention"}
-    assert "average pair" in {
-        p["feature"] for p in evidence["parts"]
-    }  # the shipped ranker has a hidden layer: its constant part
+    # the shipped ranker has a hidden layer, so its explanation carries the constant part
+    assert "average pair" in {p["feature"] for p in evidence["parts"]}
     assert sum(p["contribution"] for p in evidence["parts"]) == pytest.approx(evidence["score"], abs=1e-4)
     assert explained["__typename"] == "Explanation" and 1 <= len(explained["paths"]) <= 3
     prior = explained["prior"]  # both parts of the explanation: the phenotype prior and the attention paths
