@@ -91,6 +91,7 @@ def prior_part(p: dict[str, Any] | None, ref: Callable[[dict[str, Any]], NodeRef
             SimilarDisease(
                 node=ref(d),
                 cosine=d["cosine"],
+                source_factor=d.get("source_factor", 1.0),
                 shared_phenotypes=[
                     MatchedPhenotype(node=ref(t), ic=t["ic"], weight=t["weight"]) for t in d["shared_phenotypes"]
                 ],

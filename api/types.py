@@ -115,6 +115,9 @@ class MatchedPhenotype:
 class SimilarDisease:
     node: NodeRef
     cosine: float = strawberry.field(description="IC-weighted cosine between the two diseases' phenotypes")
+    source_factor: float = strawberry.field(
+        description="Factor on that cosine in the prior: above 1 when OMIM and Orphanet curated the two diseases"
+    )
     shared_phenotypes: list[MatchedPhenotype]
 
 

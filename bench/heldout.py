@@ -36,7 +36,7 @@ class RankedScorer:
     def __init__(self, ctx: ModelContext, split: Split) -> None:
         self.model, self.ranker = ctx.model, ctx.ranker
         self.edges = with_target(split, split.train)
-        self.prior = prior_for(ctx.model, ctx.num_nodes, self.edges)
+        self.prior = prior_for(ctx.model, ctx.num_nodes, self.edges, facts=ctx.graph.disease_facts)
         assert self.prior is not None and self.ranker is not None
         featuriser = Featuriser.for_model(ctx.num_nodes, split.message_edges, ctx.model.config)
         with torch.no_grad():

@@ -36,10 +36,17 @@ from kg.settings import load_settings
 from kg.store import Neo4jStore
 
 
-def timed(num_nodes, split, model_config, train_config) -> dict:  # type: ignore[no-untyped-def]
+def timed(num_nodes, split, model_config, train_config, facts=None) -> dict:  # type: ignore[no-untyped-def]
     stamps: list[float] = []
     start = time.perf_counter()
-    result = train(num_nodes, split, model_config, train_config, on_epoch=lambda _: stamps.append(time.perf_counter()))
+    result = train(
+        num_nodes,
+        split,
+        model_config,
+        train_config,
+        on_epoch=lambda _: stamps.append(time.perf_counter()),
+        facts=facts,
+    )
     total = time.perf_counter() - start
     epochs = [b - a for a, b in zip([start, *stamps[:-1]], stamps, strict=True)]
     test = evaluate(result.model, result.featuriser, num_nodes, split, split.test, result.prior)
@@ -73,16 +80,18 @@ def main() -> None:
     export_s = time.perf_counter() - t0
     edges, num_nodes = graph.edges, graph.num_nodes
     split = make_split(edges, "disease", seed=0)
+    facts = graph.disease_facts
     device = torch.cuda.get_device_name() if args.device == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
     runs = {
         "attention (HeteroGAT)": timed(
-            num_nodes, split, ModelConfig(), TrainConfig(epochs=args.epochs, device=args.device)
+            num_nodes, split, ModelConfig(), TrainConfig(epochs=args.epochs, device=args.device), facts
         ),
         "baseline (GraphSAGE, same size, same epochs)": timed(
             num_nodes,
             split,
             ModelConfig(conv="sage"),
             TrainConfig(epochs=args.epochs, patience=args.epochs, device=args.device),
+            facts,
         ),
     }
     if args.minibatch:

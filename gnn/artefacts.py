@@ -269,7 +269,7 @@ def load_model(folder: Path, expected_graph_release: str | None = None) -> tuple
             f"not on the current {expected_graph_release}; retrain or export that release"
         )
     graph = config["graph"]
-    model_config = ModelConfig(**config["model"])
+    model_config = ModelConfig.from_saved(config["model"])
     edge_types = [tuple(et) for et in graph["edge_types"]]
     model = HeteroGAT((graph["node_types"], edge_types), graph["feature_dims"], graph["num_nodes"], model_config)
     model.load_state_dict(load_file(str(weights)))

@@ -22,7 +22,7 @@ from gnn.features import Featuriser
 from gnn.graph import MessageGraph
 from gnn.metrics import RankResult, filtered_ranks
 from gnn.model import HeteroGAT, ModelConfig
-from gnn.ontology import HAS_PHENOTYPE, IS_A
+from gnn.ontology import HAS_PHENOTYPE, IS_A, DiseaseFacts
 from gnn.prior import prior_for
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
 from gnn.ranker import Ranker, RankerFeatures, cross_validated, mode_terms, model_parts
@@ -45,11 +45,16 @@ class Scorer(Protocol):
 
 @dataclass(frozen=True)
 class NewDisease:
-    """A disease of the newer release: its id, phenotypes and genes."""
+    """A disease of the newer release: its id, phenotypes and genes.
+
+    ``frequencies``: each phenotype's HPO frequency (0–1; ``None`` unknown), aligned with
+    ``phenotypes``; empty when none is known.
+    """
 
     id: str
     phenotypes: tuple[str, ...]
     genes: tuple[str, ...]
+    frequencies: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,7 @@ class Queries:
     groups: dict[str, Tensor]  # group → bool [num_queries]
     ids: list[str]
     counts: dict[str, int]
+    frequency: Tensor | None = None  # [E] HPO frequency of each phenotype pair (NaN unknown)
 
 
 def map_queries(graph: ExportedGraph, diseases: Sequence[NewDisease], old_linked_genes: set[str]) -> Queries:
@@ -152,6 +158,7 @@ def map_queries(graph: ExportedGraph, diseases: Sequence[NewDisease], old_linked
     terms, genes = graph.index("Phenotype"), graph.index("Gene")
     known_diseases = set(graph.node_ids["Disease"])
     phen: list[tuple[int, int]] = []
+    frequency: list[float] = []
     pairs: list[tuple[int, int]] = []
     ids: list[str] = []
     novel: list[bool] = []
@@ -159,7 +166,13 @@ def map_queries(graph: ExportedGraph, diseases: Sequence[NewDisease], old_linked
     for d in diseases:
         if d.id in known_diseases:
             raise ValueError(f"{d.id} is in the old graph: not a new disease")
-        mapped = sorted({terms[p] for p in d.phenotypes if p in terms})
+        known = dict(zip(d.phenotypes, d.frequencies, strict=False))
+        best: dict[int, float] = {}
+        for p in d.phenotypes:
+            if p in terms:
+                value = known.get(p)
+                best[terms[p]] = max(best.get(terms[p], -1.0), -1.0 if value is None else value)
+        mapped = sorted(best)
         counts["dropped_terms"] += len(set(d.phenotypes)) - len(mapped)
         if not mapped or not d.genes:
             counts["skipped_no_terms"] += 1
@@ -167,6 +180,7 @@ def map_queries(graph: ExportedGraph, diseases: Sequence[NewDisease], old_linked
         q = len(ids)
         ids.append(d.id)
         phen.extend((q, t) for t in mapped)
+        frequency.extend(best[t] if best[t] >= 0 else float("nan") for t in mapped)
         for g in sorted(set(d.genes)):
             pairs.append((genes.get(g, -1), q))
             counts["genes_outside_graph"] += g not in genes
@@ -178,7 +192,14 @@ def map_queries(graph: ExportedGraph, diseases: Sequence[NewDisease], old_linked
         "novel-gene": torch.tensor(novel, dtype=torch.bool),
     }
     counts["queries"] = len(ids)
-    return Queries(torch.tensor(phen).t().reshape(2, -1), torch.tensor(pairs).t().reshape(2, -1), groups, ids, counts)
+    return Queries(
+        torch.tensor(phen).t().reshape(2, -1),
+        torch.tensor(pairs).t().reshape(2, -1),
+        groups,
+        ids,
+        counts,
+        torch.tensor(frequency, dtype=torch.float32),
+    )
 
 
 def ranks_of(scores: Tensor, queries: Queries, candidates: Tensor, outside: int = 0) -> Tensor:
@@ -205,12 +226,19 @@ def ranks_of(scores: Tensor, queries: Queries, candidates: Tensor, outside: int 
 class ModelScorer:
     """The trained attention model over the old graph plus transient query diseases."""
 
-    def __init__(self, model: HeteroGAT, edges: dict[EdgeType, Tensor], num_nodes: dict[str, int], first: int) -> None:
+    def __init__(
+        self,
+        model: HeteroGAT,
+        edges: dict[EdgeType, Tensor],
+        num_nodes: dict[str, int],
+        first: int,
+        facts: DiseaseFacts | None = None,
+    ) -> None:
         config = model.config
         featuriser = Featuriser.for_model(num_nodes, edges, config)
         self.first, self.model, self.links, self.edges = first, model.eval(), edges[TARGET], edges
         # IC from the old diseases only: the queries' annotations are post-cutoff statistics
-        self.prior = prior_for(model, num_nodes, edges, ic_rows=first)
+        self.prior = prior_for(model, num_nodes, edges, ic_rows=first, facts=facts)
         with torch.no_grad():
             self.h, self.attention = model.encode(featuriser(edges), edges, return_attention=config.prior)
 
@@ -272,12 +300,16 @@ def run_benchmark(
 
     split = make_split(edges, SplitMode.disease, val=0.1, test=0.05, seed=train_config.seed)
     # every old link may teach the phenotype weights: the queries are diseases of the new release
-    result = train(num_nodes, split, model_config, train_config, on_epoch, term_links=edges[TARGET])
+    facts = graph.disease_facts
+    result = train(num_nodes, split, model_config, train_config, on_epoch, term_links=edges[TARGET], facts=facts)
 
     # Scoring graph: every old link in message passing, plus the queries as new disease nodes.
     nq = len(queries.ids)
     full = MessageGraph.of(num_nodes, edges).with_query_diseases(queries.phenotypes, nq)
-    model_scorer = ModelScorer(result.model, full.edges, full.num_nodes, num_nodes["Disease"])
+    # the queries follow the old graph's diseases, with their own frequencies and sources (a new release's entries)
+    if queries.frequency is not None:
+        facts = facts.extended(queries.frequency, queries.ids)
+    model_scorer = ModelScorer(result.model, full.edges, full.num_nodes, num_nodes["Disease"], facts)
 
     space = PhenotypeSpace(
         num_nodes["Phenotype"],

@@ -209,11 +209,12 @@ class Explainer:
                 rel: float(w) for rel, w in zip(ctx.model.config.spread, ctx.model.spread_weight, strict=True)
             }
         similar = []
-        for d, cosine, shared in ctx.prior.contributions(disease, gene, ctx.edges[TARGET]):
+        for d, cosine, factor, shared in ctx.prior.contributions(disease, gene, ctx.edges[TARGET]):
             similar.append(
                 {
                     **self._describe(("Disease", d)),
                     "cosine": cosine,
+                    "source_factor": factor,
                     "shared_phenotypes": [
                         {**self._describe(("Phenotype", t)), "ic": float(ctx.prior.ic[t]), "weight": weight}
                         for t, weight in shared

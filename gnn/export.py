@@ -18,6 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch_geometric.data import HeteroData
 
+from gnn.ontology import DiseaseFacts
 from kg.export import ExportSpec, GraphTables, graph_state, read_subgraph
 from kg.schema import ENDPOINTS, NodeLabel, RelType
 from kg.store import Neo4jStore
@@ -87,6 +88,16 @@ class ExportedGraph:
     def edges(self) -> dict[EdgeType, torch.Tensor]:
         """The stored edge types' ``[2, E]`` indices (no reverses; see :class:`gnn.graph.MessageGraph`)."""
         return {et: self.data[et].edge_index for et in self.data.edge_types}
+
+    @property
+    def disease_facts(self) -> DiseaseFacts:
+        """Each ``HAS_PHENOTYPE`` edge's HPO frequency (when exported) and each disease's curation source."""
+        et = ("Disease", "HAS_PHENOTYPE", "Phenotype")
+        columns = self.edge_attrs.get(et, [])
+        frequency = None
+        if "frequency_value" in columns:
+            frequency = self.data[et].edge_attr[:, columns.index("frequency_value")]
+        return DiseaseFacts(frequency, DiseaseFacts.source_codes(self.node_ids.get("Disease", [])))
 
     def index(self, node_type: str) -> dict[str, int]:
         """CURIE → index for one node type."""

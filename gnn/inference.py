@@ -88,7 +88,7 @@ class ModelContext:
         self.message_graph = MessageGraph.from_data(graph.data)
         self.num_nodes, self.edges = self.message_graph.num_nodes, self.message_graph.edges
         self.featuriser = Featuriser.for_model(self.num_nodes, self.edges, self.model.config)
-        self.prior = prior_for(self.model, self.num_nodes, self.edges)
+        self.prior = prior_for(self.model, self.num_nodes, self.edges, facts=graph.disease_facts)
         #: What predictions rank by: the evidence ranker over the model's parts (``None``: the model's logit).
         self.ranker = self.run.ranker if self.prior is not None else None
         self._ranker_features: RankerFeatures | None = None

@@ -44,6 +44,11 @@ class ModelConfig:
         prior: Add a learned multiple of the phenotype prior (:mod:`gnn.prior`) to every logit:
             the attention layers then learn a residual on top of phenotype similarity.
         prior_power: Sharpening exponent of the prior's disease similarity.
+        prior_frequency_power: Exponent of HPO's annotation frequency in a known disease's
+            phenotype vector (0.5: an occasional feature, 17 %, counts 0.41 of an obligate one; 0: off).
+        prior_cross_source: Factor on the similarity of two diseases curated by different sources
+            (OMIM and Orphanet annotate one disease differently, so its twin looks less alike than
+            it is; 1: off). Unknown sources (a patient) get none.
         prior_weight: Initial weight of the log prior in the logit (1: softmax ∝ prior score).
         prior_floor: Added to the prior score before the log, so genes without any evidence
             are ranked by the attention part (relative to a top gene's score of 1).
@@ -69,6 +74,8 @@ class ModelConfig:
     conv: str = "gatv2"
     prior: bool = True
     prior_power: float = 6.0
+    prior_frequency_power: float = 0.5
+    prior_cross_source: float = 1.3
     prior_weight: float = 1.0
     prior_floor: float = 1e-3
     spread: tuple[str, ...] = ("INTERACTS_WITH", "ANNOTATED_WITH")
@@ -91,6 +98,15 @@ class ModelConfig:
             raise ValueError(f"sketch_dim must be >= 0, got {self.sketch_dim}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.prior_frequency_power < 0:
+            raise ValueError(f"prior_frequency_power must be >= 0, got {self.prior_frequency_power}")
+        if self.prior_cross_source <= 0:
+            raise ValueError(f"prior_cross_source must be > 0, got {self.prior_cross_source}")
+
+    @classmethod
+    def from_saved(cls, saved: dict[str, Any]) -> ModelConfig:
+        """The config of a saved run; runs saved before a setting existed get its old behaviour."""
+        return cls(**{"prior_frequency_power": 0.0, "prior_cross_source": 1.0, **saved})
 
 
 def structural_features(

@@ -10,12 +10,46 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
 IS_A = ("Phenotype", "IS_A", "Phenotype")
 HAS_PHENOTYPE = ("Disease", "HAS_PHENOTYPE", "Phenotype")
+
+
+#: Curation sources of disease ids (by CURIE prefix); a disease's code is its position + 1, 0 unknown.
+SOURCES = ("OMIM", "ORPHA", "DECIPHER", "MONDO")
+
+
+@dataclass(frozen=True)
+class DiseaseFacts:
+    """What the phenotype prior reads beyond the bare annotations (see :class:`gnn.prior.PhenotypePrior`).
+
+    Args:
+        frequency: ``[E']`` HPO frequency (0–1, NaN when unknown) of the first ``E'``
+            ``HAS_PHENOTYPE`` edges; later ones (a patient's) count in full.
+        source: ``[D']`` curation source of the first ``D'`` diseases (:data:`SOURCES` code, 0
+            unknown, as for a patient).
+    """
+
+    frequency: Tensor | None = None
+    source: Tensor | None = None
+
+    @staticmethod
+    def source_codes(ids: Sequence[str]) -> Tensor:
+        """``[len(ids)]`` source code of each disease CURIE."""
+        codes = {prefix: i + 1 for i, prefix in enumerate(SOURCES)}
+        return torch.tensor([codes.get(i.split(":", 1)[0], 0) for i in ids], dtype=torch.long)
+
+    def extended(self, frequency: Tensor, ids: Sequence[str]) -> DiseaseFacts:
+        """The facts with appended query diseases: their annotations' frequencies and their ids."""
+        return DiseaseFacts(
+            None if self.frequency is None else torch.cat([self.frequency, frequency.to(self.frequency)]),
+            None if self.source is None else torch.cat([self.source, self.source_codes(ids)]),
+        )
 
 
 def _sparse(rows: Tensor, cols: Tensor, shape: tuple[int, int]) -> Tensor:
@@ -71,6 +105,32 @@ def propagate(annotations: Tensor, num_rows: int, closure: Tensor) -> Tensor:
     """
     direct = _sparse(annotations[0], annotations[1], (num_rows, closure.shape[0]))
     return _binary(sparse_mm(direct, closure))
+
+
+def propagate_max(annotations: Tensor, weights: Tensor, num_rows: int, closure: Tensor) -> Tensor:
+    """Sparse ``[num_rows, num_terms]`` like :func:`propagate`, each entry the largest weight below it.
+
+    A term or ancestor of several annotations of one row takes the largest of their weights (an
+    ancestor is present at least as often as its most frequent annotated descendant).
+
+    Args:
+        annotations: ``[2, E]`` (row, term) pairs.
+        weights: ``[E]`` positive weight of each pair.
+        num_rows: Number of rows.
+        closure: The ancestor closure of :func:`ancestor_closure`.
+    """
+    num_terms = closure.shape[0]
+    csr = closure.to_sparse_csr()
+    crow, col = csr.crow_indices(), csr.col_indices()
+    terms = annotations[1]
+    lengths = crow[terms + 1] - crow[terms]
+    owner = torch.repeat_interleave(torch.arange(terms.numel()), lengths)
+    offsets = torch.arange(int(lengths.sum())) - torch.repeat_interleave(torch.cumsum(lengths, 0) - lengths, lengths)
+    keys = annotations[0][owner] * num_terms + col[crow[terms][owner] + offsets]
+    unique, inverse = torch.unique(keys, return_inverse=True)
+    values = torch.zeros(unique.numel()).scatter_reduce_(0, inverse, weights.float()[owner], "amax", include_self=False)
+    indices = torch.stack([unique // num_terms, unique % num_terms])
+    return torch.sparse_coo_tensor(indices, values, (num_rows, num_terms), check_invariants=True).coalesce()
 
 
 def information_content(propagated: Tensor) -> Tensor:

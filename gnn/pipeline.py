@@ -41,7 +41,7 @@ def train_on_export(
     """
     edges, num_nodes = graph.edges, graph.num_nodes
     split = make_split(edges, mode, seed=train_config.seed, target=TARGET)
-    result = train(num_nodes, split, model_config, train_config, on_epoch)
+    result = train(num_nodes, split, model_config, train_config, on_epoch, facts=graph.disease_facts)
     featuriser = result.featuriser
     metrics = evaluate(result.model, featuriser, num_nodes, split, split.test, result.prior).to_flat_dict()
     feats = featuriser(with_target(split, split.train))

@@ -2,7 +2,12 @@
 
 ``prior(q, g) = Σ_{d ∈ diseases(g)} cos_w(q, d)^power``, normalised per query to [0, 1], where
 ``cos_w`` is the cosine of weighted, ancestor-propagated HPO vectors; a term's weight is its
-information content times a factor learned on simulated patients (:mod:`gnn.term_weights`). The model's logit is
+information content times a factor learned on simulated patients (:mod:`gnn.term_weights`), and
+in a disease's vector also the annotation's frequency to a power (an occasional feature of a
+disease counts less than an obligate one; unknown frequencies count in full). Two diseases curated
+by different sources (OMIM, Orphanet) have their cosine multiplied by ``cross_source``: each source
+annotates in its own style, so one disease's twin in the other source looks less alike than it
+is. The model's logit is
 ``weight · prior + attention-model logit``: the prior carries what phenotype similarity knows,
 the graph-attention part learns what it misses (genes without a disease, via GO and
 interactions). Explanations show both parts (:meth:`PhenotypePrior.contributions`).
@@ -18,7 +23,16 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor
 
-from gnn.ontology import HAS_PHENOTYPE, IS_A, ancestor_closure, information_content, propagate, sparse_mm
+from gnn.ontology import (
+    HAS_PHENOTYPE,
+    IS_A,
+    DiseaseFacts,
+    ancestor_closure,
+    information_content,
+    propagate,
+    propagate_max,
+    sparse_mm,
+)
 from kg.typing import EdgeType
 
 if TYPE_CHECKING:
@@ -35,6 +49,9 @@ class PhenotypePrior:
         power: Sharpening exponent of the cosine (6: only close diseases count).
         ic_rows: Diseases whose annotations define information content (default: all).
         term_factor: Learned per-phenotype factors on IC (:mod:`gnn.term_weights`); ``None``: IC alone.
+        facts: The annotations' HPO frequencies and the diseases' curation sources (``None``: neither).
+        frequency_power: Exponent of the frequency in a disease's vector (0: every annotation counts in full).
+        cross_source: Factor on the cosine of two diseases of different known sources (1: none).
     """
 
     def __init__(
@@ -44,8 +61,12 @@ class PhenotypePrior:
         power: float = 6.0,
         ic_rows: int | None = None,
         term_factor: Tensor | None = None,
+        facts: DiseaseFacts | None = None,
+        frequency_power: float = 0.0,
+        cross_source: float = 1.0,
     ) -> None:
-        self.power = power
+        self.power, self.cross_source = power, cross_source
+        facts = facts or DiseaseFacts()
         self.num_genes, self.num_diseases = num_nodes["Gene"], num_nodes["Disease"]
         closure = ancestor_closure(edges.get(IS_A, torch.empty(2, 0, dtype=torch.long)), num_nodes["Phenotype"])
         annotations = edges[HAS_PHENOTYPE]
@@ -58,10 +79,20 @@ class PhenotypePrior:
         self.ic = information_content(basis)
         #: Each phenotype's weight in the cosine: its IC, times its learned factor when there is one.
         self.weights = self.ic if term_factor is None else self.ic * term_factor.to(self.ic)
+        strength = annotation_weights(facts.frequency, annotations.shape[1], frequency_power)
+        #: ``[D]`` each disease's curation source (:data:`gnn.ontology.SOURCES` code; 0 unknown).
+        self.source = torch.zeros(self.num_diseases, dtype=torch.long)
+        if facts.source is not None:
+            self.source[: facts.source.numel()] = facts.source[: self.num_diseases]
+        #: ``[D, T]`` each disease's propagated terms, valued by their annotations' frequency weight
+        #: (1 without frequencies; same sparsity as ``propagated``).
+        self.profile = (
+            propagated if strength is None else propagate_max(annotations, strength, self.num_diseases, closure)
+        )
         weighted = torch.sparse_coo_tensor(
-            propagated.indices(),
-            self.weights[propagated.indices()[1]],
-            propagated.shape,
+            self.profile.indices(),
+            self.profile.values() * self.weights[self.profile.indices()[1]],
+            self.profile.shape,
             check_invariants=True,
         ).coalesce()
         norms = (
@@ -75,6 +106,7 @@ class PhenotypePrior:
             idx, weighted.values() / norms[idx[0]], weighted.shape, check_invariants=True
         ).coalesce()  # [D, T], unit rows
         self._csr = self.vectors.to_sparse_csr()
+        self._profile_csr = self.profile.to_sparse_csr()
         self.propagated = propagated
         self._all: Tensor | None = None
         self._links_memo: tuple[Tensor, int, Tensor, Tensor] | None = None
@@ -100,11 +132,17 @@ class PhenotypePrior:
         return out
 
     def similarity(self, diseases: Tensor, others: Tensor) -> Tensor:
-        """``[len(diseases), len(others)]`` IC-weighted cosine."""
+        """``[len(diseases), len(others)]`` IC-weighted cosine, times ``cross_source`` across sources."""
         if self._all is not None:
             return self._all[diseases][:, others]
         a = self._dense_rows(diseases)  # [Q, T]
-        return sparse_mm(self._csr, a.t()).t()[:, others]
+        cosine = sparse_mm(self._csr, a.t()).t()[:, others]
+        return cosine * self.source_factor(self.source[diseases], self.source[others])
+
+    def source_factor(self, a: Tensor, b: Tensor) -> Tensor:
+        """``[len(a), len(b)]`` the factor on the cosine between diseases of sources ``a`` and ``b``."""
+        differ = (a[:, None] > 0) & (b[None, :] > 0) & (a[:, None] != b[None, :])
+        return torch.where(differ, self.cross_source, 1.0)
 
     def scores(self, diseases: Tensor, links: Tensor) -> Tensor:
         """``[len(diseases), num_genes]`` prior, normalised per row to max 1.
@@ -169,32 +207,73 @@ class PhenotypePrior:
 
     def contributions(
         self, disease: int, gene: int, links: Tensor, top: int = 3
-    ) -> list[tuple[int, float, list[tuple[int, float]]]]:
-        """The gene's diseases that make its prior for ``disease``: ``(disease, cos, shared terms (term, weight))``.
+    ) -> list[tuple[int, float, float, list[tuple[int, float]]]]:
+        """The gene's diseases that make its prior: ``(disease, cos, source factor, shared terms (term, weight))``.
 
-        A term's weight is its IC times its learned factor (the IC alone without one).
+        Each adds ``(cos × source factor) ** power`` to the gene's prior (before normalisation); the
+        factor is ``cross_source`` when the two diseases come from different sources, else 1.
+
+        A term's weight is its weight in the known disease's vector: its IC times its learned factor
+        (the IC alone without one) times the annotation's frequency weight (1 when unknown).
         """
         mine = links[1][links[0] == gene]
         mine = mine[mine != disease]
         if mine.numel() == 0:
             return []
         sim = self.similarity(torch.tensor([disease]), mine)[0]
+        factor = self.source_factor(self.source[[disease]], self.source[mine])[0]
         order = torch.argsort(sim, descending=True)[:top]
         q_terms = set(self._terms(disease))
         out = []
+        crow, col, val = (
+            self._profile_csr.crow_indices(),
+            self._profile_csr.col_indices(),
+            self._profile_csr.values(),
+        )
         for i in order.tolist():
             d = int(mine[i])
-            d_terms = self._terms(d)
-            shared = sorted(((t, float(self.weights[t])) for t in d_terms if t in q_terms), key=lambda x: -x[1])[:top]
-            out.append((d, float(sim[i]), shared))
+            span = slice(int(crow[d]), int(crow[d + 1]))
+            terms = zip(col[span].tolist(), val[span].tolist(), strict=True)
+            weighted = ((t, float(self.weights[t]) * f) for t, f in terms if t in q_terms)
+            shared = sorted(weighted, key=lambda x: -x[1])[:top]
+            out.append((d, float(sim[i] / factor[i]), float(factor[i]), shared))
         return out
 
 
+def annotation_weights(frequency: Tensor | None, count: int, power: float) -> Tensor | None:
+    """``[count]`` weight of each annotation: ``frequency ** power`` (≥ 1 %), 1 when unknown or beyond ``frequency``.
+
+    ``None`` when nothing is weighted (no frequencies, or ``power`` 0).
+    """
+    if frequency is None or power == 0 or frequency.numel() == 0:
+        return None
+    if frequency.numel() > count:
+        raise ValueError(f"{frequency.numel()} annotation frequencies for {count} HAS_PHENOTYPE edges")
+    known = frequency.float().nan_to_num(1.0).clamp(0.01, 1.0) ** power
+    return torch.cat([known, torch.ones(count - frequency.numel())])
+
+
 def prior_for(
-    model: HeteroGAT, num_nodes: dict[str, int], edges: dict[EdgeType, Tensor], ic_rows: int | None = None
+    model: HeteroGAT,
+    num_nodes: dict[str, int],
+    edges: dict[EdgeType, Tensor],
+    ic_rows: int | None = None,
+    facts: DiseaseFacts | None = None,
 ) -> PhenotypePrior | None:
-    """The phenotype prior of ``model`` (its power and learned term factors) over ``edges``; ``None`` without one."""
+    """The phenotype prior of ``model`` (its power and learned term factors) over ``edges``; ``None`` without one.
+
+    ``facts``: the annotations' frequencies and diseases' sources (:attr:`gnn.export.ExportedGraph.disease_facts`).
+    """
     config = model.config
     if not config.prior:
         return None
-    return PhenotypePrior(num_nodes, edges, config.prior_power, ic_rows=ic_rows, term_factor=model.term_factor)
+    return PhenotypePrior(
+        num_nodes,
+        edges,
+        config.prior_power,
+        ic_rows=ic_rows,
+        term_factor=model.term_factor,
+        facts=facts,
+        frequency_power=config.prior_frequency_power,
+        cross_source=config.prior_cross_source,
+    )

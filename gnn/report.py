@@ -32,7 +32,7 @@ METRICS = ("mrr", "hits@1", "hits@10", "hits@50", "auroc", "auprc")
 
 
 def _model_config(config: dict[str, Any], **override: Any) -> ModelConfig:
-    return ModelConfig(**{**config["model"], **override})
+    return ModelConfig.from_saved({**config["model"], **override})
 
 
 def replay(graph: ExportedGraph, run: Path) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def _saved_model(ctx: ModelContext, split: Split) -> GNNScorer:
     config = ctx.model.config
     featuriser = Featuriser.for_model(ctx.num_nodes, split.message_edges, config)
     edges = with_target(split, split.train)
-    prior = prior_for(ctx.model, ctx.num_nodes, edges)
+    prior = prior_for(ctx.model, ctx.num_nodes, edges, facts=ctx.graph.disease_facts)
     return GNNScorer(ctx.model, featuriser, edges, prior)
 
 
@@ -86,7 +86,13 @@ def evaluate_run(
         results[name] = score_pairs(model, split, split.test, genes)
 
     def sage() -> GeneScorer:
-        trained = train(num_nodes, split, _model_config(ctx.config, conv="sage"), train_config)
+        trained = train(
+            num_nodes,
+            split,
+            _model_config(ctx.config, conv="sage"),
+            train_config,
+            facts=ctx.graph.disease_facts,
+        )
         return GNNScorer(trained.model, trained.featuriser, with_target(split, split.train), trained.prior)
 
     run_model("HeteroGAT (attention, this run)", lambda: _saved_model(ctx, split))

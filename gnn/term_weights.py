@@ -74,19 +74,21 @@ def learn_term_factor(
     annotated[annotations[0]] = True
     queries = torch.unique(useful[1])
     queries = queries[annotated[queries]]
-    # only diseases with links score genes: work on their rows (0/1 propagated; weights enter densely,
-    # so no gradient flows through a sparse operand: cos_w = Σ_t D_dt q_bt w_t² / (‖D_d∘w‖ ‖q_b∘w‖))
+    # only diseases with links score genes: work on their rows (propagated, valued by the annotations'
+    # frequency weights; term weights enter densely, so no gradient flows through a sparse operand:
+    # cos_w = Σ_t D_dt q_bt w_t² / (‖D_d∘w‖ ‖q_b∘w‖), the patients q 0/1)
     linked, local = torch.unique(links[1], return_inverse=True)
     position = torch.full((num_diseases,), -1, dtype=torch.long)
     position[linked] = torch.arange(linked.numel())
-    rows = prior.propagated.index_select(0, linked).coalesce()
-    rows = torch.sparse_coo_tensor(
-        rows.indices(), rows.values().float(), rows.shape, check_invariants=False
-    ).to_sparse_csr()
+    picked = prior.profile.index_select(0, linked).coalesce()
+    rows, rows_squared = (
+        torch.sparse_coo_tensor(picked.indices(), v, picked.shape, check_invariants=False).to_sparse_csr()
+        for v in (picked.values().float(), picked.values().float() ** 2)
+    )
     gene_disease = torch.sparse_coo_tensor(
         torch.stack([links[0], local]), torch.ones(links.shape[1]), (num_genes, linked.numel()), check_invariants=False
     ).to_sparse_csr()
-    rows_mm, genes_mm = _SparseProduct(rows), _SparseProduct(gene_disease)
+    rows_mm, squared_mm, genes_mm = _SparseProduct(rows), _SparseProduct(rows_squared), _SparseProduct(gene_disease)
     genes_of = _grouped(useful[[1, 0]], num_diseases)  # disease -> its genes that have another disease
     by_disease = _grouped(annotations, num_diseases)
     optimiser = torch.optim.Adam([theta], lr=config.lr)
@@ -94,9 +96,10 @@ def learn_term_factor(
         for batch in queries[torch.randperm(queries.numel(), generator=gen)].split(config.batch):
             squared = (prior.ic * torch.exp(theta)) ** 2  # [T]
             patients = _patients(batch, by_disease, prior, config.drop, gen) * squared  # [B, T]
-            own_norm = rows_mm(squared[:, None]).squeeze(1).sqrt().clamp(min=1e-12)  # [Dl]
+            own_norm = squared_mm(squared[:, None]).squeeze(1).sqrt().clamp(min=1e-12)  # [Dl]
             sim = rows_mm(patients.t()).t()  # [B, Dl]
             sim = sim / own_norm[None, :] / patients.sum(1, keepdim=True).sqrt().clamp(min=1e-12)
+            sim = sim * prior.source_factor(prior.source[batch], prior.source[linked])
             sim = sim.index_put((torch.arange(batch.numel()), position[batch]), torch.zeros(batch.numel()))
             scores = genes_mm((sim.clamp(min=0) ** prior.power).t()).t()  # [B, G]
             truth = torch.zeros(batch.numel(), num_genes)

@@ -25,6 +25,7 @@ from gnn.graph import replaced
 from gnn.metrics import RankResult
 from gnn.minibatch import minibatch_epoch
 from gnn.model import HeteroGAT, ModelConfig
+from gnn.ontology import DiseaseFacts
 from gnn.prior import PhenotypePrior, prior_for
 from gnn.split import TARGET, Split, SplitMode
 from gnn.term_weights import TermWeightConfig, learn_term_factor
@@ -265,12 +266,18 @@ def _loss(
 
 
 def build_model(
-    num_nodes: dict[NodeType, int], split: Split, model_config: ModelConfig, term_links: Tensor | None = None
+    num_nodes: dict[NodeType, int],
+    split: Split,
+    model_config: ModelConfig,
+    term_links: Tensor | None = None,
+    facts: DiseaseFacts | None = None,
 ) -> tuple[HeteroGAT, Featuriser, PhenotypePrior | None]:
     """An untrained model, the featuriser and the phenotype prior of ``split``'s graph.
 
     The prior's phenotype weights are learned from ``term_links`` (default: the training links;
     the prospective benchmark gives every link of the old release, as none of its queries is in it).
+    ``facts``: the annotations' HPO frequencies and the diseases' sources
+    (:attr:`gnn.export.ExportedGraph.disease_facts`).
     """
     edges = with_target(split, split.train)
     featuriser = Featuriser.for_model(num_nodes, edges, model_config)
@@ -280,11 +287,18 @@ def build_model(
     )
     prior = None
     if model_config.prior:
-        plain = PhenotypePrior(num_nodes, edges, model_config.prior_power)
+        plain = PhenotypePrior(
+            num_nodes,
+            edges,
+            model_config.prior_power,
+            facts=facts,
+            frequency_power=model_config.prior_frequency_power,
+            cross_source=model_config.prior_cross_source,
+        )
         config = TermWeightConfig(epochs=model_config.term_weight_epochs, reg=model_config.term_weight_reg)
         links = edges[TARGET] if term_links is None else term_links
         model.term_factor.copy_(learn_term_factor(plain, edges, links, config))
-        prior = prior_for(model, num_nodes, edges)
+        prior = prior_for(model, num_nodes, edges, facts=facts)
     return model, featuriser, prior
 
 
@@ -295,14 +309,16 @@ def train(
     config: TrainConfig,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
     term_links: Tensor | None = None,
+    facts: DiseaseFacts | None = None,
 ) -> TrainResult:
     """Train with early stopping on the validation ``monitor`` metric; returns the best model (on CPU).
 
-    ``term_links``: the links the prior's phenotype weights are learned from (see :func:`build_model`).
+    ``term_links``, ``facts``: what the prior's phenotype weights are learned from, and its
+    annotations' frequencies and diseases' sources (see :func:`build_model`).
     """
     started = time.perf_counter()
     device = resolve_device(config.device)
-    model, featuriser, prior = build_model(num_nodes, split, model_config, term_links)
+    model, featuriser, prior = build_model(num_nodes, split, model_config, term_links, facts)
     if prior is not None and config.batch_size:
         raise ValueError(
             "the mini-batch path does not support the phenotype prior yet: use batch_size 0 or prior false"

@@ -156,7 +156,7 @@ def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
             [
                 [
                     f"{s['name']} ({s['id']})",
-                    f"{s['cosine']:.3f}",
+                    f"{s['cosine']:.3f}" + (f" × {s['source_factor']:.2f}" if s.get("source_factor", 1.0) != 1 else ""),
                     "; ".join(f"{t['name']} ({t['weight']:.1f})" for t in s["shared_phenotypes"]),
                 ]
                 for s in e["prior"]["similar_diseases"]

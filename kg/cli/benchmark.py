@@ -174,16 +174,21 @@ def _new_diseases(old_results: list, new_result: object) -> list:  # noqa: ANN40
 
     hpo = next(r for r in old_results if r.name == "hpo")
     old_ids = {row["id"] for row in hpo.nodes.get(NodeLabel.DISEASE, [])}
-    phenotypes: dict[str, set[str]] = {}
+    phenotypes: dict[str, dict[str, float | None]] = {}
     genes: dict[str, set[str]] = {}
     for rel, rows in new_result.edges.items():  # type: ignore[attr-defined]
         for row in rows:
             if rel is RelType.HAS_PHENOTYPE:
-                phenotypes.setdefault(row["start"], set()).add(row["end"])
+                phenotypes.setdefault(row["start"], {})[row["end"]] = row.get("props", {}).get("frequency_value")
             elif rel is RelType.ASSOCIATED_WITH:
                 genes.setdefault(row["end"], set()).add(row["start"])
     return [
-        NewDisease(d, tuple(sorted(phenotypes[d])), tuple(sorted(genes[d])))
+        NewDisease(
+            d,
+            tuple(sorted(phenotypes[d])),
+            tuple(sorted(genes[d])),
+            tuple(phenotypes[d][p] for p in sorted(phenotypes[d])),
+        )
         for d in sorted(genes)
         if d not in old_ids and d in phenotypes
     ]

@@ -140,7 +140,8 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
     edges[reverse(HAS_PHENOTYPE)] = edges[HAS_PHENOTYPE].flip(0)
     with torch.no_grad():
         h, attention = ctx.model.encode(ctx.transient_features(nodes, edges), edges, return_attention=True)
-        prior = prior_for(ctx.model, nodes, edges, ic_rows=transient)  # with the model's learned term weights
+        # with the model's learned term weights and the graph's annotation frequencies (the transient's count in full)
+        prior = prior_for(ctx.model, nodes, edges, ic_rows=transient, facts=ctx.graph.disease_facts)
         assert prior is not None
         raw = prior.scores(torch.tensor([transient]), edges[TARGET])
         full = ctx.model.score_all(

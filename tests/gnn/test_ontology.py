@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from gnn.ontology import ancestor_closure, information_content, phenotype_sketch, propagate
+from gnn.ontology import ancestor_closure, information_content, phenotype_sketch, propagate, propagate_max
 
 # 0 root; 1, 2 children of 0; 3, 4 children of 1; 5 child of 2; 6 child of 3 and 5 (two parents)
 IS_A = torch.tensor([[1, 2, 3, 4, 5, 6, 6], [0, 0, 1, 1, 2, 3, 5]])
@@ -34,6 +34,20 @@ def test_information_content_of_propagated_annotations() -> None:
     assert ic[6] == pytest.approx(math.log(2))  # one of two
     assert ic[4] == pytest.approx(math.log(2))
     assert ic[2] == pytest.approx(math.log(2))  # via 6's second parent
+
+
+def test_weighted_propagation_keeps_the_largest_weight_below_each_term() -> None:
+    closure = ancestor_closure(IS_A, 7)
+    annotations = torch.tensor([[0, 0, 1], [6, 4, 6]])  # d0: 6 (0.2), 4 (0.9); d1: 6 (0.5)
+    weighted = propagate_max(annotations, torch.tensor([0.2, 0.9, 0.5]), 2, closure)
+    dense = weighted.to_dense()
+    assert dense[0, 6] == pytest.approx(0.2) and dense[0, 4] == pytest.approx(0.9)
+    assert dense[0, 1] == pytest.approx(0.9)  # 1 is above both 6 (via 3) and 4: the larger weight
+    assert dense[0, 5] == pytest.approx(0.2) and dense[0, 2] == pytest.approx(0.2)  # only via 6
+    assert dense[1].nonzero().flatten().tolist() == [0, 1, 2, 3, 5, 6]
+    assert (dense[1][dense[1] > 0] == 0.5).all()
+    # the same sparsity as the 0/1 propagation
+    assert torch.equal(weighted.indices(), propagate(annotations, 2, closure).indices())
 
 
 def test_sketch_puts_related_terms_closer() -> None:

@@ -70,3 +70,61 @@ def test_phenotype_prior_matches_the_cosine_and_ignores_the_diseases_own_links()
     scores = prior.scores(torch.tensor([0]), LINKS)
     # disease 0's own gene (0) gets nothing from disease 0 itself; gene 2 and 1 come via disease 2
     assert scores[0, 0] == 0 and scores[0, 2] == 1.0 and 0 < scores[0, 1] <= 1.0
+
+
+def test_the_prior_counts_a_rare_feature_of_a_known_disease_less() -> None:
+    from gnn.ontology import HAS_PHENOTYPE, DiseaseFacts
+    from gnn.ontology import IS_A as IS_A_TYPE
+    from gnn.prior import PhenotypePrior, annotation_weights
+    from gnn.split import TARGET
+
+    # d0 → {3}, d1 → {3, 4}, d2 → {0}; the query d3 → {3, 4}. d1's 4 is occasional (17 %), its 3 unknown.
+    annotations = torch.tensor([[0, 1, 1, 2, 3, 3], [3, 3, 4, 0, 3, 4]])
+    edges = {IS_A_TYPE: IS_A, HAS_PHENOTYPE: annotations, TARGET: torch.tensor([[0, 1], [0, 1]])}
+    num = {"Phenotype": 5, "Disease": 4, "Gene": 2}
+    frequency = torch.tensor([float("nan"), float("nan"), 0.17, 1.0])  # the query's own (last two) count in full
+    plain = PhenotypePrior(num, edges, power=1.0)
+    weighted = PhenotypePrior(num, edges, power=1.0, facts=DiseaseFacts(frequency), frequency_power=0.5)
+    query, others = torch.tensor([3]), torch.tensor([0, 1])
+    assert weighted.similarity(query, others)[0, 1] < plain.similarity(query, others)[0, 1]
+    assert weighted.similarity(query, others)[0, 0] == pytest.approx(float(plain.similarity(query, others)[0, 0]))
+    # d1's vector: term 4 (and its parent 2) weighted by √0.17, term 3 (and 1) in full
+    profile = weighted.profile.to_dense()
+    assert profile[1, 4] == pytest.approx(0.17**0.5) and profile[1, 3] == 1.0 and profile[1, 0] == 1.0
+    # power 0 and no frequencies are the unweighted prior
+    off = PhenotypePrior(num, edges, power=1.0, facts=DiseaseFacts(frequency), frequency_power=0.0)
+    assert torch.equal(off.vectors.to_dense(), plain.vectors.to_dense())
+    assert annotation_weights(torch.tensor([0.0, 1.0]), 3, 1.0).tolist() == pytest.approx([0.01, 1.0, 1.0])
+    with pytest.raises(ValueError, match="3 annotation frequencies for 2"):
+        annotation_weights(torch.ones(3), 2, 0.5)
+
+
+def test_twins_curated_by_different_sources_count_more_and_a_patient_gets_no_factor() -> None:
+    from gnn.ontology import HAS_PHENOTYPE, DiseaseFacts
+    from gnn.ontology import IS_A as IS_A_TYPE
+    from gnn.prior import PhenotypePrior
+    from gnn.split import TARGET
+
+    # d0 (OMIM) → {3}, d1 (ORPHA) → {3}, d2 (ORPHA) → {3, 4}, d3 (no source) → {4}
+    annotations = torch.tensor([[0, 1, 2, 2, 3], [3, 3, 3, 4, 4]])
+    edges = {IS_A_TYPE: IS_A, HAS_PHENOTYPE: annotations, TARGET: torch.tensor([[0, 1, 2], [0, 1, 2]])}
+    num = {"Phenotype": 5, "Disease": 4, "Gene": 3}
+    facts = DiseaseFacts(None, DiseaseFacts.source_codes(["OMIM:1", "ORPHA:2", "ORPHA:3"]))  # d3: beyond, unknown
+    assert facts.source is not None and facts.source.tolist() == [1, 2, 2]
+    plain = PhenotypePrior(num, edges, power=1.0)
+    twin = PhenotypePrior(num, edges, power=1.0, facts=facts, cross_source=1.3)
+    every = torch.arange(4)
+    ratio = twin.similarity(every, every) / plain.similarity(every, every).clamp(min=1e-9)
+    assert ratio[2, 0] == pytest.approx(1.3) and ratio[0, 1] == pytest.approx(1.3)  # ORPHA ↔ OMIM
+    assert ratio[2, 1] == pytest.approx(1.0) and ratio[3, 2] == pytest.approx(1.0)  # same source; unknown
+    twin.precompute()
+    assert torch.allclose(twin.similarity(every, every), ratio * plain.similarity(every, every), atol=1e-6)
+    # an ORPHA query's prior: the OMIM gene (0) now ties the ORPHA gene (1) it trailed
+    scores = twin.scores(torch.tensor([2]), edges[TARGET])
+    before = plain.scores(torch.tensor([2]), edges[TARGET])
+    assert scores[0, 0] / scores[0, 1] == pytest.approx(1.3 * float(before[0, 0] / before[0, 1]))
+    # a patient's terms have no source: the same similarities as without the factor
+    patient = torch.tensor([3, 4])
+    assert torch.allclose(twin.term_similarity(patient), plain.term_similarity(patient))
+    extended = facts.extended(torch.empty(0), ["ORPHA:9"])
+    assert extended.source is not None and extended.source.tolist() == [1, 2, 2, 2] and extended.frequency is None
