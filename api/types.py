@@ -107,7 +107,10 @@ class MatchedPhenotype:
     node: NodeRef
     ic: float = strawberry.field(description="Information content of the shared term (higher = more specific)")
     weight: float = strawberry.field(
-        description="The term's weight in the similarity: its IC times the factor learned on simulated patients"
+        description=(
+            "The term's weight in the similarity: its IC times the factor learned on simulated patients, "
+            "times the known disease's annotation frequency weight"
+        )
     )
 
 

@@ -152,7 +152,11 @@ def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
             f"{p['weight']:.2f} × log(floor + that) = {p['logit_part']:.3f} of the logit {e['logit']:.3f}"
         )
         emit(
-            ["similar known disease of the gene", "cosine", "shared phenotypes (weight: IC × learned factor)"],
+            [
+                "similar known disease of the gene",
+                "cosine",
+                "shared phenotypes (weight: IC × learned factor × frequency weight)",
+            ],
             [
                 [
                     f"{s['name']} ({s['id']})",
