@@ -70,6 +70,8 @@ class PhenotypePrior:
         self.num_genes, self.num_diseases = num_nodes["Gene"], num_nodes["Disease"]
         closure = ancestor_closure(edges.get(IS_A, torch.empty(2, 0, dtype=torch.long)), num_nodes["Phenotype"])
         annotations = edges[HAS_PHENOTYPE]
+        #: ``[2, E]`` the (disease, phenotype) annotations, unpropagated.
+        self.annotations = annotations
         self.closure = closure
         propagated = propagate(annotations, self.num_diseases, closure)
         basis = propagated
@@ -80,6 +82,10 @@ class PhenotypePrior:
         #: Each phenotype's weight in the cosine: its IC, times its learned factor when there is one.
         self.weights = self.ic if term_factor is None else self.ic * term_factor.to(self.ic)
         strength = annotation_weights(facts.frequency, annotations.shape[1], frequency_power)
+        #: ``[E]`` each annotation's HPO frequency (0–1; NaN when unknown).
+        self.frequency = torch.full((annotations.shape[1],), float("nan"))
+        if facts.frequency is not None:
+            self.frequency[: facts.frequency.numel()] = facts.frequency.float()
         #: ``[D]`` each disease's curation source (:data:`gnn.ontology.SOURCES` code; 0 unknown).
         self.source = torch.zeros(self.num_diseases, dtype=torch.long)
         if facts.source is not None:

@@ -5,8 +5,9 @@ diagnostic, some rare terms are incidental. In the spirit of PhenoApt, each term
 ``exp(θ_t)`` on its IC, learned so that phenotype similarity finds a disease's genes among the
 genes of the *other* diseases:
 
-* a query is a simulated patient: a random subset (50–100 %, ``drop``) of one training
-  disease's annotations, propagated to their ancestors;
+* a query is a simulated patient of one training disease: each annotation present with its
+  HPO frequency (``frequency``), annotations without one a random 50–100 % subset (``drop``),
+  propagated to their ancestors;
 * its genes are scored as the prior scores them (``Σ_d cos_w(q, d)^power`` over the other
   diseases) and the loss is the softmax cross-entropy of its own genes that have another disease;
 * θ has an L2 penalty (``reg``): a term without evidence keeps its IC.
@@ -37,6 +38,8 @@ class TermWeightConfig:
         lr: Adam learning rate on θ.
         reg: L2 penalty on θ (summed over terms).
         drop: Largest fraction of a disease's annotations a simulated patient leaves out.
+        frequency: Draw each annotation with its HPO frequency (False: every annotation is
+            treated as having no frequency).
         batch: Simulated patients per step.
         seed: Seed of the patient simulation.
     """
@@ -45,6 +48,7 @@ class TermWeightConfig:
     lr: float = 0.05
     reg: float = 1e-4
     drop: float = 0.5
+    frequency: bool = True
     batch: int = 256
     seed: int = 0
 
@@ -90,12 +94,12 @@ def learn_term_factor(
     ).to_sparse_csr()
     rows_mm, squared_mm, genes_mm = _SparseProduct(rows), _SparseProduct(rows_squared), _SparseProduct(gene_disease)
     genes_of = _grouped(useful[[1, 0]], num_diseases)  # disease -> its genes that have another disease
-    by_disease = _grouped(annotations, num_diseases)
+    by_disease = _grouped(torch.stack([annotations[0], torch.arange(annotations.shape[1])]), num_diseases)
     optimiser = torch.optim.Adam([theta], lr=config.lr)
     for _ in range(config.epochs):
         for batch in queries[torch.randperm(queries.numel(), generator=gen)].split(config.batch):
             squared = (prior.ic * torch.exp(theta)) ** 2  # [T]
-            patients = _patients(batch, by_disease, prior, config.drop, gen) * squared  # [B, T]
+            patients = _patients(batch, by_disease, prior, config, gen) * squared  # [B, T]
             own_norm = squared_mm(squared[:, None]).squeeze(1).sqrt().clamp(min=1e-12)  # [Dl]
             sim = rows_mm(patients.t()).t()  # [B, Dl]
             sim = sim / own_norm[None, :] / patients.sum(1, keepdim=True).sqrt().clamp(min=1e-12)
@@ -146,14 +150,27 @@ def _grouped(pairs: Tensor, num_rows: int) -> list[Tensor]:
 
 
 def _patients(
-    batch: Tensor, by_disease: list[Tensor], prior: PhenotypePrior, drop: float, gen: torch.Generator
+    batch: Tensor, by_disease: list[Tensor], prior: PhenotypePrior, config: TermWeightConfig, gen: torch.Generator
 ) -> Tensor:
-    """``[B, T]`` 0/1: a random 50–100 % of each disease's annotations, propagated to their ancestors."""
+    """``[B, T]`` 0/1: simulated patients of ``batch``, their terms propagated to their ancestors.
+
+    A patient shows each annotation of its disease with the annotation's HPO frequency (clamped
+    to 5–100 %), so an occasional feature is often absent and an obligate one always present.
+    Annotations without a frequency share one draw per patient: a random 50–100 % of them (for
+    ``drop`` 0.5; all annotations, when ``config.frequency`` is off). Every patient keeps at
+    least one term, its most frequent.
+    """
     rows, terms = [], []
     for i, d in enumerate(batch.tolist()):
-        own = by_disease[d]
-        keep = max(1, round(own.numel() * (1.0 - drop * float(torch.rand(1, generator=gen)))))
-        chosen = own[torch.randperm(own.numel(), generator=gen)[:keep]]
+        idx = by_disease[d]
+        own = prior.annotations[1][idx]
+        freq = prior.frequency[idx] if config.frequency else torch.full((idx.numel(),), float("nan"))
+        shared = 1.0 - config.drop * float(torch.rand(1, generator=gen))
+        keep_p = torch.where(freq.isnan(), torch.full_like(freq, shared), freq.clamp(0.05, 1.0))
+        mask = torch.rand(own.numel(), generator=gen) < keep_p
+        if not mask.any():
+            mask[int(torch.argmax(keep_p))] = True
+        chosen = own[mask]
         rows.append(torch.full_like(chosen, i))
         terms.append(chosen)
     direct = torch.stack([torch.cat(rows), torch.cat(terms)])

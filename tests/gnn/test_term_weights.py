@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from gnn.ontology import HAS_PHENOTYPE, IS_A
+from gnn.ontology import HAS_PHENOTYPE, IS_A, DiseaseFacts
 from gnn.prior import PhenotypePrior
-from gnn.term_weights import TermWeightConfig, learn_term_factor
+from gnn.term_weights import TermWeightConfig, _patients, learn_term_factor
 
 MODULES, PER_MODULE, GENES_PER_MODULE = 4, 12, 4
 
@@ -53,3 +53,43 @@ def test_no_epochs_means_plain_information_content() -> None:
     assert torch.equal(learn_term_factor(prior, edges, links, TermWeightConfig(epochs=0)), torch.ones(17))
     same = PhenotypePrior(num_nodes, edges, term_factor=torch.ones(17))
     assert torch.allclose(same.scores(torch.arange(4), links), prior.scores(torch.arange(4), links))
+
+
+def test_simulated_patients_show_each_annotation_with_its_hpo_frequency() -> None:
+    # one disease, four leaf terms under a root: obligate, occasional (5 %), very frequent (90 %), unknown
+    num_nodes = {"Phenotype": 5, "Disease": 1, "Gene": 1}
+    edges = {
+        IS_A: torch.tensor([[1, 2, 3, 4], [0, 0, 0, 0]]),
+        HAS_PHENOTYPE: torch.tensor([[0, 0, 0, 0], [1, 2, 3, 4]]),
+    }
+    frequency = torch.tensor([1.0, 0.05, 0.9, float("nan")])
+    prior = PhenotypePrior(num_nodes, edges, facts=DiseaseFacts(frequency=frequency))
+    gen = torch.Generator().manual_seed(0)
+    by_disease = [torch.arange(4)]
+    batch = torch.zeros(4000, dtype=torch.long)
+    shown = _patients(batch, by_disease, prior, TermWeightConfig(), gen)
+    rate = shown.mean(0)
+    assert float(rate[0]) == 1.0  # the root is always there (propagated)
+    assert float(rate[1]) == 1.0  # obligate
+    assert 0.03 < float(rate[2]) < 0.07  # occasional: shown about 5 % of the time
+    assert 0.87 < float(rate[3]) < 0.93
+    assert 0.70 < float(rate[4]) < 0.80  # unknown: a uniform 50–100 % draw, mean 75 %
+    # without frequencies every annotation is drawn like an unknown one
+    uniform = _patients(batch, by_disease, prior, TermWeightConfig(frequency=False), gen).mean(0)
+    assert bool(((uniform[1:] > 0.70) & (uniform[1:] < 0.80)).all())
+
+
+def test_a_patient_keeps_at_least_its_most_frequent_term() -> None:
+    num_nodes = {"Phenotype": 3, "Disease": 1, "Gene": 1}
+    edges = {IS_A: torch.tensor([[1, 2], [0, 0]]), HAS_PHENOTYPE: torch.tensor([[0, 0], [1, 2]])}
+    prior = PhenotypePrior(num_nodes, edges, facts=DiseaseFacts(frequency=torch.tensor([0.05, 0.2])))
+    shown = _patients(
+        torch.zeros(500, dtype=torch.long),
+        [torch.arange(2)],
+        prior,
+        TermWeightConfig(),
+        torch.Generator().manual_seed(1),
+    )
+    assert bool((shown[:, 1:].sum(1) >= 1).all())
+    # when neither is drawn (76 % of patients) the 20 % term stands in: it shows in about 96 %
+    assert float(shown[:, 2].mean()) > 0.9 and float(shown[:, 1].mean()) < 0.1
