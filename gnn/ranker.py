@@ -255,6 +255,7 @@ class Ranker:
         batch: int = 64,
         lr: float = 0.01,
         seed: int = 0,
+        bag: int = 3,
         fitted_on: dict[str, Any] | None = None,
     ) -> Ranker:
         """Fit the listwise softmax over ``candidates`` to the true genes of each query.
@@ -269,6 +270,9 @@ class Ranker:
             batch: Queries per step.
             lr: Adam's learning rate.
             seed: Seed of the initial weights and the batches.
+            bag: Fits from seeds ``seed``, ``seed + 1``, … averaged into one ranker: their linear weights
+                averaged, their hidden units side by side with output weights divided by
+                ``bag`` (the score is exactly the mean of theirs; less dependence on one seed).
             fitted_on: Provenance kept with the weights (releases, counts, settings).
         """
         xc = x[:, candidates]
@@ -280,36 +284,17 @@ class Ranker:
         inside = (answers[0] >= 0) & (position[answers[0].clamp(min=0)] >= 0)
         target = torch.zeros(xc.shape[:2])
         target[answers[1][inside], position[answers[0][inside]]] = 1.0
-        gen = torch.Generator().manual_seed(seed)
-        f = xc.shape[-1]
-        weight = torch.empty(f).uniform_(-0.1, 0.1, generator=gen).requires_grad_(True)
-        bound = 1 / f**0.5
-        w1 = torch.empty(hidden, f).uniform_(-bound, bound, generator=gen).requires_grad_(True)
-        b1 = torch.empty(hidden).uniform_(-bound, bound, generator=gen).requires_grad_(True)
-        w2 = torch.empty(hidden).uniform_(-1 / max(hidden, 1) ** 0.5, 1 / max(hidden, 1) ** 0.5, generator=gen)
-        w2.requires_grad_(True)
-        opt = torch.optim.Adam([weight, w1, b1, w2], lr=lr, weight_decay=weight_decay)
         queries = torch.nonzero(target.sum(1) > 0).flatten()
-        for _ in range(steps):
-            idx = queries[torch.randperm(queries.numel(), generator=gen)[:batch]]
-            z = xs[idx]
-            scores = z @ weight + (torch.relu(z @ w1.t() + b1) @ w2 if hidden else 0.0)
-            log_p = torch.log_softmax(scores, dim=-1)
-            y = target[idx]
-            loss = -(log_p * y).sum() / y.sum()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        provenance = {**(fitted_on or {}), "hidden": hidden, "weight_decay": weight_decay, "steps": steps}
+        fits = [
+            _fit_one(xs, target, queries, hidden, weight_decay, steps, batch, lr, seed + b)
+            for b in range(max(bag, 1))
+        ]
+        weight = torch.stack([w for w, _, _, _ in fits]).mean(0)
+        w1, b1 = torch.cat([h for _, h, _, _ in fits]), torch.cat([c for _, _, c, _ in fits])
+        w2 = torch.cat([v for _, _, _, v in fits]) / len(fits)
+        provenance = {**(fitted_on or {}), "hidden": hidden, "weight_decay": weight_decay, "steps": steps, "bag": bag}
         return cls(
-            FEATURES,
-            mean.tolist(),
-            std.tolist(),
-            weight.detach().tolist(),
-            provenance,
-            w1.detach().tolist(),
-            b1.detach().tolist(),
-            w2.detach().tolist(),
+            FEATURES, mean.tolist(), std.tolist(), weight.tolist(), provenance, w1.tolist(), b1.tolist(), w2.tolist()
         )
 
     def save(self, path: Path) -> None:
@@ -324,6 +309,40 @@ class Ranker:
         if ranker.features != FEATURES:
             raise ValueError(f"{path}: ranker features {ranker.features} do not match this version's {FEATURES}")
         return ranker
+
+
+def _fit_one(
+    xs: Tensor,
+    target: Tensor,
+    queries: Tensor,
+    hidden: int,
+    weight_decay: float,
+    steps: int,
+    batch: int,
+    lr: float,
+    seed: int,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """One listwise fit from ``seed``: linear weights ``[F]``, hidden ``[H, F]``, ``[H]`` and output ``[H]``."""
+    gen = torch.Generator().manual_seed(seed)
+    f = xs.shape[-1]
+    weight = torch.empty(f).uniform_(-0.1, 0.1, generator=gen).requires_grad_(True)
+    bound = 1 / f**0.5
+    w1 = torch.empty(hidden, f).uniform_(-bound, bound, generator=gen).requires_grad_(True)
+    b1 = torch.empty(hidden).uniform_(-bound, bound, generator=gen).requires_grad_(True)
+    w2 = torch.empty(hidden).uniform_(-1 / max(hidden, 1) ** 0.5, 1 / max(hidden, 1) ** 0.5, generator=gen)
+    w2.requires_grad_(True)
+    opt = torch.optim.Adam([weight, w1, b1, w2], lr=lr, weight_decay=weight_decay)
+    for _ in range(steps):
+        idx = queries[torch.randperm(queries.numel(), generator=gen)[:batch]]
+        z = xs[idx]
+        scores = z @ weight + (torch.relu(z @ w1.t() + b1) @ w2 if hidden else 0.0)
+        log_p = torch.log_softmax(scores, dim=-1)
+        y = target[idx]
+        loss = -(log_p * y).sum() / y.sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return weight.detach(), w1.detach(), b1.detach(), w2.detach()
 
 
 def cross_validated(

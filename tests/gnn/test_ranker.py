@@ -88,6 +88,19 @@ def test_fit_learns_the_informative_feature_and_ranks_the_answers_first() -> Non
     assert max(parts, key=lambda k: parts[k]) == FEATURES[0]
 
 
+def test_a_bag_scores_the_mean_of_its_members_and_explains_it_completely() -> None:
+    x, answers = _planted()
+    candidates = torch.ones(30, dtype=torch.bool)
+    bag = Ranker.fit(x, answers, candidates, hidden=4, steps=30, seed=5, bag=3)
+    members = [Ranker.fit(x, answers, candidates, hidden=4, steps=30, seed=5 + b, bag=1) for b in range(3)]
+    assert len(bag.hidden_weight) == 12 and bag.fitted_on["bag"] == 3
+    mean = torch.stack([m.score(x) for m in members]).mean(0)
+    assert torch.allclose(bag.score(x), mean, atol=1e-5)
+    assert not torch.allclose(members[0].score(x), mean, atol=1e-3)  # the members differ
+    parts = bag.contributions(x[3, 7])
+    assert sum(parts.values()) == pytest.approx(float(bag.score(x[3, 7])), abs=1e-4)
+
+
 def test_cross_validation_never_scores_a_query_with_its_own_answers() -> None:
     x, answers = _planted()
     candidates = torch.ones(30, dtype=torch.bool)
