@@ -286,8 +286,7 @@ class Ranker:
         target[answers[1][inside], position[answers[0][inside]]] = 1.0
         queries = torch.nonzero(target.sum(1) > 0).flatten()
         fits = [
-            _fit_one(xs, target, queries, hidden, weight_decay, steps, batch, lr, seed + b)
-            for b in range(max(bag, 1))
+            _fit_one(xs, target, queries, hidden, weight_decay, steps, batch, lr, seed + b) for b in range(max(bag, 1))
         ]
         weight = torch.stack([w for w, _, _, _ in fits]).mean(0)
         w1, b1 = torch.cat([h for _, h, _, _ in fits]), torch.cat([c for _, _, c, _ in fits])
