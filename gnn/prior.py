@@ -70,8 +70,6 @@ class PhenotypePrior:
         self.num_genes, self.num_diseases = num_nodes["Gene"], num_nodes["Disease"]
         closure = ancestor_closure(edges.get(IS_A, torch.empty(2, 0, dtype=torch.long)), num_nodes["Phenotype"])
         annotations = edges[HAS_PHENOTYPE]
-        #: ``[2, E]`` the (disease, phenotype) annotations, unpropagated.
-        self.annotations = annotations
         self.closure = closure
         propagated = propagate(annotations, self.num_diseases, closure)
         basis = propagated

@@ -94,12 +94,12 @@ def learn_term_factor(
     ).to_sparse_csr()
     rows_mm, squared_mm, genes_mm = _SparseProduct(rows), _SparseProduct(rows_squared), _SparseProduct(gene_disease)
     genes_of = _grouped(useful[[1, 0]], num_diseases)  # disease -> its genes that have another disease
-    by_disease = _grouped(torch.stack([annotations[0], torch.arange(annotations.shape[1])]), num_diseases)
+    by_disease = _grouped(torch.stack([annotations[0], torch.arange(annotations.shape[1])]), num_diseases)  # edge ids
     optimiser = torch.optim.Adam([theta], lr=config.lr)
     for _ in range(config.epochs):
         for batch in queries[torch.randperm(queries.numel(), generator=gen)].split(config.batch):
             squared = (prior.ic * torch.exp(theta)) ** 2  # [T]
-            patients = _patients(batch, by_disease, prior, config, gen) * squared  # [B, T]
+            patients = _patients(batch, annotations[1], by_disease, prior, config, gen) * squared  # [B, T]
             own_norm = squared_mm(squared[:, None]).squeeze(1).sqrt().clamp(min=1e-12)  # [Dl]
             sim = rows_mm(patients.t()).t()  # [B, Dl]
             sim = sim / own_norm[None, :] / patients.sum(1, keepdim=True).sqrt().clamp(min=1e-12)
@@ -150,9 +150,16 @@ def _grouped(pairs: Tensor, num_rows: int) -> list[Tensor]:
 
 
 def _patients(
-    batch: Tensor, by_disease: list[Tensor], prior: PhenotypePrior, config: TermWeightConfig, gen: torch.Generator
+    batch: Tensor,
+    terms_of: Tensor,
+    by_disease: list[Tensor],
+    prior: PhenotypePrior,
+    config: TermWeightConfig,
+    gen: torch.Generator,
 ) -> Tensor:
     """``[B, T]`` 0/1: simulated patients of ``batch``, their terms propagated to their ancestors.
+
+    ``terms_of`` is each annotation's phenotype, ``by_disease`` each disease's annotation ids.
 
     A patient shows each annotation of its disease with the annotation's HPO frequency (clamped
     to 5–100 %), so an occasional feature is often absent and an obligate one always present.
@@ -163,7 +170,7 @@ def _patients(
     rows, terms = [], []
     for i, d in enumerate(batch.tolist()):
         idx = by_disease[d]
-        own = prior.annotations[1][idx]
+        own = terms_of[idx]
         freq = prior.frequency[idx] if config.frequency else torch.full((idx.numel(),), float("nan"))
         shared = 1.0 - config.drop * float(torch.rand(1, generator=gen))
         keep_p = torch.where(freq.isnan(), torch.full_like(freq, shared), freq.clamp(0.05, 1.0))
