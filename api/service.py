@@ -58,6 +58,11 @@ class Service:
         self.store = Neo4jStore.from_settings(
             settings, retry_s=timeout, connection_timeout_s=timeout, read_timeout_s=timeout
         )
+        # a query's first read after an outage (see graph()): as quick to connect, patient with a cold plan
+        patient = max(timeout, settings.api.graph_probe_timeout_s)
+        self._patient = Neo4jStore.from_settings(
+            settings, retry_s=timeout, connection_timeout_s=timeout, read_timeout_s=patient
+        )
         self.predictions = PredictionStore(settings.prediction_store)
         self.model = ModelState()
         self._genes: GeneIndex | None = None
@@ -71,6 +76,7 @@ class Service:
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
         self._sync_store: Neo4jStore | None = None
+        self._warm: set[Any] = set()  # query functions that answered since Neo4j was last unreachable
         if load_model:
             self.load_model(settings.api.model_dir)
 
@@ -142,6 +148,13 @@ class Service:
         A circuit breaker: once Neo4j is unreachable, calls fail at once (no driver retries, no
         worker thread held for ``neo4j_timeout_s``) for ``graph_retry_s``; then one call at a time
         probes it, and the first that gets through closes the breaker for everyone.
+
+        The first call of each query function after an outage (or since start-up) may read for
+        ``graph_probe_timeout_s``: a Neo4j that has just started plans its first queries slowly (a
+        cold JVM: 1–8 s for the evidence query on two cores), and cutting those off at
+        ``neo4j_timeout_s`` left every later call as cold as the first (graph fields stayed
+        unavailable 10–15 s after Neo4j was back). Once a function has answered, its plan is
+        cached on the server and it reads with the short timeout again.
         """
         with self._breaker_lock:
             if self._probing or time.monotonic() < self._down_until:
@@ -150,11 +163,13 @@ class Service:
             self._probing = probe
         reached = False
         try:
-            result = fn(self.store, *args)
+            result = fn(self._patient if probe or fn not in self._warm else self.store, *args)
             reached = True
+            self._warm.add(fn)
         except StoreUnreachable as exc:
             with self._breaker_lock:
                 self._down_until = time.monotonic() + self.settings.api.graph_retry_s
+                self._warm.clear()  # a restarted server plans every query afresh
             raise GraphDown(GRAPH_DOWN) from exc
         except StoreUnavailable as exc:  # slow, not down: this call fails, others still try
             raise GraphDown(GRAPH_DOWN) from exc
@@ -254,6 +269,11 @@ class Service:
         """Up to three symbols close to ``key``."""
         return self._gene_index().close_matches(key)
 
+    @property
+    def round_trips(self) -> int:
+        """Graph reads sent to Neo4j so far (through either store of :meth:`graph`)."""
+        return self.store.round_trips + self._patient.round_trips
+
     def _gene_index(self) -> GeneIndex:
         with self._lock:
             if self._genes is None:
@@ -273,4 +293,5 @@ class Service:
             self._syncer.join(timeout=5)
         if self._sync_store is not None:
             self._sync_store.close()
+        self._patient.close()
         self.store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -42,13 +43,12 @@ def gql(client: TestClient | httpx.Client, query: str, **variables: object) -> d
 
 def test_pages_evidence_and_round_trips_do_not_grow_with_page_size(client: TestClient) -> None:
     service = client.app.state.kg["service"]  # type: ignore[attr-defined]
-    store = service.store
     service.cache_generation = lambda: None  # count GraphQL's own round trips (no response cache here)
     trips = []
     for n in (3, 50):
-        before = store.round_trips
+        before = service.round_trips
         page = gql(client, PAGE, d="OMIM:100000", n=n)["candidateGenes"]
-        trips.append(store.round_trips - before)
+        trips.append(service.round_trips - before)
         assert len(page["edges"]) == min(n, page["totalCount"])
     assert page["totalCount"] == len(page["edges"]) >= 40  # the whole ranking fits in one page of 50
     assert trips[0] == trips[1] <= 2, trips  # one evidence batch + one gene batch, whatever the page size
@@ -177,8 +177,15 @@ def test_degraded_mode_and_recovery(client: TestClient, neo4j_server: local_neo4
         assert ready.status_code == 503 and not ready.json()["graph"]["ok"] and ready.json()["model"]["ok"]
     finally:
         local_neo4j.start(neo4j_server)
-    page = gql(client, PAGE, d="OMIM:100000", n=5)["candidateGenes"]  # same app, no restart
-    assert {e["node"]["evidence"]["__typename"] for e in page["edges"]} == {"Evidence"}
+    back = time.monotonic()  # the same app, no restart: graph fields recover within 5 s (issue 11)
+    while True:
+        page = gql(client, PAGE, d="OMIM:100000", n=5)["candidateGenes"]
+        kinds = {e["node"]["evidence"]["__typename"] for e in page["edges"]}
+        if kinds == {"Evidence"} or time.monotonic() - back > 5.0:
+            break
+        assert kinds == {"Unavailable"}  # typed while it recovers, never an error
+        time.sleep(0.1)
+    assert kinds == {"Evidence"}, f"graph fields still unavailable {time.monotonic() - back:.1f} s after Neo4j is back"
     assert client.get("/readyz").status_code == 200
 
 

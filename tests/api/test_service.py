@@ -39,13 +39,18 @@ def test_breaker_fails_fast_while_unreachable_and_closes_when_neo4j_answers(
         assert time.monotonic() - started < 0.5  # open: no driver, no retries
         assert service.graph_state() is None
 
-        service.store.close()
+        for store in (service.store, service._patient):
+            store.close()
         service.store = Neo4jStore(neo4j_server.uri)  # Neo4j is back (the real server)
+        service._patient = Neo4jStore(neo4j_server.uri)  # (the first read of each query after an outage)
         with pytest.raises(GraphDown):
             service.graph(queries.ping)  # still inside the window
         time.sleep(0.6)
+        before = service.store.round_trips
         assert service.graph(queries.ping) >= 0  # the probe gets through and closes the breaker
+        assert service.store.round_trips == before  # (patiently: the server may be cold)
         assert service.graph(queries.ping) >= 0
+        assert service.store.round_trips == before + 1  # warm: the quick store again
     finally:
         service.close()
 
