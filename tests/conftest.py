@@ -27,16 +27,6 @@ from kg.store import Neo4jStore
 FIXTURES = Path(__file__).parent / "fixtures"
 # `kg explain`/`kg rank` start a background model worker; tests that want one turn it on themselves
 os.environ.setdefault("KG_WORKER", "0")
-# The suite's tensors are tiny: on a 2-core runner that also hosts Neo4j, torch's second intra-op
-# thread only spin-waits (tests/gnn/test_end_to_end.py: 81 s with two threads, 23 s with one, while
-# another process used a core). One thread here and in the `kg` processes the tests start.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-try:
-    import torch
-
-    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-except ImportError:  # the suite without the gnn extra
-    pass
 # the suite clears and reloads graphs many times: keep little transaction log (Neo4j keeps two days)
 TX_LOG_RETENTION = "100M size"
 
