@@ -163,7 +163,7 @@ class Service:
             self._probing = probe
         reached = False
         try:
-            result = fn(self._patient if probe or fn not in self._warm else self.store, *args)
+            result = fn(self.store if fn in self._warm else self._patient, *args)  # a probe's fn is never warm
             reached = True
             self._warm.add(fn)
         except StoreUnreachable as exc:

@@ -60,9 +60,7 @@ class ApiSettings(BaseModel):
     max_cost: int = Field(5000, ge=1)
     neo4j_timeout_s: float = Field(2.0, gt=0)  # connect, retry window and server-side timeout of each API read
     graph_retry_s: float = Field(1.0, gt=0)  # after Neo4j was unreachable, graph fields fail at once this long
-    graph_probe_timeout_s: float = Field(
-        15.0, gt=0
-    )  # a query's first read after an outage may take this long (cold plans)
+    graph_probe_timeout_s: float = Field(15.0, gt=0)  # a query's first read after an outage (cold plans)
     predictions_sync_s: float = Field(30.0, ge=0)  # how often a replica looks for a newly published set (0: never)
     evidence_ttl_s: float = Field(60.0, ge=0)
     evidence_cache_size: int = Field(200_000, ge=0)  # (gene, disease) evidence entries kept in memory
