@@ -99,6 +99,11 @@ def test_etl_run_end_to_end_then_rerun_is_a_no_op(store: Neo4jStore, neo4j_serve
                 expected_edges[key[6:]] = expected_edges.get(key[6:], 0) + n
     assert {k: v for k, v in status["edges"].items() if v} == expected_edges
     assert {s["source"]: s["state"] for s in status["sources"]} == {s["source"]: "loaded" for s in summary["sources"]}
+    assert manifest["sources"]["hpo"]["rows"]["edges:HAS_PHENOTYPE"] > 200_000  # the whole real release
+    from tests.test_docs import documented_queries_fail
+
+    failed = documented_queries_fail(store)
+    assert not failed, "\n".join(failed)
     again = kg("etl", "run", "--format", "json", uri=neo4j_server.uri, home=tmp_path)
     assert {s["load"] for s in json.loads(again.stdout)["sources"]} == {"unchanged"}
     assert json.loads(kg("etl", "status", "--format", "json", uri=neo4j_server.uri).stdout)["edges"] == status["edges"]

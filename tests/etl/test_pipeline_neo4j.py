@@ -30,11 +30,32 @@ SMALL = {
 }
 
 
+def hpo_subset(out: Path, every: int = 10) -> str:
+    """The real HPO 2025-01-16 release with one disease in ``every`` (whole ontology, verbatim lines)."""
+    obo, hpoa, g2p = (REGISTRY["hpo"].default_location() or "").split(",")
+    out.mkdir(parents=True, exist_ok=True)
+    lines = Path(hpoa).read_text().splitlines(keepends=True)
+    header = [line for line in lines if line.startswith(("#", "database_id"))]
+    body = lines[len(header) :]
+    keep = set(sorted({line.split("\t", 1)[0] for line in body})[::every])
+    (out / "phenotype.hpoa").write_text("".join(header + [x for x in body if x.split("\t", 1)[0] in keep]))
+    pairs = Path(g2p).read_text().splitlines(keepends=True)
+    kept = [x for x in pairs[1:] if x.rstrip("\n").rsplit("\t", 1)[-1] in keep]
+    (out / "genes_to_phenotype.txt").write_text("".join([pairs[0], *kept]))
+    return ",".join([obo, str(out / "phenotype.hpoa"), str(out / "genes_to_phenotype.txt")])
+
+
 @pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory):
-    """Real HPO + gene reference, synthetic TCGA/GTEx, heads of GO and InWeb; built once."""
+def small(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The small inputs plus a tenth of the real HPO diseases (the whole release is 270k annotations)."""
+    return {**SMALL, "hpo": hpo_subset(tmp_path_factory.mktemp("hpo"))}
+
+
+@pytest.fixture(scope="module")
+def release(small: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
+    """Real HPO (a tenth) + gene reference, synthetic TCGA/GTEx, heads of GO and InWeb; built once."""
     home = tmp_path_factory.mktemp("kghome")
-    return home, build_release(SMALL, SETTINGS, home)
+    return home, build_release(small, SETTINGS, home)
 
 
 def expected_counts(results: list[SourceResult]) -> tuple[dict[str, int], dict[str, int]]:
@@ -58,7 +79,7 @@ def test_release_files_and_provenance(release) -> None:
     manifest = read_manifest(report.release_dir)
     assert manifest["release"] == report.release and set(manifest["sources"]) == set(REGISTRY)
     hpo = manifest["sources"]["hpo"]
-    assert hpo["version"] == "2025-01-16" and not hpo["synthetic"] and hpo["rows"]["edges:HAS_PHENOTYPE"] > 200_000
+    assert hpo["version"] == "2025-01-16" and not hpo["synthetic"] and hpo["rows"]["edges:HAS_PHENOTYPE"] > 20_000
     assert manifest["sources"]["gtex"]["synthetic"] is True
     assert all(len(s) == 64 for src in manifest["sources"].values() for s in src["sha256"].values())
     import pyarrow.parquet as pq
@@ -91,7 +112,9 @@ def test_load_is_idempotent(store: Neo4jStore, release) -> None:
     assert status["hpo"]["state"] == "loaded" and status["hpo"]["version"] == "2025-01-16"
 
 
-def test_new_version_of_one_source_replaces_only_its_edges(store: Neo4jStore, release, tmp_path: Path) -> None:
+def test_new_version_of_one_source_replaces_only_its_edges(
+    store: Neo4jStore, release, small: dict[str, str], tmp_path: Path
+) -> None:
     home, report = release
     load_results(store, report.release, report.results, SETTINGS)
     before = store.count_edges(by_source=True)
@@ -100,7 +123,7 @@ def test_new_version_of_one_source_replaces_only_its_edges(store: Neo4jStore, re
     kept = lines[3:503]  # a "new GTEx release" with 500 of the genes
     new = tmp_path / "GTEx_Analysis_v10_gene_median_tpm.gct.gz"
     new.write_bytes(gzip.compress("\n".join(["#1.2", f"{len(kept)}\t{lines[1].split()[1]}", lines[2], *kept]).encode()))
-    report2 = build_release({**SMALL, "gtex": str(new)}, SETTINGS, home)
+    report2 = build_release({**small, "gtex": str(new)}, SETTINGS, home)
     outcome = load_results(store, report2.release, report2.results, SETTINGS)
     assert outcome["gtex"] == "loaded" and {v for k, v in outcome.items() if k != "gtex"} == {"unchanged"}
     after = store.count_edges(by_source=True)
@@ -119,7 +142,12 @@ def test_new_version_of_one_source_replaces_only_its_edges(store: Neo4jStore, re
 
 
 def test_bad_input_leaves_the_database_as_it_was(
-    store: Neo4jStore, release, tmp_path: Path, neo4j_server: local_neo4j.ServerConfig, monkeypatch
+    store: Neo4jStore,
+    release,
+    small: dict[str, str],
+    tmp_path: Path,
+    neo4j_server: local_neo4j.ServerConfig,
+    monkeypatch,
 ) -> None:
     """``kg etl run`` itself (which would load every good source) with one broken file: nothing changes."""
     from typer.testing import CliRunner
@@ -134,7 +162,7 @@ def test_bad_input_leaves_the_database_as_it_was(
     broken.write_bytes(gct.read_bytes()[: gct.stat().st_size // 2])
     monkeypatch.setenv("KG_NEO4J_URI", neo4j_server.uri)
     monkeypatch.setenv("KG_HOME", str(tmp_path / "home"))
-    sources = [arg for name, loc in {**SMALL, "gtex": str(broken)}.items() for arg in ("--source", f"{name}={loc}")]
+    sources = [arg for name, loc in {**small, "gtex": str(broken)}.items() for arg in ("--source", f"{name}={loc}")]
     # --force: without the broken file every source would be reloaded (and the counts would change)
     done = CliRunner().invoke(app, ["etl", "run", "--force", *sources])
     assert isinstance(done.exception, SourceFormatError), done.output
@@ -218,7 +246,20 @@ def test_bulk_import_gives_the_graph_a_transactional_load_gives(
     empty = local_neo4j.ServerConfig(home=tmp_path / "bulk", port=_free_port(), heap_mb=1024, pagecache_mb=256)
     local_neo4j.start(empty)
     try:
-        # a failed import leaves the database as it was: the server starts on it
+        with Neo4jStore(empty.uri, retry_s=30.0) as bulk:
+            summary = bulk_load_results(bulk, empty, report.release, report.results, SETTINGS, tmp_path)
+            assert summary["relationships"] == sum(expected_counts(report.results)[1].values())
+            assert _contents(bulk) == transactional
+            bulk_loads = bulk.source_loads()
+            loads = {row["source"]: row for row in bulk_loads}
+            before = {row["source"]: row for row in store.source_loads()}
+            assert {s: (r["state"], r["fingerprint"], r["release"]) for s, r in loads.items()} == {
+                s: (r["state"], r["fingerprint"], r["release"]) for s, r in before.items()
+            }
+            # the next run finds every source unchanged, as after a transactional load
+            assert set(load_results(bulk, report.release, report.results, SETTINGS).values()) == {"unchanged"}
+
+        # a failed import leaves the database as it was: the server starts on the loaded graph
         from kg.bulk import BulkImportError, import_full, merge_nodes, write_import_files
 
         broken = write_import_files(merge_nodes([(NodeLabel.GENE, [{"id": "NCBIGene:1"}])]), [], tmp_path / "broken")
@@ -227,27 +268,7 @@ def test_bulk_import_gives_the_graph_a_transactional_load_gives(
         with pytest.raises(BulkImportError, match="the database is as it was"):
             import_full(empty, broken)
         local_neo4j.start(empty)
-        with Neo4jStore(empty.uri, retry_s=30.0) as bulk:
-            summary = bulk_load_results(bulk, empty, report.release, report.results, SETTINGS, tmp_path)
-            assert summary["relationships"] == sum(expected_counts(report.results)[1].values())
-            assert _contents(bulk) == transactional
-            loads = {row["source"]: row for row in bulk.source_loads()}
-            before = {row["source"]: row for row in store.source_loads()}
-            assert {s: (r["state"], r["fingerprint"], r["release"]) for s, r in loads.items()} == {
-                s: (r["state"], r["fingerprint"], r["release"]) for s, r in before.items()
-            }
-            # the next run finds every source unchanged, as after a transactional load
-            assert set(load_results(bulk, report.release, report.results, SETTINGS).values()) == {"unchanged"}
-
-            # the files route (`kg etl run --bulk-files`, for the neo4j image) carries the bookkeeping itself
-            from etl.load import write_release_files
-
-            files = write_release_files(report.release, report.results, SETTINGS, tmp_path / "f")
-            local_neo4j.stop(empty)
-            import_full(empty, files)
-            local_neo4j.start(empty)
-        with Neo4jStore(empty.uri, retry_s=30.0) as imported:  # a new driver: no bookmark of the replaced store
-            assert set(load_results(imported, report.release, report.results, SETTINGS).values()) == {"unchanged"}
-            assert _contents(imported) == transactional
+        with Neo4jStore(empty.uri, retry_s=30.0) as kept:  # a new driver: no bookmark of the stopped server
+            assert db_counts(kept) == db_counts(store) and kept.source_loads() == bulk_loads
     finally:
         local_neo4j.stop(empty)
