@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from kg.schema import ENDPOINTS, NodeLabel, RelType
 from kg.store import Neo4jStore
 from kg.typing import EdgeType
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: node attributes (gene constraint)
 
 #: What the default model learns from: HPO phenotypes and gene–disease links plus the real gene
 #: knowledge (GO annotations, interactions). TCGA-derived edges (synthetic in the shipped data)
@@ -60,6 +60,8 @@ class ExportedGraph:
         state: Per loaded source: fingerprint, version, release.
         graph_release: Hash of ``state``: identifies the graph the export came from.
         spec_key: Hash of the export spec.
+        node_attrs: Names of the ``node_attr`` columns per node type (``data[node_type].node_attr``,
+            ``[num_nodes, num_attrs]``, NaN where a node has no value).
     """
 
     data: HeteroData
@@ -69,6 +71,7 @@ class ExportedGraph:
     state: dict[str, dict[str, Any]]
     graph_release: str
     spec_key: str
+    node_attrs: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def synthetic_edges(self) -> int:
@@ -122,6 +125,10 @@ def to_hetero(tables: GraphTables, spec: ExportSpec) -> ExportedGraph:
         node_ids[label.value] = [r[0] for r in rows]
         node_names[label.value] = [r[1] for r in rows]
         data[label.value].num_nodes = len(rows)
+    node_attrs: dict[str, list[str]] = {}
+    for label, values in tables.node_attrs.items():
+        node_attrs[label.value] = list(values)
+        data[label.value].node_attr = torch.tensor([values[a] for a in values], dtype=torch.float32).t().contiguous()
     index = {t: {c: i for i, c in enumerate(ids)} for t, ids in node_ids.items()}
     edge_attrs: dict[EdgeType, list[str]] = {}
     for rel, (starts, ends, values) in tables.edges.items():
@@ -133,7 +140,9 @@ def to_hetero(tables: GraphTables, spec: ExportSpec) -> ExportedGraph:
         if values:
             edge_attrs[et] = list(values)
             data[et].edge_attr = torch.tensor([values[a] for a in values], dtype=torch.float32).t().contiguous()
-    return ExportedGraph(data, node_ids, node_names, edge_attrs, tables.state, state_hash(tables.state), spec.key())
+    return ExportedGraph(
+        data, node_ids, node_names, edge_attrs, tables.state, state_hash(tables.state), spec.key(), node_attrs
+    )
 
 
 def save(graph: ExportedGraph, folder: Path) -> None:
@@ -144,6 +153,8 @@ def save(graph: ExportedGraph, folder: Path) -> None:
         tensors[f"edge_index/{_key(et)}"] = graph.data[et].edge_index.contiguous()
         if "edge_attr" in graph.data[et]:
             tensors[f"edge_attr/{_key(et)}"] = graph.data[et].edge_attr.contiguous()
+    for node_type in graph.node_attrs:
+        tensors[f"node_attr/{node_type}"] = graph.data[node_type].node_attr.contiguous()
     save_file(tensors, str(folder / "tensors.safetensors"))
     meta = {
         "format": FORMAT_VERSION,
@@ -151,6 +162,7 @@ def save(graph: ExportedGraph, folder: Path) -> None:
         "node_names": graph.node_names,
         "edge_attrs": {_key(et): cols for et, cols in graph.edge_attrs.items()},
         "edge_types": [list(et) for et in graph.data.edge_types],
+        "node_attrs": graph.node_attrs,
         "state": graph.state,
         "graph_release": graph.graph_release,
         "spec_key": graph.spec_key,
@@ -167,6 +179,8 @@ def load(folder: Path) -> ExportedGraph:
     data = HeteroData()
     for node_type, ids in meta["node_ids"].items():
         data[node_type].num_nodes = len(ids)
+    for node_type in meta["node_attrs"]:
+        data[node_type].node_attr = tensors[f"node_attr/{node_type}"]
     edge_attrs: dict[EdgeType, list[str]] = {}
     for src, rel, dst in meta["edge_types"]:
         et: EdgeType = (src, rel, dst)
@@ -175,7 +189,14 @@ def load(folder: Path) -> ExportedGraph:
             data[et].edge_attr = tensors[f"edge_attr/{_key(et)}"]
             edge_attrs[et] = meta["edge_attrs"][_key(et)]
     return ExportedGraph(
-        data, meta["node_ids"], meta["node_names"], edge_attrs, meta["state"], meta["graph_release"], meta["spec_key"]
+        data,
+        meta["node_ids"],
+        meta["node_names"],
+        edge_attrs,
+        meta["state"],
+        meta["graph_release"],
+        meta["spec_key"],
+        meta["node_attrs"],
     )
 
 

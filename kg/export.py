@@ -27,6 +27,8 @@ EDGE_ATTRS: dict[RelType, tuple[str, ...]] = {
     RelType.EXPRESSED_IN: ("tpm_median", "specificity"),
     RelType.HAS_PHENOTYPE: ("frequency_value",),
 }
+#: Numeric node properties exported as node attributes, per label (missing values: NaN).
+NODE_ATTRS: dict[NodeLabel, tuple[str, ...]] = {NodeLabel.GENE: ("loeuf", "pli", "mis_z")}
 
 
 class EmptyExport(KGError):
@@ -84,11 +86,13 @@ class GraphTables:
         edges: ``type -> (start ids, end ids, {attr: values})``; with synthetic edges included,
             ``attrs["synthetic"]`` is 1.0 for each synthetic edge and 0.0 otherwise.
         state: What is loaded (source → fingerprint, version, release) when exported.
+        node_attrs: ``label -> {property: values}`` in the order of ``nodes`` (:data:`NODE_ATTRS`).
     """
 
     nodes: dict[NodeLabel, list[tuple[str, str | None]]]
     edges: dict[RelType, tuple[list[str], list[str], dict[str, list[float]]]]
     state: dict[str, dict[str, Any]]
+    node_attrs: dict[NodeLabel, dict[str, list[float]]] = field(default_factory=dict)
 
     @property
     def synthetic_edges(self) -> int:
@@ -174,16 +178,26 @@ def read_subgraph(store: Neo4jStore, spec: ExportSpec) -> GraphTables:
         if not edges:
             raise EmptyExport("the chosen subgraph has no edges (check types, sources and filters)")
         nodes: dict[NodeLabel, list[tuple[str, str | None]]] = {}
+        node_attrs: dict[NodeLabel, dict[str, list[float]]] = {}
         for label, ids in used.items():
             if not ids:
                 continue
-            records = tx.run(
-                f"MATCH (n:{label.value}) WHERE n.id IN $ids RETURN n.id AS id, coalesce(n.symbol, n.name) AS name "
-                "ORDER BY id",
-                ids=sorted(ids),
+            props = NODE_ATTRS.get(label, ())
+            records = list(
+                tx.run(
+                    f"MATCH (n:{label.value}) WHERE n.id IN $ids "
+                    "RETURN n.id AS id, coalesce(n.symbol, n.name) AS name"
+                    + "".join(f", n.{p} AS {p}" for p in props)
+                    + " ORDER BY id",
+                    ids=sorted(ids),
+                )
             )
             nodes[label] = [(r["id"], r["name"]) for r in records]
-        return GraphTables(nodes, edges, {})
+            if props:
+                node_attrs[label] = {
+                    p: [float(r[p]) if r[p] is not None else float("nan") for r in records] for p in props
+                }
+        return GraphTables(nodes, edges, {}, node_attrs)
 
     tables = store.read(work)
     tables.state = graph_state(store)

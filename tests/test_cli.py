@@ -86,7 +86,19 @@ def test_etl_run_end_to_end_then_rerun_is_a_no_op(store: Neo4jStore, neo4j_serve
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert {s["source"]: s["load"] for s in summary["sources"]} == dict.fromkeys(
-        ["genes", "hpo", "tcga-projects", "mondo", "gtex", "go", "interactions", "tcga-maf", "xena", "gdc-counts"],
+        [
+            "genes",
+            "hpo",
+            "tcga-projects",
+            "mondo",
+            "gtex",
+            "go",
+            "interactions",
+            "constraint",
+            "tcga-maf",
+            "xena",
+            "gdc-counts",
+        ],
         "loaded",
     )
     assert "rows/s" in first.stderr  # progress bars with throughput

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from etl.sources.base import Source, SourceContext
+from etl.sources.constraint import ConstraintSource
 from etl.sources.gdc_counts import GdcCountsSource
 from etl.sources.genes import GenesSource
 from etl.sources.go import GoSource
@@ -25,6 +26,7 @@ REGISTRY: dict[str, Source] = {
         GtexSource(),
         GoSource(),
         InteractionsSource(),
+        ConstraintSource(),
         MafSource(),
         XenaSource(),
         GdcCountsSource(),

@@ -24,6 +24,7 @@ def _edge(start: str, end: str, source: str = "s", **props: object) -> dict:
 def small(store: Neo4jStore) -> Neo4jStore:
     genes = [{"id": f"NCBIGene:{i}", "symbol": f"G{i}"} for i in (1, 2, 3, 4)]
     store.merge_nodes(NodeLabel.GENE, genes)
+    store.merge_nodes(NodeLabel.GENE, [{"id": "NCBIGene:1", "loeuf": 0.05, "pli": 1.0, "mis_z": 4.5}])  # gnomAD
     store.merge_nodes(NodeLabel.DISEASE, [{"id": "MONDO:0000001", "name": "d1"}, {"id": "OMIM:100000", "name": "d2"}])
     store.merge_nodes(NodeLabel.PHENOTYPE, [{"id": "HP:0000001", "name": "All"}, {"id": "HP:0000118", "name": "PA"}])
     store.merge_edges(
@@ -53,6 +54,11 @@ def test_export_structure_and_values(small: Neo4jStore) -> None:
     assert graph.node_names["Gene"][gi["NCBIGene:3"]] == "G3"
     assert data["Gene"].num_nodes == 3  # NCBIGene:4 has no exported edge
     assert graph.state["hpo"]["release"] == "r1" and len(graph.graph_release) == 16
+    # gene constraint travels as node attributes; genes without it are NaN
+    assert graph.node_attrs == {"Gene": ["loeuf", "pli", "mis_z"]}
+    constraint = data["Gene"].node_attr
+    assert constraint[gi["NCBIGene:1"]].tolist() == pytest.approx([0.05, 1.0, 4.5])
+    assert torch.isnan(constraint[gi["NCBIGene:2"]]).all()
 
 
 def test_filters_and_seeds(small: Neo4jStore) -> None:
@@ -78,6 +84,9 @@ def test_cache_is_used_until_the_graph_changes(small: Neo4jStore, tmp_path: Path
     assert cached and second.node_ids == first.node_ids and second.graph_release == first.graph_release
     for et in first.data.edge_types:
         assert torch.equal(second.data[et].edge_index, first.data[et].edge_index)
+    # node attributes read back from disk
+    assert torch.allclose(second.data["Gene"].node_attr, first.data["Gene"].node_attr, equal_nan=True)
+    assert second.node_attrs == first.node_attrs == {"Gene": ["loeuf", "pli", "mis_z"]}
     small.mark_source("hpo", "loaded", {"fingerprint": "f2", "release": "r2", "version": "v2"})
     third, cached = export_graph(small, ExportSpec(), tmp_path)
     assert not cached and third.graph_release != first.graph_release
