@@ -25,6 +25,9 @@ from kg.store import Neo4jStore
 from kg.typing import EdgeType
 
 FORMAT_VERSION = 2  # 2: node attributes (gene constraint)
+#: Formats :func:`load` reads: format 1 (before node attributes) loads with none, so a model whose
+#: export was cached by an earlier version still loads without Neo4j.
+READABLE_FORMATS = (1, 2)
 
 #: What the default model learns from: HPO phenotypes and gene–disease links plus the real gene
 #: knowledge (GO annotations, interactions). TCGA-derived edges (synthetic in the shipped data)
@@ -173,13 +176,13 @@ def save(graph: ExportedGraph, folder: Path) -> None:
 def load(folder: Path) -> ExportedGraph:
     """Read an export written by :func:`save`."""
     meta = json.loads((folder / "meta.json").read_text())
-    if meta.get("format") != FORMAT_VERSION:
-        raise ValueError(f"{folder}: export format {meta.get('format')!r}, expected {FORMAT_VERSION}")
+    if meta.get("format") not in READABLE_FORMATS:
+        raise ValueError(f"{folder}: export format {meta.get('format')!r}, expected one of {READABLE_FORMATS}")
     tensors = load_file(str(folder / "tensors.safetensors"))
     data = HeteroData()
     for node_type, ids in meta["node_ids"].items():
         data[node_type].num_nodes = len(ids)
-    for node_type in meta["node_attrs"]:
+    for node_type in meta.get("node_attrs", {}):  # format 1 had none
         data[node_type].node_attr = tensors[f"node_attr/{node_type}"]
     edge_attrs: dict[EdgeType, list[str]] = {}
     for src, rel, dst in meta["edge_types"]:
@@ -196,7 +199,7 @@ def load(folder: Path) -> ExportedGraph:
         meta["state"],
         meta["graph_release"],
         meta["spec_key"],
-        meta["node_attrs"],
+        meta.get("node_attrs", {}),
     )
 
 
@@ -231,6 +234,14 @@ class ExportCache:
         return None
 
 
+def _format(folder: Path) -> object:
+    """The format of the export cached in ``folder`` (``None``: none, or unreadable)."""
+    try:
+        return json.loads((folder / "meta.json").read_text()).get("format")
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
 def export_graph(
     store: Neo4jStore, spec: ExportSpec, cache: ExportCache | Path | None = None
 ) -> tuple[ExportedGraph, bool]:
@@ -243,8 +254,8 @@ def export_graph(
     if isinstance(cache, Path):
         cache = ExportCache(cache)
     folder = cache.folder(spec, state) if cache is not None else None
-    if folder is not None and (folder / "meta.json").is_file():
-        return load(folder), True
+    if folder is not None and _format(folder) == FORMAT_VERSION:
+        return load(folder), True  # an export of an earlier format is written again, in this one
     graph = to_hetero(read_subgraph(store, spec), spec)
     if folder is not None:
         save(graph, folder)

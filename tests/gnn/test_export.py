@@ -127,3 +127,21 @@ def test_synthetic_edges_stay_out_unless_asked_for(small: Neo4jStore, tmp_path: 
     assert with_synthetic.synthetic_edges == 1
     reloaded = load(ExportCache(tmp_path).folder(synthetic_spec, with_synthetic.state))
     assert reloaded.synthetic_edges == 1
+
+
+def test_an_export_of_the_earlier_format_loads_and_is_written_again(small: Neo4jStore, tmp_path: Path) -> None:
+    """Upgrading kg: a format-1 cache (no node attributes) still loads, and the next export replaces it."""
+    import json
+
+    graph, _ = export_graph(small, ExportSpec(), tmp_path)
+    folder = ExportCache(tmp_path).folder(ExportSpec(), graph.state)
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["format"] = 1
+    del meta["node_attrs"]
+    (folder / "meta.json").write_text(json.dumps(meta))
+    old = load(folder)  # what a model loading without Neo4j reads
+    assert old.node_attrs == {} and old.node_ids == graph.node_ids
+    again, cached = export_graph(small, ExportSpec(), tmp_path)
+    assert not cached and again.node_attrs == {"Gene": ["loeuf", "pli", "mis_z"]}
+    assert json.loads((folder / "meta.json").read_text())["format"] == 2
+    assert export_graph(small, ExportSpec(), tmp_path)[1]  # cached from now on
