@@ -133,7 +133,9 @@ async def drill(args: argparse.Namespace, base: str, diseases: list[str], home: 
     print(summary("all", log))
     print(f"kg neo4j start took {marks['up'] - marks['restart']:.1f} s")
     errors = sum(r[1] >= 500 for r in log)
-    down = [r for r in log if marks["kill"] + 1 < r[0] <= marks["restart"]]
+    # requests *sent* while Neo4j was down (from 1 s after the kill): one sent before it may be
+    # answered whole afterwards, its reads done in time (p99 latency exceeds that second)
+    down = [r for r in log if marks["kill"] + 1 < r[0] - r[4] and r[0] <= marks["restart"]]
     served = all(r[2] for r in down) and bool(down)
     typed = bool(down) and all(r[3] for r in down)
     print(f"no 5xx: {'yes' if errors == 0 else 'no'} ({errors})")
