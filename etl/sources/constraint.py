@@ -3,7 +3,8 @@
 How strongly a gene is depleted of loss-of-function and missense variants in the general
 population: LOEUF (upper bound of the observed/expected LoF ratio; low = intolerant), pLI and
 the missense Z score. A disease gene a clinician has not yet linked to anything is often
-constrained; the evidence ranker reads these properties.
+constrained. The export carries them as gene node attributes (``kg export``); the evidence
+ranker does not read them (measured on the benchmark step: within its noise, docs/gnn.md).
 
 Formats, recognised from their header (tab separated):
 
