@@ -12,6 +12,10 @@ the sum cannot express:
 * ``gene diseases``, ``GO terms``, ``partners``: the gene's degree in each (log 1 + n);
 * ``inheritance match`` / ``mismatch``: the query's mode of inheritance (HPO's mode terms) is, or
   is not, one of the modes of the gene's known diseases (both must name one).
+* ``source covered`` / ``other source only``: the gene already has a disease from the query's
+  curation source (OMIM, Orphanet, …), or its diseases all come from other sources, so the
+  query's source has not described one for it yet (both 0 when the query's source is unknown, as
+  for a patient).
 
 ``score = w · z + v · relu(W z + c)`` on standardised features ``z``: a softmax over the
 candidate genes of a disease is fitted to its true genes (as PyKEEN's listwise losses do).
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
+from gnn.ontology import SOURCES
 from gnn.prior import PhenotypePrior
 from gnn.split import TARGET
 from kg.typing import EdgeType
@@ -52,6 +57,8 @@ FEATURES = (
     "partners",
     "inheritance match",
     "inheritance mismatch",
+    "source covered",
+    "other source only",
 )
 _FLOOR = 1e-4
 #: The constant part of an explanation: the score of an average pair (all features at their mean).
@@ -111,6 +118,10 @@ class RankerFeatures:
         gene_modes = torch.zeros(num_genes, mode_terms.numel())
         gene_modes.index_add_(0, links[0], self.disease_modes[links[1]].float())
         self.gene_modes = gene_modes > 0
+        # curation sources of each gene's diseases ([G, S]: column s = source code s, 0 = unknown)
+        source = prior.source[links[1]]
+        self.gene_sources = torch.zeros(num_genes, len(SOURCES) + 1, dtype=torch.bool)
+        self.gene_sources[links[0], source] = True
 
     def for_rows(self, rows: Tensor, attention: Tensor, prior: Tensor, spreads: dict[str, Tensor]) -> Tensor:
         """``[Q, G, F]`` features (:data:`FEATURES`) of the graph's diseases ``rows`` as queries.
@@ -122,16 +133,30 @@ class RankerFeatures:
             spreads: What reached each gene along each of :data:`SPREADS` (before scaling), ``[Q, G]``.
         """
         sim = self.prior.similarity(rows, self.linked).masked_fill(rows[:, None] == self.linked[None, :], 0.0)
-        return self._stack(sim, self.disease_modes[rows].float(), attention, prior, spreads)
+        sources = self._sources(self.prior.source[rows])
+        return self._stack(sim, self.disease_modes[rows].float(), sources, attention, prior, spreads)
 
     def for_terms(self, terms: Tensor, attention: Tensor, prior: Tensor, spreads: dict[str, Tensor]) -> Tensor:
         """``[1, G, F]`` features of a phenotype set that is no disease of the graph (a patient)."""
         sim = self.prior.term_similarity(terms)[:, self.linked]
         modes = self.prior.ancestors(terms)[:, self.mode_terms.sort().values]
-        return self._stack(sim, modes, attention, prior, spreads)
+        return self._stack(sim, modes, self._sources(torch.zeros(1, dtype=torch.long)), attention, prior, spreads)
+
+    def _sources(self, query_source: Tensor) -> Tensor:
+        """``[Q, G, 2]``: the gene has a disease of the query's source; its diseases are all of other known sources."""
+        known = query_source > 0
+        covered = self.gene_sources[:, query_source].t() & known[:, None]
+        other = self.gene_sources[:, 1:].any(dim=1)[None, :] & known[:, None] & ~covered
+        return torch.stack([covered, other], dim=-1).float()
 
     def _stack(
-        self, sim: Tensor, query_modes: Tensor, attention: Tensor, prior: Tensor, spreads: dict[str, Tensor]
+        self,
+        sim: Tensor,
+        query_modes: Tensor,
+        sources: Tensor,
+        attention: Tensor,
+        prior: Tensor,
+        spreads: dict[str, Tensor],
     ) -> Tensor:
         q = sim.shape[0]
         best = torch.zeros(q, self.num_genes).scatter_reduce(
@@ -147,6 +172,7 @@ class RankerFeatures:
         match = (query_modes @ self.gene_modes.float().t()) > 0
         both = (query_modes > 0).any(dim=1, keepdim=True) & self.gene_modes.any(dim=1)[None, :]
         columns += [(both & match).float(), (both & ~match).float()]
+        columns += [sources[..., 0].expand(q, -1), sources[..., 1].expand(q, -1)]
         return torch.stack(columns, dim=-1)
 
 
@@ -202,6 +228,12 @@ class Ranker:
             raise ValueError("ranker: each hidden_weight row needs one weight per feature")
 
     def _standardised(self, x: Tensor) -> Tensor:
+        """``[..., len(FEATURES)]`` features → this ranker's standardised ``[..., len(self.features)]``.
+
+        A ranker fitted before features were added reads only its own columns.
+        """
+        if self.features != FEATURES and x.shape[-1] == len(FEATURES):
+            x = x[..., [FEATURES.index(f) for f in self.features]]
         return (x - torch.tensor(self.mean)) / torch.tensor(self.std)
 
     def _interactions(self, z: Tensor) -> Tensor:
@@ -302,11 +334,15 @@ class Ranker:
 
     @classmethod
     def load(cls, path: Path) -> Ranker:
-        """Read weights written by :meth:`save` (a clear error if they do not fit :data:`FEATURES`)."""
+        """Read weights written by :meth:`save` (a clear error if they use a feature this version lacks).
+
+        Weights fitted on fewer features (an earlier version's) still load and read only those.
+        """
         data = json.loads(path.read_text())
         ranker = cls(**data)
-        if ranker.features != FEATURES:
-            raise ValueError(f"{path}: ranker features {ranker.features} do not match this version's {FEATURES}")
+        unknown = [f for f in ranker.features if f not in FEATURES]
+        if unknown:
+            raise ValueError(f"{path}: ranker features {unknown} are not among this version's {FEATURES}")
         return ranker
 
 
