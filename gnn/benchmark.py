@@ -26,6 +26,7 @@ from gnn.ontology import HAS_PHENOTYPE, IS_A, DiseaseFacts
 from gnn.prior import prior_for
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
 from gnn.ranker import Ranker, RankerFeatures, cross_validated, mode_terms, model_parts
+from gnn.reproducible import deterministic
 from gnn.split import TARGET, SplitMode, make_split
 from gnn.train import TrainConfig, train
 from kg.typing import EdgeType
@@ -239,13 +240,13 @@ class ModelScorer:
         self.first, self.model, self.links, self.edges = first, model.eval(), edges[TARGET], edges
         # IC from the old diseases only: the queries' annotations are post-cutoff statistics
         self.prior = prior_for(model, num_nodes, edges, ic_rows=first, facts=facts)
-        with torch.no_grad():
+        with torch.no_grad(), deterministic():
             self.h, self.attention = model.encode(featuriser(edges), edges, return_attention=config.prior)
 
     def score_all(self, queries: Tensor) -> Tensor:
         """Logits ``[len(queries), num_genes]``."""
         rows = self.first + queries
-        with torch.no_grad():
+        with torch.no_grad(), deterministic():
             prior = None
             if self.prior is not None:
                 raw = self.prior.scores(rows, self.links)
@@ -259,7 +260,7 @@ class ModelScorer:
         num_genes = self.h["Gene"].shape[0]
         make = RankerFeatures(self.prior, self.edges, num_genes, mode_terms)
         out = []
-        with torch.no_grad():
+        with torch.no_grad(), deterministic():
             for part in queries.split(batch):
                 rows = self.first + part
                 raw = self.prior.scores(rows, self.links)

@@ -25,6 +25,7 @@ from gnn.model import Attention, HeteroGAT
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.prior import prior_for
 from gnn.ranker import RankerFeatures, mode_terms, model_parts
+from gnn.reproducible import deterministic
 from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
 from kg.errors import KGError
@@ -173,7 +174,7 @@ class ModelContext:
             if path is not None and path.is_file():
                 self._encoded = read_encoding(path)
             else:
-                with torch.no_grad():
+                with torch.no_grad(), deterministic():
                     self._encoded = self.model.eval().encode(
                         self.featuriser(self.edges), self.edges, return_attention=True
                     )
@@ -205,7 +206,7 @@ class ModelContext:
         if edges is None:
             h, attention = self.encoded()
         else:
-            with torch.no_grad():
+            with torch.no_grad(), deterministic():
                 h, attention = self.model.encode(self.featuriser(edges), edges, return_attention=True)
         if prior_logit is not None and edges is None:
             logit: Tensor | None = prior_logit
@@ -380,7 +381,7 @@ class ModelContext:
         model: HeteroGAT = self.model
         h_all, attention = self.encoded()
         sub = incoming_edges(edges, model.edge_types, "Disease", new, model.config.layers)
-        with torch.no_grad():
+        with torch.no_grad(), deterministic():
             h, _ = model.encode(self.transient_features(num_nodes, edges), sub)
             transient = h["Disease"][new : new + 1]
             if self.prior is None:

@@ -27,6 +27,7 @@ from gnn.minibatch import minibatch_epoch
 from gnn.model import HeteroGAT, ModelConfig
 from gnn.ontology import DiseaseFacts
 from gnn.prior import PhenotypePrior, prior_for
+from gnn.reproducible import deterministic
 from gnn.split import TARGET, Split, SplitMode
 from gnn.term_weights import TermWeightConfig, learn_term_factor
 
@@ -314,8 +315,22 @@ def train(
     """Train with early stopping on the validation ``monitor`` metric; returns the best model (on CPU).
 
     ``term_links``, ``facts``: what the prior's phenotype weights are learned from, and its
-    annotations' frequencies and diseases' sources (see :func:`build_model`).
+    annotations' frequencies and diseases' sources (see :func:`build_model`). On CPU the run is
+    bitwise reproducible for a seed and thread count (:func:`gnn.reproducible.deterministic`).
     """
+    with deterministic(resolve_device(config.device).type == "cpu"):
+        return _train(num_nodes, split, model_config, config, on_epoch, term_links, facts)
+
+
+def _train(
+    num_nodes: dict[NodeType, int],
+    split: Split,
+    model_config: ModelConfig,
+    config: TrainConfig,
+    on_epoch: Callable[[dict[str, float]], None] | None,
+    term_links: Tensor | None,
+    facts: DiseaseFacts | None,
+) -> TrainResult:
     started = time.perf_counter()
     device = resolve_device(config.device)
     model, featuriser, prior = build_model(num_nodes, split, model_config, term_links, facts)

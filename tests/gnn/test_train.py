@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from gnn.model import ModelConfig
+from gnn.reproducible import deterministic
 from gnn.split import TARGET, make_split
 from gnn.train import TrainConfig, evaluate, train
 
@@ -59,3 +61,33 @@ def test_training_is_deterministic_for_a_seed() -> None:
     same = [runs[0].model.state_dict()[k].equal(v) for k, v in runs[1].model.state_dict().items()]
     other = [runs[0].model.state_dict()[k].equal(v) for k, v in runs[2].model.state_dict().items()]
     assert all(same) and not all(other)
+
+
+def test_training_runs_with_deterministic_kernels_on_cpu_and_restores_the_setting() -> None:
+    # PyTorch's index-sum kernels otherwise add in thread order: on the benchmark graph two runs
+    # from one seed ended with different weights (gnn/reproducible.py)
+    n, edges = planted()
+    split = make_split(edges, "disease", 0.2, 0.2, seed=0)
+    seen: list[bool] = []
+    assert not torch.are_deterministic_algorithms_enabled()
+    train(
+        n,
+        split,
+        ModelConfig(hidden=16, sketch_dim=32),
+        TrainConfig(epochs=2),
+        on_epoch=lambda _: seen.append(torch.are_deterministic_algorithms_enabled()),
+    )
+    assert seen and all(seen)
+    assert not torch.are_deterministic_algorithms_enabled()
+
+
+def test_deterministic_restores_the_previous_setting_after_an_error() -> None:
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        with pytest.raises(RuntimeError), deterministic(False):
+            assert not torch.are_deterministic_algorithms_enabled()
+            raise RuntimeError("boom")
+        assert torch.are_deterministic_algorithms_enabled()
+        assert torch.is_deterministic_algorithms_warn_only_enabled()
+    finally:
+        torch.use_deterministic_algorithms(False)
