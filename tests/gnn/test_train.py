@@ -63,7 +63,7 @@ def test_training_is_deterministic_for_a_seed() -> None:
     assert all(same) and not all(other)
 
 
-def test_training_runs_with_deterministic_kernels_on_cpu_and_restores_the_setting() -> None:
+def test_deterministic_training_runs_with_deterministic_kernels_and_restores_the_setting() -> None:
     # PyTorch's index-sum kernels otherwise add in thread order: on the benchmark graph two runs
     # from one seed ended with different weights (gnn/reproducible.py)
     n, edges = planted()
@@ -74,11 +74,20 @@ def test_training_runs_with_deterministic_kernels_on_cpu_and_restores_the_settin
         n,
         split,
         ModelConfig(hidden=16, sketch_dim=32),
-        TrainConfig(epochs=2),
+        TrainConfig(epochs=2, deterministic=True),
         on_epoch=lambda _: seen.append(torch.are_deterministic_algorithms_enabled()),
     )
     assert seen and all(seen)
     assert not torch.are_deterministic_algorithms_enabled()
+    seen.clear()  # off by default (it costs time)
+    train(
+        n,
+        split,
+        ModelConfig(hidden=16, sketch_dim=32),
+        TrainConfig(epochs=1),
+        on_epoch=lambda _: seen.append(torch.are_deterministic_algorithms_enabled()),
+    )
+    assert seen and not any(seen)
 
 
 def test_deterministic_restores_the_previous_setting_after_an_error() -> None:
