@@ -22,13 +22,18 @@ import torch
 
 @contextmanager
 def deterministic(enabled: bool = True) -> Iterator[None]:
-    """Run the block with PyTorch's deterministic algorithms on (``enabled``) or off; restore the setting after.
+    """Run the block with PyTorch's deterministic algorithms on; restore the setting after.
 
-    Turn it off for CUDA work: several CUDA kernels have no deterministic version and would raise.
+    With ``enabled`` false the block runs under whatever the caller set (a notebook that turned
+    them on keeps them). Leave it off for CUDA work: several CUDA kernels have no deterministic
+    version and would raise.
     """
+    if not enabled:
+        yield
+        return
     before = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
-    torch.use_deterministic_algorithms(enabled)
+    torch.use_deterministic_algorithms(True)
     try:
         yield
     finally:

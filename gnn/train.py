@@ -323,8 +323,9 @@ def train(
     annotations' frequencies and diseases' sources (see :func:`build_model`). With
     ``config.deterministic`` a CPU run is bitwise reproducible for a seed and thread count.
     """
-    with deterministic(config.deterministic and resolve_device(config.device).type == "cpu"):
-        return _train(num_nodes, split, model_config, config, on_epoch, term_links, facts)
+    device = resolve_device(config.device)
+    with deterministic(config.deterministic and device.type == "cpu"):
+        return _train(num_nodes, split, model_config, config, device, on_epoch, term_links, facts)
 
 
 def _train(
@@ -332,12 +333,12 @@ def _train(
     split: Split,
     model_config: ModelConfig,
     config: TrainConfig,
+    device: torch.device,
     on_epoch: Callable[[dict[str, float]], None] | None,
     term_links: Tensor | None,
     facts: DiseaseFacts | None,
 ) -> TrainResult:
     started = time.perf_counter()
-    device = resolve_device(config.device)
     model, featuriser, prior = build_model(num_nodes, split, model_config, term_links, facts)
     if prior is not None and config.batch_size:
         raise ValueError(

@@ -91,12 +91,17 @@ def test_deterministic_training_runs_with_deterministic_kernels_and_restores_the
 
 
 def test_deterministic_restores_the_previous_setting_after_an_error() -> None:
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.use_deterministic_algorithms(False, warn_only=True)
     try:
-        with pytest.raises(RuntimeError), deterministic(False):
-            assert not torch.are_deterministic_algorithms_enabled()
+        with pytest.raises(RuntimeError), deterministic():
+            assert torch.are_deterministic_algorithms_enabled()
             raise RuntimeError("boom")
-        assert torch.are_deterministic_algorithms_enabled()
+        assert not torch.are_deterministic_algorithms_enabled()
         assert torch.is_deterministic_algorithms_warn_only_enabled()
+        # not asked: a caller's own setting stays as it is
+        torch.use_deterministic_algorithms(True)
+        with deterministic(False):
+            assert torch.are_deterministic_algorithms_enabled()
+        assert torch.are_deterministic_algorithms_enabled()
     finally:
         torch.use_deterministic_algorithms(False)
