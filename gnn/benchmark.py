@@ -11,7 +11,7 @@ disease link in the old release.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import torch
@@ -20,7 +20,8 @@ from torch import Tensor
 from gnn.export import ExportedGraph
 from gnn.features import Featuriser
 from gnn.graph import MessageGraph
-from gnn.metrics import RankResult, filtered_ranks
+from gnn.leaderboard import BenchmarkResult, GroupMetrics, PairRanks
+from gnn.metrics import filtered_ranks
 from gnn.model import HeteroGAT, ModelConfig
 from gnn.ontology import HAS_PHENOTYPE, IS_A, DiseaseFacts
 from gnn.prior import prior_for
@@ -33,7 +34,6 @@ from kg.typing import EdgeType
 
 INTERACTS = ("Gene", "INTERACTS_WITH", "Gene")
 ANNOTATED = ("Gene", "ANNOTATED_WITH", "GOTerm")
-KS = (1, 10, 100)
 
 
 class Scorer(Protocol):
@@ -56,90 +56,6 @@ class NewDisease:
     phenotypes: tuple[str, ...]
     genes: tuple[str, ...]
     frequencies: tuple[float | None, ...] = ()
-
-
-@dataclass(frozen=True)
-class GroupMetrics:
-    """Rank-based metrics of one model on one group of queries."""
-
-    diseases: int
-    result: RankResult
-
-    @staticmethod
-    def of(ranks: Tensor, diseases: int) -> GroupMetrics:
-        """Metrics of ``ranks`` (1 = best) of the group's gene links."""
-        return GroupMetrics(diseases if ranks.numel() else 0, RankResult.from_ranks(ranks, KS))
-
-    @property
-    def pairs(self) -> int:
-        """Ranked gene links."""
-        return self.result.count
-
-    @property
-    def mrr(self) -> float:
-        """Mean reciprocal rank."""
-        return self.result.mrr
-
-    @property
-    def hits(self) -> dict[int, float]:
-        """Hits@k for k in 1, 10, 100."""
-        return self.result.hits
-
-    def to_flat_dict(self) -> dict[str, float]:
-        """``{"diseases": …, "pairs": …, "mrr": …, "hits@1": …}``."""
-        return {"diseases": self.diseases, "pairs": self.pairs, **self.result.to_flat_dict()}
-
-
-@dataclass
-class BenchmarkResult:
-    """Per model, per group (``all``, ``OMIM``, ``ORPHA``, ``novel-gene``) metrics."""
-
-    models: dict[str, dict[str, GroupMetrics]]
-    model_name: str
-    counts: dict[str, int] = field(default_factory=dict)
-    train_seconds: float = 0.0
-    #: The evidence ranker fitted on every query (its cross-validated scores are the model's row).
-    ranker: Ranker | None = None
-
-    def to_flat_dict(self) -> dict[str, object]:
-        """JSON-ready."""
-        return {
-            "model": self.model_name,
-            "counts": self.counts,
-            "train_seconds": self.train_seconds,
-            "results": {m: {g: v.to_flat_dict() for g, v in groups.items()} for m, groups in self.models.items()},
-        }
-
-    def best_baseline(self, group: str, metric: str) -> tuple[str, float]:
-        """The best baseline (not the model, not ablations) on one group and metric."""
-        rows = [
-            (name, _get(groups[group], metric))
-            for name, groups in self.models.items()
-            if name != self.model_name and "ablation" not in name
-        ]
-        return max(rows, key=lambda r: r[1])
-
-    def markdown(self) -> str:
-        """One table per group, plus the model's relative gain over the best baseline."""
-        out = []
-        for group in ("all", "OMIM", "ORPHA", "novel-gene"):
-            n = self.models[self.model_name][group]
-            out.append(f"\n**{group}** ({n.diseases} diseases, {n.pairs} gene links)\n")
-            out.append("| model | MRR | Hits@1 | Hits@10 | Hits@100 |\n|---|---|---|---|---|")
-            for name, groups in self.models.items():
-                m = groups[group]
-                out.append(f"| {name} | {m.mrr:.3f} | {m.hits[1]:.3f} | {m.hits[10]:.3f} | {m.hits[100]:.3f} |")
-            gains = []
-            for metric in ("mrr", "hits@10", "hits@100"):
-                best, value = self.best_baseline(group, metric)
-                mine = _get(n, metric)
-                gains.append(f"{metric} {100 * (mine / value - 1):+.0f} % vs {best}" if value > 0 else f"{metric} n/a")
-            out.append("\nmodel vs best baseline: " + "; ".join(gains))
-        return "\n".join(out)
-
-
-def _get(m: GroupMetrics, metric: str) -> float:
-    return m.result.get(metric)
 
 
 @dataclass
@@ -349,14 +265,15 @@ def run_benchmark(
     scorers[DiseaseNeighbours.name] = DiseaseNeighbours(space)
 
     table: dict[str, dict[str, GroupMetrics]] = {}
+    in_group = {group: mask[queries.pairs[1]] for group, mask in queries.groups.items()}
+    pairs = PairRanks({}, queries.pairs[1], in_group)
     for name, scorer in scorers.items():
-        ranks = ranks_of(scorer.score_all(all_queries), queries, candidates, outside)
-        table[name] = {}
-        for group, mask in queries.groups.items():
-            in_group = mask[queries.pairs[1]]
-            table[name][group] = GroupMetrics.of(ranks[in_group], int(mask.sum()))
+        ranks = pairs.ranks[name] = ranks_of(scorer.score_all(all_queries), queries, candidates, outside)
+        table[name] = {
+            group: GroupMetrics.of(ranks[in_group[group]], int(mask.sum())) for group, mask in queries.groups.items()
+        }
     counts = {**queries.counts, "candidates": len(candidate_genes), "candidates_in_graph": int(candidates.sum())}
-    return BenchmarkResult(table, model_name, counts, result.seconds, ranker)
+    return BenchmarkResult(table, model_name, counts, result.seconds, ranker, pairs)
 
 
 class _Fixed:

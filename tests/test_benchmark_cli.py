@@ -75,6 +75,11 @@ def test_tiny_prospective_benchmark(tmp_path: Path) -> None:
         assert groups["all"]["pairs"] >= groups["OMIM"]["pairs"]
         assert 0 < groups["all"]["mrr"] <= 1
     assert (tmp_path / "out" / "benchmark.md").read_text().count("| model |") == 4
+    # the margin over the best baseline comes with its paired bootstrap interval
+    versus = result["vs_best_baseline"]["all"]["mrr"]
+    assert versus["ratio"] == pytest.approx(models[result["model"]]["all"]["mrr"] / versus["best"])
+    assert versus["ci95"][0] <= versus["ratio"] <= versus["ci95"][1]
+    assert "95 % CI" in (tmp_path / "out" / "benchmark.md").read_text()
     # a frozen ranker (fitted on an earlier step) is applied unchanged: nothing is fitted, none is written
     frozen = kg(
         *args,

@@ -2,7 +2,15 @@ import pytest
 import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from gnn.metrics import RankResult, auroc, average_precision, filtered_ranks, ranking_metrics
+from gnn.metrics import (
+    RankResult,
+    auroc,
+    average_precision,
+    bootstrap_ratio,
+    filtered_ranks,
+    per_pair,
+    ranking_metrics,
+)
 
 
 def test_auroc_and_ap_match_sklearn() -> None:
@@ -48,3 +56,31 @@ def test_rank_result_is_typed_and_flat() -> None:
     with pytest.raises(KeyError, match="auprc"):
         result.get("auprc")  # not measured
     assert RankResult.from_ranks(torch.tensor([])).count == 0
+
+
+def test_bootstrap_ratio_is_paired_seeded_and_brackets_the_ratio() -> None:
+    generator = torch.Generator().manual_seed(1)
+    unit = torch.randint(0, 200, (300,), generator=generator)
+    theirs = (torch.rand(300, generator=generator) < 0.3).float()
+    # the same model twice: every resample gives 1 exactly (paired, not two independent samples)
+    assert bootstrap_ratio(theirs, theirs, unit) == (1.0, 1.0)
+    # a model that finds every pair the baseline finds, plus more: the whole interval lies above 1
+    mine = torch.maximum(theirs, (torch.rand(300, generator=generator) < 0.2).float())
+    low, high = bootstrap_ratio(mine, theirs, unit)
+    ratio = float(mine.mean() / theirs.mean())
+    assert 1 < low < ratio < high
+    assert bootstrap_ratio(mine, theirs, unit) == (low, high)  # seeded
+    # resampling whole units: one unit holding most pairs makes the interval much wider
+    lumped = torch.where(torch.arange(300) < 150, 0, unit)
+    low2, high2 = bootstrap_ratio(mine, theirs, lumped)
+    assert high2 - low2 > high - low
+    with pytest.raises(ValueError):
+        bootstrap_ratio(mine, theirs[:10], unit)
+
+
+def test_per_pair_values() -> None:
+    ranks = torch.tensor([1.0, 4.0, 20.0])
+    assert per_pair(ranks, "mrr").tolist() == pytest.approx([1.0, 0.25, 0.05])
+    assert per_pair(ranks, "hits@10").tolist() == [1.0, 1.0, 0.0]
+    with pytest.raises(KeyError):
+        per_pair(ranks, "auroc")

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from gnn.benchmark import GroupMetrics
+from gnn.leaderboard import GroupMetrics
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
 
 # terms: 0 root; 1, 2 children of 0; 3 child of 1; 4 child of 2
