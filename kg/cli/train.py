@@ -46,17 +46,15 @@ def train_cmd(
             "a model trained with them flags every prediction synthetic).",
         ),
     ] = False,
-    seed: Annotated[
-        int | None, typer.Option(help="Seed [0]; with --deterministic a CPU run is bitwise reproducible.")
-    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed [0]; a CPU run is bitwise reproducible for a seed.")] = None,
     deterministic: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--deterministic",
-            help="PyTorch's deterministic kernels on CPU: the same graph, seed and thread count give the same "
-            "weights (about 17 % slower on the default graph).",
+            "--deterministic/--no-deterministic",
+            help="PyTorch's deterministic kernels on CPU [on]: the same graph, seed and thread count give the same "
+            "weights, at no measurable cost on the default graph.",
         ),
-    ] = False,
+    ] = None,
     ranker: Annotated[
         str,
         typer.Option(
@@ -83,7 +81,7 @@ def train_cmd(
         "batch_size": batch_size,
         "device": device,
         "seed": seed,
-        "deterministic": True if deterministic else None,
+        "deterministic": deterministic,
     }
     model_table.update({k: v for k, v in flags_model.items() if v is not None})
     train_table.update({k: v for k, v in flags_train.items() if v is not None})
