@@ -1,8 +1,9 @@
 """The prospective benchmark's results: per model and group metrics, and the model's margin.
 
 A margin is a ratio of two means over a few hundred diseases, so it comes with a paired
-bootstrap interval over diseases (:func:`gnn.metrics.bootstrap_ratio`): "1.20×, 95 % CI
-1.09–1.32×" says how far the point estimate can be trusted, which a ratio alone does not.
+bootstrap interval over diseases (:func:`gnn.metrics.bootstrap_ratio`). "1.20×, 95 % CI
+1.10–1.34×" (the default step's Hits@10) says how far the point estimate can be trusted; the
+ratio alone does not.
 """
 
 from __future__ import annotations
