@@ -50,10 +50,13 @@ def main() -> None:
     ):
         c = versus[group][metric]
         ratio, (low, high) = c["ratio"], c["ci95"]
-        met = ratio >= bar if bar > 1 else ratio > bar
+        if ratio is None:  # the baseline scores 0 (JSON null): any hit beats it
+            shown, met = "no ratio (baseline 0)", c["model"] > 0
+        else:
+            shown, met = f"{ratio:.2f}× ({low:.2f}–{high:.2f})", ratio >= bar if bar > 1 else ratio > bar
         print(
             f"| {group} {metric} {label} | {c['model']:.3f} | {c['best']:.3f} ({c['baseline']}) | "
-            f"{ratio:.2f}× ({low:.2f}–{high:.2f}) | {'yes' if met else 'no'} |"
+            f"{shown} | {'yes' if met else 'no'} |"
         )
     print("An interval's lower end under the bar means the margin is within the noise of these diseases.")
 

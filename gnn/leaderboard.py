@@ -77,8 +77,8 @@ class Comparison:
 
         return {
             "baseline": self.baseline,
-            "model": self.model,
-            "best": self.best,
+            "model": number(self.model),
+            "best": number(self.best),
             "ratio": number(self.ratio),
             "ci95": [number(self.low), number(self.high)],
         }

@@ -38,7 +38,8 @@ def deterministic(enabled: bool = True) -> Iterator[None]:
     fill = settings.fill_uninitialized_memory  # type: ignore[attr-defined]
     torch.use_deterministic_algorithms(True)
     # Filling every new tensor with NaN guards code that reads memory it never wrote; ours does
-    # not (the two-run check in the tests would differ), and the fill was most of the cost.
+    # not (the benchmark graph's weights are the same with and without the fill), and the fill
+    # was the mode's whole cost.
     settings.fill_uninitialized_memory = False  # type: ignore[attr-defined]
     try:
         yield

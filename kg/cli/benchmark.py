@@ -141,9 +141,8 @@ def benchmark(
         def on_epoch(row: dict[str, float]) -> None:
             bar.update(task, advance=1, description=f"training val MRR {row['val_mrr']:.3f}")
 
-        train_config = TrainConfig(**train_table)  # deterministic on CPU (the default): figures reproduce
         result = run_benchmark(
-            graph, diseases, coding, ModelConfig(**model_table), train_config, on_epoch, frozen=frozen
+            graph, diseases, coding, ModelConfig(**model_table), TrainConfig(**train_table), on_epoch, frozen=frozen
         )
     summary = {"old": cutoff, "new": new_result.version, "sources": versions, **result.to_flat_dict()}
     out.mkdir(parents=True, exist_ok=True)
