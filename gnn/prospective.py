@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from gnn.ontology import ancestor_closure, information_content, propagate, sparse_mm
+from gnn.walk import GeneWalk
 
 Phenotypes = tuple[Tensor, int]  # ([2, E] (row, term) pairs, number of rows)
 
@@ -153,27 +154,8 @@ class RandomWalk:
         restart: float = 0.5,
         steps: int = 10,
     ) -> None:
-        seeds = DiseaseNeighbours(space).scores
-        seeds = seeds / seeds.sum(1, keepdim=True).clamp(min=1e-12)  # [Q, G]
-        g = space.num_genes
-        pairs = torch.cat([interactions, interactions.flip(0)], dim=1)
-        deg = torch.bincount(pairs[0], minlength=g).float().clamp(min=1)
-        ppi = torch.sparse_coo_tensor(
-            pairs, 1.0 / deg[pairs[1]], (g, g), check_invariants=True
-        ).coalesce()  # column-stochastic
-        ones = torch.ones(annotations.shape[1])
-        go = torch.sparse_coo_tensor(annotations, ones, (g, max(num_terms, 1)), check_invariants=True).coalesce()
-        term_deg = torch.bincount(annotations[1], minlength=max(num_terms, 1)).float().clamp(min=1)
-        gene_deg = torch.bincount(annotations[0], minlength=g).float().clamp(min=1)
-        has_ppi, has_go = (deg > 1) | (torch.bincount(pairs[0], minlength=g) > 0), gene_deg > 0
-        r = seeds.t().contiguous()  # [G, Q]
-        s = r.clone()
-        for _ in range(steps):
-            via_ppi = sparse_mm(ppi, r)
-            via_go = sparse_mm(go, sparse_mm(go.t(), r / gene_deg[:, None]) / term_deg[:, None])
-            walk = 0.5 * via_ppi * has_ppi[:, None] + 0.5 * via_go * has_go[:, None]
-            r = restart * s + (1 - restart) * walk
-        self.scores = r.t()
+        seeds = DiseaseNeighbours(space).scores  # [Q, G]
+        self.scores = GeneWalk(interactions, annotations, space.num_genes, num_terms, restart, steps)(seeds)
 
     def score_all(self, queries: Tensor) -> Tensor:
         """``[len(queries), num_genes]``."""
