@@ -58,7 +58,8 @@ class TrainConfig:
         pretrain_lr: Learning rate of those steps.
         seed: Seed of sampling.
         deterministic: Run with PyTorch's deterministic kernels on CPU, so the same graph, seed and
-            thread count give the same weights bit for bit (:mod:`gnn.reproducible`). Free since
+            thread count give the same weights bit for bit on one machine (:mod:`gnn.reproducible`; another
+            machine's kernels may sum in another order). Free since
             it no longer fills every new tensor: 197–200 s against 201 s for pre-training plus one
             epoch on the benchmark graph (2 cores). Ignored on CUDA.
     """

@@ -3,9 +3,8 @@
 One walker step goes half along an interaction (column-stochastic over a gene's partners) and half
 through a GO term (gene → one of its terms → one of the term's genes); a gene with no partner or
 no term keeps only the half it has. The walk restarts at the seeds with probability ``restart``.
-The prospective benchmark's baseline seeds it from similar diseases' genes
-(:class:`gnn.prospective.RandomWalk`); any other seeds (a prior, a patient's candidate list) walk
-the same graph.
+The prospective benchmark's baseline (:class:`gnn.prospective.RandomWalk`) seeds it from similar
+diseases' genes.
 """
 
 from __future__ import annotations
@@ -45,6 +44,7 @@ class GeneWalk:
         self.ppi = torch.sparse_coo_tensor(pairs, 1.0 / deg[pairs[1]], (g, g), check_invariants=True).coalesce()
         ones = torch.ones(annotations.shape[1])
         self.go = torch.sparse_coo_tensor(annotations, ones, (g, t), check_invariants=True).coalesce()
+        self.go_t = self.go.t()  # once, not per step
         self.term_deg = torch.bincount(annotations[1], minlength=t).float().clamp(min=1)[:, None]
         self.gene_deg = torch.bincount(annotations[0], minlength=g).float().clamp(min=1)[:, None]
         self.has_ppi = (partners > 0)[:, None]
@@ -56,7 +56,7 @@ class GeneWalk:
         r = s.clone()
         for _ in range(self.steps):
             via_ppi = sparse_mm(self.ppi, r)
-            via_go = sparse_mm(self.go, sparse_mm(self.go.t(), r / self.gene_deg) / self.term_deg)
+            via_go = sparse_mm(self.go, sparse_mm(self.go_t, r / self.gene_deg) / self.term_deg)
             walk = 0.5 * via_ppi * self.has_ppi + 0.5 * via_go * self.has_go
             r = self.restart * s + (1 - self.restart) * walk
         return r.t()

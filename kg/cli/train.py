@@ -46,13 +46,15 @@ def train_cmd(
             "a model trained with them flags every prediction synthetic).",
         ),
     ] = False,
-    seed: Annotated[int | None, typer.Option(help="Seed [0]; a CPU run is bitwise reproducible for a seed.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed [0]; a CPU run on the same machine is bitwise reproducible for a seed.")
+    ] = None,
     deterministic: Annotated[
         bool | None,
         typer.Option(
             "--deterministic/--no-deterministic",
             help="PyTorch's deterministic kernels on CPU [on]: the same graph, seed and thread count give the same "
-            "weights, at no measurable cost on the default graph.",
+            "weights on the same machine, at no measurable cost on the default graph.",
         ),
     ] = None,
     ranker: Annotated[
