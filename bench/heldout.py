@@ -22,8 +22,8 @@ from gnn.evaluation import score_pairs
 from gnn.export import ExportCache, load
 from gnn.features import Featuriser
 from gnn.inference import ModelContext
+from gnn.pair_features import RankerFeatures, mode_terms, model_parts
 from gnn.prior import prior_for
-from gnn.ranker import RankerFeatures, mode_terms, model_parts
 from gnn.report import _rebuild
 from gnn.split import TARGET, Split
 from gnn.train import with_target

@@ -24,16 +24,15 @@ from gnn.leaderboard import BenchmarkResult, GroupMetrics, PairRanks
 from gnn.metrics import filtered_ranks
 from gnn.model import HeteroGAT, ModelConfig
 from gnn.ontology import HAS_PHENOTYPE, IS_A, DiseaseFacts
+from gnn.pair_features import RankerFeatures, mode_terms, model_parts
 from gnn.prior import prior_for
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
-from gnn.ranker import Ranker, RankerFeatures, cross_validated, mode_terms, model_parts
+from gnn.ranker import Ranker, cross_validated
 from gnn.reproducible import deterministic
 from gnn.split import TARGET, SplitMode, make_split
 from gnn.train import TrainConfig, train
+from gnn.walk import ANNOTATED, INTERACTS
 from kg.typing import EdgeType
-
-INTERACTS = ("Gene", "INTERACTS_WITH", "Gene")
-ANNOTATED = ("Gene", "ANNOTATED_WITH", "GOTerm")
 
 
 class Scorer(Protocol):
@@ -170,7 +169,7 @@ class ModelScorer:
             return self.model.score_all(self.h["Gene"], self.h["Disease"][rows], prior)
 
     def features(self, queries: Tensor, mode_terms: Tensor, batch: int = 64) -> Tensor:
-        """The evidence ranker's ``[len(queries), num_genes, F]`` features (:mod:`gnn.ranker`)."""
+        """The evidence ranker's ``[len(queries), num_genes, F]`` features (:mod:`gnn.pair_features`)."""
         if self.prior is None:
             raise ValueError("the evidence ranker needs a model with the phenotype prior")
         num_genes = self.h["Gene"].shape[0]

@@ -23,8 +23,8 @@ from gnn.features import Featuriser
 from gnn.graph import MessageGraph, incoming_edges, reverse
 from gnn.model import Attention, HeteroGAT
 from gnn.ontology import HAS_PHENOTYPE
+from gnn.pair_features import RankerFeatures, mode_terms, model_parts
 from gnn.prior import prior_for
-from gnn.ranker import RankerFeatures, mode_terms, model_parts
 from gnn.reproducible import deterministic
 from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
@@ -240,7 +240,7 @@ class ModelContext:
         return self.ranker.score(self.pair_features(diseases))
 
     def pair_features(self, diseases: Tensor) -> Tensor:
-        """The ranker's ``[Q, G, F]`` features (:mod:`gnn.ranker`) of the graph's diseases ``diseases``."""
+        """The ranker's ``[Q, G, F]`` features (:mod:`gnn.pair_features`) of the graph's diseases ``diseases``."""
         if self.prior is None:
             raise ArtefactError("the evidence ranker needs a model with the phenotype prior")
         h, attention = self.encoded()

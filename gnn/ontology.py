@@ -71,6 +71,18 @@ def sparse_mm(a: Tensor, b: Tensor) -> Tensor:
         return torch.sparse.mm(a, b)
 
 
+def dense_rows(csr: Tensor, rows: Tensor) -> Tensor:
+    """Rows ``rows`` of a sparse CSR ``[R, C]`` matrix as a dense ``[len(rows), C]`` tensor."""
+    crow, col, val = csr.crow_indices(), csr.col_indices(), csr.values()
+    starts, lengths = crow[rows], crow[rows + 1] - crow[rows]
+    owner = torch.repeat_interleave(torch.arange(rows.numel()), lengths)
+    offsets = torch.arange(int(lengths.sum())) - torch.repeat_interleave(torch.cumsum(lengths, 0) - lengths, lengths)
+    positions = starts[owner] + offsets
+    out = torch.zeros(rows.numel(), csr.shape[1])
+    out[owner, col[positions]] = val[positions]
+    return out
+
+
 def ancestor_closure(is_a: Tensor, num_terms: int, max_depth: int = 64) -> Tensor:
     """Sparse ``[num_terms, num_terms]`` 0/1 matrix: ``C[t, a] = 1`` iff ``a`` is ``t`` or an ancestor.
 

@@ -28,6 +28,7 @@ from gnn.ontology import (
     IS_A,
     DiseaseFacts,
     ancestor_closure,
+    dense_rows,
     information_content,
     propagate,
     propagate_max,
@@ -123,23 +124,11 @@ class PhenotypePrior:
         ]
         self._all = torch.cat(chunks)
 
-    def _dense_rows(self, rows: Tensor) -> Tensor:
-        crow, col, val = self._csr.crow_indices(), self._csr.col_indices(), self._csr.values()
-        starts, lengths = crow[rows], crow[rows + 1] - crow[rows]
-        owner = torch.repeat_interleave(torch.arange(rows.numel()), lengths)
-        offsets = torch.arange(int(lengths.sum())) - torch.repeat_interleave(
-            torch.cumsum(lengths, 0) - lengths, lengths
-        )
-        positions = starts[owner] + offsets
-        out = torch.zeros(rows.numel(), self.vectors.shape[1])
-        out[owner, col[positions]] = val[positions]
-        return out
-
     def similarity(self, diseases: Tensor, others: Tensor) -> Tensor:
         """``[len(diseases), len(others)]`` IC-weighted cosine, times ``cross_source`` across sources."""
         if self._all is not None:
             return self._all[diseases][:, others]
-        a = self._dense_rows(diseases)  # [Q, T]
+        a = dense_rows(self._csr, diseases)  # [Q, T]
         cosine = sparse_mm(self._csr, a.t()).t()[:, others]
         return cosine * self.source_factor(self.source[diseases], self.source[others])
 

@@ -1,21 +1,7 @@
 """The evidence ranker: a listwise layer over the model's parts and the gene's evidence.
 
-The attention model's logit is a fixed sum: attention part + ``w · log(prior + spreads)``. The
-ranker re-weighs those parts and adds what the graph says about each (disease, gene) pair that
-the sum cannot express:
-
-* ``attention``: the attention part of the logit (representations' similarity);
-* ``prior``, ``spread INTERACTS_WITH``, ``spread ANNOTATED_WITH``: the phenotype prior and what
-  reached the gene from interaction partners and GO terms (attention-weighted), on a log scale;
-* ``best disease``, ``best gap``: the cosine of the gene's most similar known disease, and its gap
-  to the query's most similar disease overall;
-* ``gene diseases``, ``GO terms``, ``partners``: the gene's degree in each (log 1 + n);
-* ``inheritance match`` / ``mismatch``: the query's mode of inheritance (HPO's mode terms) is, or
-  is not, one of the modes of the gene's known diseases (both must name one).
-* ``source covered`` / ``other source only``: the gene already has a disease from the query's
-  curation source (OMIM, Orphanet, …), or its diseases all come from other sources, so the
-  query's source has not described one for it yet (both 0 when the query's source is unknown, as
-  for a patient).
+The ranker re-weighs the model's parts and the evidence about each (disease, gene) pair
+(:data:`gnn.pair_features.FEATURES`, made by :class:`gnn.pair_features.RankerFeatures`).
 
 ``score = w · z + v · relu(W z + c)`` on standardised features ``z``: a softmax over the
 candidate genes of a disease is fitted to its true genes (as PyKEEN's listwise losses do).
@@ -30,173 +16,19 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import Tensor
 
-from gnn.ontology import SOURCES
-from gnn.prior import PhenotypePrior
-from gnn.split import TARGET
-from kg.typing import EdgeType
+from gnn.pair_features import FEATURES
 
-if TYPE_CHECKING:
-    from gnn.model import Attention, HeteroGAT
-
-#: HPO's mode-of-inheritance terms: autosomal dominant/recessive, X-linked recessive/dominant, mitochondrial, X-linked.
-MODE_TERMS = ("HP:0000006", "HP:0000007", "HP:0001419", "HP:0001423", "HP:0001427", "HP:0001417")
-SPREADS = ("INTERACTS_WITH", "ANNOTATED_WITH")
-FEATURES = (
-    "attention",
-    "prior",
-    *(f"spread {r}" for r in SPREADS),
-    "best disease",
-    "best gap",
-    "gene diseases",
-    "GO terms",
-    "partners",
-    "inheritance match",
-    "inheritance mismatch",
-    "source covered",
-    "other source only",
-)
-_FLOOR = 1e-4
 #: The constant part of an explanation: the score of an average pair (all features at their mean).
 AVERAGE = "average pair"
 #: A run folder's ranker file.
 RANKER_FILE = "ranker.json"
 #: The weights shipped with kg: fitted by ``kg benchmark`` on the prospective step HPO 2020-10 → 2021-10.
 DEFAULT_RANKER = Path(__file__).parent / "data" / RANKER_FILE
-
-
-def mode_terms(phenotype_index: dict[str, int]) -> Tensor:
-    """Indices of :data:`MODE_TERMS` in a graph's phenotypes (those it has)."""
-    return torch.tensor([phenotype_index[t] for t in MODE_TERMS if t in phenotype_index], dtype=torch.long)
-
-
-class RankerFeatures:
-    """Per-(query, gene) features of one scoring graph (its links, annotations and interactions).
-
-    Args:
-        prior: The model's phenotype prior over this graph.
-        edges: Message-passing edges (links, GO annotations, interactions).
-        num_genes: Genes in the graph.
-        mode_terms: Phenotype indices of :data:`MODE_TERMS` present in the graph.
-    """
-
-    def __init__(
-        self, prior: PhenotypePrior, edges: dict[EdgeType, Tensor], num_genes: int, mode_terms: Tensor
-    ) -> None:
-        self.prior, self.num_genes = prior, num_genes
-        self.links = links = edges[TARGET]
-
-        def degree(*types: EdgeType) -> Tensor:
-            out = torch.zeros(num_genes)
-            for et in types:
-                if et in edges:
-                    out.index_add_(0, edges[et][0], torch.ones(edges[et].shape[1]))
-            return torch.log1p(out)
-
-        self.gene_constants = torch.stack(
-            [
-                degree(TARGET),
-                degree(("Gene", "ANNOTATED_WITH", "GOTerm")),
-                degree(("Gene", "INTERACTS_WITH", "Gene"), ("Gene", "rev_INTERACTS_WITH", "Gene")),
-            ],
-            dim=1,
-        )  # [G, 3]
-        self.linked, self.local = torch.unique(links[1], return_inverse=True)
-        # modes of inheritance: of each disease (propagated terms), and of each gene (any of its diseases)
-        propagated = prior.propagated.coalesce()
-        rows, cols = propagated.indices()
-        self.mode_terms = mode_terms
-        ordered = mode_terms.sort().values
-        hit = torch.isin(cols, ordered)
-        column = torch.searchsorted(ordered, cols[hit])
-        self.disease_modes = torch.zeros(prior.num_diseases, mode_terms.numel(), dtype=torch.bool)
-        self.disease_modes[rows[hit], column] = True
-        gene_modes = torch.zeros(num_genes, mode_terms.numel())
-        gene_modes.index_add_(0, links[0], self.disease_modes[links[1]].float())
-        self.gene_modes = gene_modes > 0
-        # curation sources of each gene's diseases ([G, S]: column s = source code s, 0 = unknown)
-        source = prior.source[links[1]]
-        self.gene_sources = torch.zeros(num_genes, len(SOURCES) + 1, dtype=torch.bool)
-        self.gene_sources[links[0], source] = True
-
-    def for_rows(self, rows: Tensor, attention: Tensor, prior: Tensor, spreads: dict[str, Tensor]) -> Tensor:
-        """``[Q, G, F]`` features (:data:`FEATURES`) of the graph's diseases ``rows`` as queries.
-
-        Args:
-            rows: Query disease indices in the scoring graph (their own links are not used).
-            attention: The attention part of the logit, ``[Q, G]``.
-            prior: The raw prior (normalised to a top gene's 1), ``[Q, G]``.
-            spreads: What reached each gene along each of :data:`SPREADS` (before scaling), ``[Q, G]``.
-        """
-        sim = self.prior.similarity(rows, self.linked).masked_fill(rows[:, None] == self.linked[None, :], 0.0)
-        sources = self._sources(self.prior.source[rows])
-        return self._stack(sim, self.disease_modes[rows].float(), sources, attention, prior, spreads)
-
-    def for_terms(self, terms: Tensor, attention: Tensor, prior: Tensor, spreads: dict[str, Tensor]) -> Tensor:
-        """``[1, G, F]`` features of a phenotype set that is no disease of the graph (a patient)."""
-        sim = self.prior.term_similarity(terms)[:, self.linked]
-        modes = self.prior.ancestors(terms)[:, self.mode_terms.sort().values]
-        return self._stack(sim, modes, self._sources(torch.zeros(1, dtype=torch.long)), attention, prior, spreads)
-
-    def _sources(self, query_source: Tensor) -> Tensor:
-        """``[Q, G, 2]``: the gene has a disease of the query's source; its diseases are all of other known sources."""
-        known = query_source > 0
-        covered = self.gene_sources[:, query_source].t() & known[:, None]
-        other = self.gene_sources[:, 1:].any(dim=1)[None, :] & known[:, None] & ~covered
-        return torch.stack([covered, other], dim=-1).float()
-
-    def _stack(
-        self,
-        sim: Tensor,
-        query_modes: Tensor,
-        sources: Tensor,
-        attention: Tensor,
-        prior: Tensor,
-        spreads: dict[str, Tensor],
-    ) -> Tensor:
-        q = sim.shape[0]
-        best = torch.zeros(q, self.num_genes).scatter_reduce(
-            1, self.links[0].expand(q, -1), sim[:, self.local], reduce="amax", include_self=True
-        )
-        overall = sim.amax(dim=1, keepdim=True) if sim.shape[1] else torch.zeros(q, 1)
-        columns = [attention, torch.log(_FLOOR + prior)]
-        for rel in SPREADS:
-            s = spreads.get(rel, torch.zeros_like(prior))
-            columns.append(torch.log(_FLOOR + s / s.amax(dim=1, keepdim=True).clamp(min=1e-12)))
-        columns += [best, best - overall]
-        columns += [c.expand(q, -1) for c in self.gene_constants.t()]
-        match = (query_modes @ self.gene_modes.float().t()) > 0
-        both = (query_modes > 0).any(dim=1, keepdim=True) & self.gene_modes.any(dim=1)[None, :]
-        columns += [(both & match).float(), (both & ~match).float()]
-        columns += [sources[..., 0].expand(q, -1), sources[..., 1].expand(q, -1)]
-        return torch.stack(columns, dim=-1)
-
-
-def model_parts(
-    model: HeteroGAT,
-    genes: Tensor,
-    queries: Tensor,
-    raw_prior: Tensor,
-    attention: Attention,
-    edges: dict[EdgeType, Tensor],
-) -> tuple[Tensor, dict[str, Tensor]]:
-    """The model's attention part of the logit ``[Q, G]`` and its prior's spreads, for :class:`RankerFeatures`.
-
-    Args:
-        model: The trained model.
-        genes: Every gene's representation, ``[G, hidden]``.
-        queries: The query diseases' representations, ``[Q, hidden]``.
-        raw_prior: Their raw prior over the genes, ``[Q, G]``.
-        attention: The encoding's attention (the spreads follow its last layer).
-        edges: The scoring graph's message-passing edges.
-    """
-    with torch.no_grad():
-        _, spreads = model.prior_parts(raw_prior, attention, edges, genes.shape[0])
-        return model.score_all(genes, queries, None), spreads
 
 
 @dataclass

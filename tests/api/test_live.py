@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.service import Service
-from gnn.ranker import AVERAGE, FEATURES
+from gnn.pair_features import FEATURES
+from gnn.ranker import AVERAGE
 from kg import local_neo4j
 from kg.settings import Settings, load_settings
 from kg.store import Neo4jStore

@@ -257,7 +257,8 @@ def test_a_model_without_attention_is_refused_by_the_explainer(store: Neo4jStore
 
 
 def test_the_evidence_ranker_orders_predictions_and_explains_its_score(store: Neo4jStore, tmp_path: Path) -> None:
-    from gnn.ranker import FEATURES, Ranker
+    from gnn.pair_features import FEATURES
+    from gnn.ranker import Ranker
 
     load_planted(store)
     graph, _ = export_graph(store, ExportSpec(), tmp_path / "exports")
