@@ -52,10 +52,12 @@ class GeneWalk:
         pairs = torch.cat([interactions, interactions.flip(0)], dim=1)
         partners = torch.bincount(pairs[0], minlength=g)
         deg = partners.float().clamp(min=1)
-        self.ppi = torch.sparse_coo_tensor(pairs, 1.0 / deg[pairs[1]], (g, g), check_invariants=True).coalesce()
+        # CSR: half the time of COO per product, the same sums (checked on the benchmark graph)
+        ppi = torch.sparse_coo_tensor(pairs, 1.0 / deg[pairs[1]], (g, g), check_invariants=True)
+        self.ppi = ppi.coalesce().to_sparse_csr()
         ones = torch.ones(annotations.shape[1])
-        self.go = torch.sparse_coo_tensor(annotations, ones, (g, t), check_invariants=True).coalesce()
-        self.go_t = self.go.t()  # once, not per step
+        go = torch.sparse_coo_tensor(annotations, ones, (g, t), check_invariants=True).coalesce()
+        self.go, self.go_t = go.to_sparse_csr(), go.t().coalesce().to_sparse_csr()  # once, not per step
         self.term_deg = torch.bincount(annotations[1], minlength=t).float().clamp(min=1)[:, None]
         self.gene_deg = torch.bincount(annotations[0], minlength=g).float().clamp(min=1)[:, None]
         self.has_ppi = (partners > 0)[:, None]
