@@ -163,7 +163,7 @@ class Explainer:
                     edge_flow[k] = max(edge_flow.get(k, 0.0), flow)
         ranked = sorted(paths.values(), key=lambda p: -p["weight"])[:top_k]
         edges = sorted(((et, s, t, w) for (et, s, t), w in edge_flow.items()), key=lambda e: -e[3])
-        prior, prior_logit = self._prior(gene, disease)
+        prior, prior_logit, prior_parts = self._prior(gene, disease)
         return Explanation(
             self._describe(g),
             self._describe(d),
@@ -172,16 +172,18 @@ class Explainer:
             ranked,
             edges,
             prior,
-            self._evidence(gene, disease),
+            self._evidence(gene, disease, prior_parts),
             self.ctx.synthetic,
         )
 
-    def _evidence(self, gene: int, disease: int) -> dict[str, Any] | None:
+    def _evidence(
+        self, gene: int, disease: int, prior_parts: tuple[Tensor, dict[str, Tensor]] | None = None
+    ) -> dict[str, Any] | None:
         """The ranker's score of the pair and its parts (value, contribution), largest effect first."""
         ranker = self.ctx.ranker
         if ranker is None:
             return None
-        x = self.ctx.pair_features(torch.tensor([disease]))[0, gene]
+        x = self.ctx.pair_features(torch.tensor([disease]), prior_parts)[0, gene]
         parts = ranker.contributions(x)
         rows: list[dict[str, Any]] = [
             {"feature": name, "value": float(v), "contribution": parts[name]}
@@ -192,14 +194,17 @@ class Explainer:
         rows.sort(key=lambda r: -abs(r["contribution"]))
         return {"score": float(ranker.score(x)), "parts": rows}
 
-    def _prior(self, gene: int, disease: int) -> tuple[dict[str, Any] | None, Tensor | None]:
+    def _prior(
+        self, gene: int, disease: int
+    ) -> tuple[dict[str, Any] | None, Tensor | None, tuple[Tensor, dict[str, Tensor]] | None]:
         """The phenotype-prior part of the logit: similar known diseases of the gene and the shared phenotypes.
 
-        Also the prior's logit part over all genes (``[1, G]``), which the pair's score reuses.
+        Also the prior's logit part over all genes (``[1, G]``), which the pair's score reuses, and
+        the raw prior with its spreads (``[1, G]`` each), which the ranker's features reuse.
         """
         ctx = self.ctx
         if ctx.prior is None:
-            return None, None
+            return None, None, None
         raw = ctx.prior.scores(torch.tensor([disease]), ctx.edges[TARGET])
         weight = float(ctx.model.prior_weight.detach())
         with torch.no_grad():
@@ -251,7 +256,7 @@ class Explainer:
             "similar_diseases": similar,
             "spread_from": spread[:5],
         }
-        return part, logit
+        return part, logit, (raw, spreads)
 
     def computation_edges(self, gene: int, disease: int) -> list[tuple[EdgeType, int, int]]:
         """Every edge whose message reaches the pair's representations (up to ``layers`` hops)."""

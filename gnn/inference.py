@@ -239,13 +239,16 @@ class ModelContext:
                 return self.model.score_all(h["Gene"], h["Disease"][diseases], self.prior_logit(diseases))
         return self.ranker.score(self.pair_features(diseases))
 
-    def pair_features(self, diseases: Tensor) -> Tensor:
-        """The ranker's ``[Q, G, F]`` features (:mod:`gnn.pair_features`) of the graph's diseases ``diseases``."""
+    def pair_features(self, diseases: Tensor, prior_parts: tuple[Tensor, dict[str, Tensor]] | None = None) -> Tensor:
+        """The ranker's ``[Q, G, F]`` features (:mod:`gnn.pair_features`) of the graph's diseases ``diseases``.
+
+        ``prior_parts``: their raw prior and its spreads when the caller computed them already.
+        """
         if self.prior is None:
             raise ArtefactError("the evidence ranker needs a model with the phenotype prior")
         h, attention = self.encoded()
-        raw = self.prior.scores(diseases, self.edges[TARGET])
-        parts = model_parts(self.model, h["Gene"], h["Disease"][diseases], raw, attention, self.edges)
+        raw, spreads = prior_parts or (self.prior.scores(diseases, self.edges[TARGET]), None)
+        parts = model_parts(self.model, h["Gene"], h["Disease"][diseases], raw, attention, self.edges, spreads)
         return self.ranker_features().for_rows(diseases, parts[0], raw, parts[1])
 
     def ranker_features(self) -> RankerFeatures:

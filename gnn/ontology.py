@@ -71,6 +71,20 @@ def sparse_mm(a: Tensor, b: Tensor) -> Tensor:
         return torch.sparse.mm(a, b)
 
 
+def csr32(coo: Tensor) -> Tensor:
+    """A coalesced sparse COO matrix as CSR with 32-bit indices: the same products, less memory streamed per product.
+
+    A third of COO's time for a product with a few dense columns on CPU, bit for bit the same sums
+    (checked on the benchmark graphs' walk matrices).
+    """
+    with warnings.catch_warnings():  # "sparse CSR support is in beta"
+        warnings.simplefilter("ignore", UserWarning)
+        csr = coo.to_sparse_csr()
+    return torch.sparse_csr_tensor(
+        csr.crow_indices().int(), csr.col_indices().int(), csr.values(), csr.shape, check_invariants=True
+    )
+
+
 def dense_rows(csr: Tensor, rows: Tensor) -> Tensor:
     """Rows ``rows`` of a sparse CSR ``[R, C]`` matrix as a dense ``[len(rows), C]`` tensor."""
     crow, col, val = csr.crow_indices(), csr.col_indices(), csr.values()

@@ -180,6 +180,7 @@ def model_parts(
     raw_prior: Tensor,
     attention: Attention,
     edges: dict[EdgeType, Tensor],
+    spreads: dict[str, Tensor] | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """The model's attention part of the logit ``[Q, G]`` and its prior's spreads, for :class:`RankerFeatures`.
 
@@ -190,7 +191,9 @@ def model_parts(
         raw_prior: Their raw prior over the genes, ``[Q, G]``.
         attention: The encoding's attention (the spreads follow its last layer).
         edges: The scoring graph's message-passing edges.
+        spreads: The spreads of ``raw_prior`` when the caller has them (:meth:`HeteroGAT.prior_parts`).
     """
     with torch.no_grad():
-        _, spreads = model.prior_parts(raw_prior, attention, edges, genes.shape[0])
+        if spreads is None:
+            _, spreads = model.prior_parts(raw_prior, attention, edges, genes.shape[0])
         return model.score_all(genes, queries, None), spreads

