@@ -1,25 +1,67 @@
-"""Requests a loaded model answers: explain a pair, rank a phenotype set (as JSON-ready dicts).
+"""Requests a loaded model answers: explain a pair, rank genes or diagnose a patient (JSON-ready dicts).
 
-One home for what ``kg explain``/``kg rank`` (in-process or through their worker) and the
-notebook API (:mod:`kg.notebook`) ask of a :class:`~gnn.inference.ModelContext`.
+One home for what ``kg explain``/``kg rank``/``kg diagnose`` (in-process or through their worker)
+and the notebook API (:mod:`kg.notebook`) ask of a :class:`~gnn.inference.ModelContext`.
+
+A patient travels as ``{"id", "observed": [...], "excluded": [...]}`` (what
+:func:`patient_request` makes of a :class:`kg.patient.Patient`); its terms are mapped onto the
+graph's HPO release first, and the answer lists what that changed (``notes``).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from gnn.explain import Explainer
 from gnn.inference import ModelContext
+from kg.diseases import DiseaseSpace
 from kg.errors import KGError
+from kg.patient import Patient
+
+
+def patient_request(patient: Patient) -> dict[str, Any]:
+    """The JSON form of a patient in a request."""
+    return {
+        "id": patient.id,
+        "observed": list(patient.observed),
+        "excluded": list(patient.excluded),
+        "hpo_version": patient.hpo_version,
+        "notes": list(patient.notes),
+    }
+
+
+def _patient(request: dict[str, Any]) -> Patient:
+    raw = request.get("patient")
+    if raw is None:  # the older form: {"phenotypes": [...]} (kg rank --phenotypes)
+        raw = {"observed": request.get("phenotypes", []), "excluded": request.get("excluded", [])}
+    observed, excluded = raw.get("observed", []), raw.get("excluded", [])
+    patient = Patient.of_terms(observed, excluded, id=str(raw.get("id") or "patient"))
+    version, notes = raw.get("hpo_version"), tuple(raw.get("notes") or ())
+    return Patient(patient.id, patient.observed, patient.excluded, hpo_version=version, notes=notes)
 
 
 class Answers:
-    """Requests (``{"op": "explain" | "rank", …}``) answered from one model context."""
+    """Requests (``{"op": "explain" | "rank" | "diagnose", …}``) answered from one model context.
 
-    def __init__(self, ctx: ModelContext) -> None:
+    Args:
+        ctx: The loaded model.
+        space: Builds the graph's disease space on first need (equivalent ids collapse in a diagnosis).
+    """
+
+    def __init__(self, ctx: ModelContext, space: Callable[[], DiseaseSpace] | None = None) -> None:
         self.ctx = ctx
         self._explainer: Explainer | None = None
+        self._space_loader, self._space = space, None if space is not None else DiseaseSpace()
+
+    def space(self) -> DiseaseSpace:
+        """The disease space (read once)."""
+        if self._space is None:
+            assert self._space_loader is not None
+            self._space = self._space_loader()
+        return self._space
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         """The answer to ``request``; ``KGError`` for unknown ids (with close matches) or requests."""
@@ -29,11 +71,20 @@ class Answers:
             g, d = ctx.lookup("Gene", request["gene"]), ctx.lookup("Disease", request["disease"])
             self._explainer = self._explainer or Explainer(ctx)
             result = self._explainer.explain(g, d, int(request["top"])).as_dict()
-        elif op == "rank":
+        elif op in ("rank", "diagnose"):
+            patient = ctx.term_resolver().resolve(_patient(request))
             result = {
-                "phenotypes": request["phenotypes"],
-                "genes": ctx.rank_phenotypes(request["phenotypes"], int(request["top"])),
+                "patient": patient.id,
+                "phenotypes": list(patient.observed),
+                "excluded": list(patient.excluded),
+                "notes": list(patient.notes),
             }
+            scorer = ctx.patients()
+            if op == "rank":
+                result["genes"] = [asdict(h) for h in scorer.rank_genes(patient, int(request["top"]))]
+            else:
+                hits = scorer.diagnose(patient, int(request["top"]), self.space())
+                result["diseases"] = [h.as_dict() for h in hits]
         else:
             raise KGError(f"unknown request {op!r}")
         return {**result, "model_version": ctx.version, "ms": (time.perf_counter() - start) * 1000}

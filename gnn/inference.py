@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
@@ -20,8 +21,8 @@ from gnn.evaluation import known_mask
 from gnn.export import ExportCache, ExportedGraph, export_graph, model_spec
 from gnn.export import load as load_export
 from gnn.features import Featuriser
-from gnn.graph import MessageGraph, incoming_edges, reverse
-from gnn.model import Attention, HeteroGAT
+from gnn.graph import MessageGraph, reverse
+from gnn.model import Attention
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.pair_features import RankerFeatures, mode_terms, model_parts
 from gnn.prior import prior_for
@@ -30,9 +31,13 @@ from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
 from kg.errors import KGError
 from kg.ids import Ambiguous, GeneIndex, normalise_curie
+from kg.patient import Patient, TermResolver
 from kg.predictions import Prediction
 from kg.store import Neo4jStore
 from kg.typing import EdgeType
+
+if TYPE_CHECKING:
+    from gnn.patients import PatientScorer
 
 
 class UnknownId(KGError):
@@ -67,6 +72,7 @@ class ModelContext:
         folder: Path,
         genes: GeneIndex | Callable[[], GeneIndex] | None = None,
         cache_dir: Path | None = None,
+        alternatives: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.graph, self.folder, self.cache_dir = graph, folder, cache_dir
         self.run = Run(folder)
@@ -103,6 +109,8 @@ class ModelContext:
             for i, n in zip(graph.node_ids.get("Gene", []), graph.node_names.get("Gene", []), strict=True)
         )
         self._genes = genes
+        self._patients: PatientScorer | None = None
+        self._terms: TermResolver | Callable[[], dict[str, str]] | None = alternatives
 
     def is_synthetic(self, et: EdgeType, src: int, dst: int) -> bool:
         """Whether the message-passing edge came from a synthetic sample file (reverse types too)."""
@@ -370,57 +378,54 @@ class ModelContext:
             disease_id, gene_id, symbol, float(score), float(logit), rank, known, self.synthetic, percentile, via
         )
 
-    def rank_phenotypes(self, phenotypes: Sequence[str], top: int = 20) -> list[dict[str, Any]]:
-        """Rank all genes for a phenotype set by adding a transient disease node with those phenotypes."""
+    def rank_phenotypes(
+        self, phenotypes: Sequence[str], top: int = 20, excluded: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """Rank all genes for a phenotype set (and the terms it excludes) by a transient disease node.
+
+        The one gene-ranking path for a patient: :meth:`gnn.patients.PatientScorer.rank_genes`.
+        """
         if not phenotypes:
             raise UnknownId("give at least one HPO term (e.g. HP:0001250)")
-        terms = sorted({self.lookup("Phenotype", p) for p in phenotypes})
-        new = self.num_nodes["Disease"]
-        query = self.message_graph.with_query_diseases(torch.tensor([[0] * len(terms), terms], dtype=torch.long), 1)
-        num_nodes, edges = query.num_nodes, query.edges
-        # The transient disease sends no message to any other node (phenotypes only listen along
-        # IS_A; it has no gene links), so the cached encoding stays valid for every other node and
-        # only the new disease's own computation graph is run; the prior reuses the graph's IC.
-        model: HeteroGAT = self.model
-        h_all, attention = self.encoded()
-        sub = incoming_edges(edges, model.edge_types, "Disease", new, model.config.layers)
-        with torch.no_grad(), deterministic():
-            h, _ = model.encode(self.transient_features(num_nodes, edges), sub)
-            transient = h["Disease"][new : new + 1]
-            if self.prior is None:
-                logits = model.score_all(h_all["Gene"], transient)[0]
-            else:
-                raw = self.prior.scores_for_terms(torch.tensor(terms), self.edges[TARGET])
-                if self.ranker is None:
-                    prior = model.prior_logit(raw, attention, self.edges, self.num_nodes["Gene"])
-                    logits = model.score_all(h_all["Gene"], transient, prior)[0]
-                else:  # the ranker's score replaces the logit: its parts are computed once, here
-                    parts = model_parts(model, h_all["Gene"], transient, raw, attention, self.edges)
-                    x = self.ranker_features().for_terms(torch.tensor(terms), parts[0], raw, parts[1])
-                    logits = self.ranker.score(x)[0]
-        probs = torch.softmax(logits, dim=0)
-        order = torch.argsort(logits, descending=True)[:top]
-        return [
-            {
-                "rank": r,
-                "gene_id": self.node_id("Gene", g),
-                "symbol": self.name("Gene", g),
-                "score": float(probs[g]),
-                "logit": float(logits[g]),
-            }
-            for r, g in enumerate(order.tolist(), start=1)
-        ]
+        patient = Patient(
+            "query",
+            tuple(normalise_curie(p) for p in phenotypes),
+            tuple(normalise_curie(p) for p in excluded),
+        )
+        return [asdict(hit) for hit in self.patients().rank_genes(patient, top)]
+
+    def term_resolver(self) -> TermResolver:
+        """Maps a patient's HPO ids onto the graph's release (alternative and obsolete ids replaced)."""
+        if self._terms is None or not isinstance(self._terms, TermResolver):
+            alternatives = self._terms() if callable(self._terms) else {}
+            version = self.graph.state.get("hpo", {}).get("version")
+            self._terms = TermResolver(self.graph.node_ids.get("Phenotype", []), alternatives, version)
+        return self._terms
+
+    def patients(self) -> PatientScorer:
+        """The patient scorer of this model (genes and diseases for a phenotype set)."""
+        if self._patients is None:
+            from gnn.patients import PatientScorer
+
+            self._patients = PatientScorer(self)
+        return self._patients
 
 
 def load_context(
-    store: Neo4jStore, home: Path, model: Path, genes: Callable[[], GeneIndex] | None = None
+    store: Neo4jStore,
+    home: Path,
+    model: Path,
+    genes: Callable[[], GeneIndex] | None = None,
+    alternatives: Callable[[], dict[str, str]] | None = None,
 ) -> ModelContext:
     """The model context of the run in ``model`` on the current graph's export (cached under ``home``).
 
     The export has the run's spec (with synthetic edges only if the run had them); the encoding
-    is cached under ``home/cache/context``. ``genes`` builds the full gene resolver on first need.
+    is cached under ``home/cache/context``. ``genes`` builds the full gene resolver on first need,
+    ``alternatives`` the map of obsolete HPO ids.
     """
-    return ModelContext(run_export(store, home, model), model, genes, cache_dir=home / "cache" / "context")
+    graph = run_export(store, home, model)
+    return ModelContext(graph, model, genes, cache_dir=home / "cache" / "context", alternatives=alternatives)
 
 
 def run_export(store: Neo4jStore, home: Path, model: Path) -> ExportedGraph:

@@ -126,12 +126,26 @@ class RankerFeatures:
         walk = self.walk.for_rows(rows)
         return self._stack(sim, self.disease_modes[rows].float(), sources, walk, attention, prior, spreads)
 
-    def for_terms(self, terms: Tensor, attention: Tensor, prior: Tensor, spreads: dict[str, Tensor]) -> Tensor:
-        """``[1, G, F]`` features of a phenotype set that is no disease of the graph (a patient)."""
-        sim = self.prior.term_similarity(terms)[:, self.linked]
+    def for_terms(
+        self,
+        terms: Tensor,
+        attention: Tensor,
+        prior: Tensor,
+        spreads: dict[str, Tensor],
+        penalty: Tensor | None = None,
+    ) -> Tensor:
+        """``[1, G, F]`` features of a phenotype set that is no disease of the graph (a patient).
+
+        ``penalty``: ``[1, D]`` factor on each disease's cosine for the patient's excluded terms
+        (:meth:`gnn.prior.PhenotypePrior.exclusion`), applied wherever a cosine is read.
+        """
+        sim = self.prior.term_similarity(terms)
+        if penalty is not None:
+            sim = sim * penalty
         modes = self.prior.ancestors(terms)[:, self.mode_terms.sort().values]
         sources = self._sources(torch.zeros(1, dtype=torch.long))
-        return self._stack(sim, modes, sources, self.walk.for_terms(terms), attention, prior, spreads)
+        walk = self.walk.for_terms(terms, penalty)
+        return self._stack(sim[:, self.linked], modes, sources, walk, attention, prior, spreads)
 
     def _sources(self, query_source: Tensor) -> Tensor:
         """``[Q, G, 2]``: the gene has a disease of the query's source; its diseases are all of other known sources."""

@@ -113,6 +113,9 @@ class PhenotypePrior:
         self._csr = self.vectors.to_sparse_csr()
         self._profile_csr = self.profile.to_sparse_csr()
         self.propagated = propagated
+        self._annotations = annotations
+        self._presence: Tensor | None = None
+        self._closure: Tensor | None = None
         self._all: Tensor | None = None
         self._links_memo: tuple[Tensor, int, Tensor, Tensor] | None = None
 
@@ -149,12 +152,41 @@ class PhenotypePrior:
         sim = self.similarity(diseases, linked).masked_fill(diseases[:, None] == linked[None, :], 0.0)
         return self._genes(sim, links)
 
-    def scores_for_terms(self, terms: Tensor, links: Tensor) -> Tensor:
+    def scores_for_terms(self, terms: Tensor, links: Tensor, penalty: Tensor | None = None) -> Tensor:
         """``[1, num_genes]`` prior of a phenotype set that is no disease of the graph (e.g. a patient).
 
         Its terms are propagated through the graph's closure and weighted like the graph's diseases.
+        ``penalty``: ``[1, D]`` factor on each disease's cosine (:meth:`exclusion`; ``None``: 1).
         """
-        return self._genes(self.term_similarity(terms)[:, self._linked(links)[0]], links)
+        sim = self.term_similarity(terms)
+        if penalty is not None:
+            sim = sim * penalty
+        return self._genes(sim[:, self._linked(links)[0]], links)
+
+    def presence(self, terms: Tensor, unknown: float = 0.5) -> Tensor:
+        """``[len(terms), D]`` how often each disease shows each term or a descendant of it.
+
+        A disease's annotation counts with its HPO frequency (``unknown`` when the annotation has
+        none); a term reached through several annotations takes the largest; 0 where the disease
+        has neither the term nor a descendant.
+        """
+        if self._presence is None:
+            annotations = self._annotations
+            frequency = self.frequency.nan_to_num(unknown).clamp(min=1e-3)
+            matrix = propagate_max(annotations, frequency, self.num_diseases, self.closure)
+            self._presence = matrix.t().coalesce().to_sparse_csr()  # [T, D]
+        return dense_rows(self._presence, terms)
+
+    def exclusion(self, excluded: Tensor, strength: float) -> Tensor:
+        """``[1, D]`` factor on each disease for a patient's excluded terms: ``Π (1 − strength · frequency)``.
+
+        A disease that shows an excluded term (or a descendant of it) in a fraction ``f`` of its
+        patients keeps ``1 − strength · f`` of its similarity per such term (the likelihood-ratio
+        view of an absent feature); a disease without any of them keeps all of it.
+        """
+        if excluded.numel() == 0 or strength == 0:
+            return torch.ones(1, self.num_diseases)
+        return (1 - strength * self.presence(excluded).clamp(max=1.0)).prod(dim=0, keepdim=True)
 
     def ancestors(self, terms: Tensor) -> Tensor:
         """``[1, T]`` 0/1: the terms and all their ancestors."""
@@ -192,6 +224,26 @@ class PhenotypePrior:
             ).coalesce()
             memo = self._links_memo = (links, links._version, linked, gene_disease)
         return memo[2], memo[3]
+
+    def propagated_terms(self, disease: int) -> set[int]:
+        """The disease's phenotype terms and all their ancestors."""
+        return set(self._terms(disease))
+
+    def ancestor_terms(self, term: int) -> list[int]:
+        """The term and all its ancestors."""
+        closure = self._closure_csr()
+        crow = closure.crow_indices()
+        return closure.col_indices()[int(crow[term]) : int(crow[term + 1])].tolist()  # type: ignore[no-any-return]
+
+    def annotations_of(self, disease: int) -> list[tuple[int, float]]:
+        """The disease's own annotations: ``(term, HPO frequency)``, NaN frequency when unknown."""
+        mine = (self._annotations[0] == disease).nonzero().flatten()
+        return list(zip(self._annotations[1][mine].tolist(), self.frequency[mine].tolist(), strict=True))
+
+    def _closure_csr(self) -> Tensor:
+        if self._closure is None:
+            self._closure = self.closure.to_sparse_csr()
+        return self._closure
 
     def _terms(self, disease: int) -> list[int]:
         """The propagated phenotype terms of one disease."""

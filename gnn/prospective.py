@@ -160,3 +160,32 @@ class RandomWalk:
     def score_all(self, queries: Tensor) -> Tensor:
         """``[len(queries), num_genes]``."""
         return self.scores[queries]
+
+
+class Phenomizer:
+    """Phenomizer-style disease similarity: the mean over the query's terms of the best shared term's IC.
+
+    ``score(q, d) = mean_{t ∈ terms(q)} max_{a ∈ ancestors(t) ∩ ancestors(d)} IC(a)``: each query
+    term is matched to its most informative common ancestor with any of the disease's terms
+    (Resnik's similarity, best match, averaged over the query: Köhler et al., AJHG 2009).
+
+    Args:
+        space: The phenotype space (old diseases' propagated sets and IC).
+        closure: ``[T, T]`` ancestor closure (:func:`gnn.ontology.ancestor_closure`).
+    """
+
+    name = "Phenomizer-style (Resnik best match, query → disease)"
+
+    def __init__(self, space: PhenotypeSpace, closure: Tensor) -> None:
+        self.ic = space.ic
+        self.present = space.old.to_dense().t().contiguous() > 0  # [T, D]
+        self.closure = closure.to_sparse_csr()
+
+    def scores_for_terms(self, terms: Tensor) -> Tensor:
+        """``[D]`` similarity of one query (its direct terms) to every old disease."""
+        crow, col = self.closure.crow_indices(), self.closure.col_indices()
+        best = torch.zeros(len(terms), self.present.shape[1])
+        for i, t in enumerate(terms.tolist()):
+            ancestors = col[int(crow[t]) : int(crow[t + 1])]
+            best[i] = (self.present[ancestors] * self.ic[ancestors, None]).amax(dim=0)
+        return best.mean(dim=0)

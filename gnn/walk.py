@@ -120,11 +120,17 @@ class SimilarDiseaseWalk:
         cosine = sparse_mm(self.vectors, dense_rows(self.vectors, rows).t()).t()[:, self.linked]
         return self._walk(cosine.masked_fill(rows[:, None] == self.linked[None, :], 0.0))
 
-    def for_terms(self, terms: Tensor) -> Tensor:
-        """``[1, G]`` visit probabilities for a phenotype set that is no disease of the graph (a patient)."""
+    def for_terms(self, terms: Tensor, penalty: Tensor | None = None) -> Tensor:
+        """``[1, G]`` visit probabilities for a phenotype set that is no disease of the graph (a patient).
+
+        ``penalty``: ``[1, D]`` factor on each disease's cosine (a patient's excluded terms).
+        """
         query = self.prior.ancestors(terms) * self.prior.ic
         query = query / query.norm().clamp(min=1e-12)
-        return self._walk(sparse_mm(self.vectors, query.t()).t()[:, self.linked])
+        cosine = sparse_mm(self.vectors, query.t()).t()
+        if penalty is not None:
+            cosine = cosine * penalty
+        return self._walk(cosine[:, self.linked])
 
     def _walk(self, cosine: Tensor) -> Tensor:
         seeds = sparse_mm(self.gene_disease, (cosine.clamp(min=0) ** self.power).t()).t()

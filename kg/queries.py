@@ -54,6 +54,14 @@ def gene_symbols(store: Neo4jStore) -> list[Row]:
     )
 
 
+def phenotype_alternatives(store: Neo4jStore) -> dict[str, str]:
+    """Every alternative or obsolete HPO id → the current term that holds it (``alt_ids`` on ``Phenotype``)."""
+    rows = _rows(
+        store, "MATCH (p:Phenotype) WHERE size(coalesce(p.alt_ids, [])) > 0 RETURN p.id AS id, p.alt_ids AS alt"
+    )
+    return {alt: r["id"] for r in rows for alt in r["alt"]}
+
+
 #: The diseases whose evidence rolls up into ``d``: itself, its exact-match equivalents (one hop
 #: through a MONDO class) and its hereditary forms (a TCGA cohort's) with their equivalents.
 _EQUIVALENTS = (

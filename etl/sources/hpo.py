@@ -118,25 +118,34 @@ class HpoSource:
             yield from self._gene_disease(genes, ctx)
 
     def _obo(self, f: LocalFile, ctx: SourceContext) -> Iterator[Record]:
+        terms: list[dict[str, list[str]]] = []
         term: dict[str, list[str]] = {}
         in_term = False
-        n_terms = 0
         for lineno, line in [*numbered_lines(f.path, f.origin), (-1, "[End]")]:
             if line.startswith("["):
                 if in_term and term:
-                    n_terms += 1
-                    yield from self._term(term, f, ctx)
+                    terms.append(term)
                 in_term, term = line == "[Term]", {}
                 continue
             if in_term and ": " in line:
                 key, value = line.split(": ", 1)
                 value = value.split(" ! ")[0].strip()
                 term.setdefault(key, []).append(value if key != "id" else f"{value}\t{lineno}")
-        if n_terms == 0:
+        if not terms:
             raise SourceFormatError(f.origin, None, None, "no [Term] stanzas: not an OBO file")
-        ctx.count("phenotypes", n_terms)
+        # an obsolete term's id lives on as an alternative id of the term that replaced it
+        replaced: dict[str, list[str]] = {}
+        for t in terms:
+            if t.get("is_obsolete", ["false"])[0] == "true" and "id" in t:
+                for target in t.get("replaced_by", [])[:1]:
+                    replaced.setdefault(target, []).append(t["id"][0].split("\t")[0])
+        for t in terms:
+            yield from self._term(t, replaced, f, ctx)
+        ctx.count("phenotypes", len(terms))
 
-    def _term(self, term: dict[str, list[str]], f: LocalFile, ctx: SourceContext) -> Iterator[Record]:
+    def _term(
+        self, term: dict[str, list[str]], replaced: dict[str, list[str]], f: LocalFile, ctx: SourceContext
+    ) -> Iterator[Record]:
         raw_id, lineno = term["id"][0].split("\t") if "id" in term else ("", "0")
         if not raw_id.startswith("HP:"):
             return  # other ontologies' terms imported into the file
@@ -145,7 +154,8 @@ class HpoSource:
             return
         if term.get("is_obsolete", ["false"])[0] == "true":
             return
-        yield Node(NodeLabel.PHENOTYPE, raw_id, {"name": term.get("name", [None])[0]})
+        alt_ids = sorted({a for a in (*term.get("alt_id", []), *replaced.get(raw_id, [])) if is_valid(a, ("HP",))})
+        yield Node(NodeLabel.PHENOTYPE, raw_id, {"name": term.get("name", [None])[0], "alt_ids": alt_ids})
         for parent in term.get("is_a", []):
             if is_valid(parent, ("HP",)):
                 yield Edge(RelType.IS_A, raw_id, parent)

@@ -1,4 +1,4 @@
-"""``kg rank | explain``: answers from a loaded model, through the background worker when one runs.
+"""``kg rank | diagnose | explain``: answers from a loaded model, through the background worker when one runs.
 
 The answer is a JSON-ready dict, computed in-process on the first call (which then starts a
 worker, see :mod:`kg.cli.worker`) and by the worker afterwards, so both paths print the same.
@@ -10,16 +10,35 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kg.cli import worker
 from kg.cli.model import Format, ModelDir, model_context
-from kg.cli.output import OutputFormat, console, emit, emit_json, err_console
-from kg.errors import StoreUnavailable
+from kg.cli.output import OutputFormat, console, emit, emit_json, err_console, progress
+from kg.errors import KGError, StoreUnavailable
 from kg.settings import load_settings
 from kg.store import Neo4jStore
+
+if TYPE_CHECKING:
+    from gnn.answers import Answers
+    from gnn.inference import ModelContext
+    from kg.diseases import DiseaseSpace
+
+
+def answers(ctx: ModelContext) -> Answers:
+    """The request handler of a loaded model (it reads the disease space from Neo4j on first need)."""
+    from gnn.answers import Answers
+    from kg.diseases import read_disease_space
+
+    settings = load_settings()
+
+    def space() -> DiseaseSpace:
+        with Neo4jStore.from_settings(settings) as store:
+            return read_disease_space(store)
+
+    return Answers(ctx, space)
 
 
 def answer(model: Path, request: dict[str, Any]) -> dict[str, Any]:
@@ -31,15 +50,13 @@ def answer(model: Path, request: dict[str, Any]) -> dict[str, Any]:
     loading = time.perf_counter()
     _, ctx = model_context(model)
     load_ms = (time.perf_counter() - loading) * 1000
-    from gnn.answers import Answers
-
-    result = Answers(ctx)(request)
+    result = answers(ctx)(request)
     worker.spawn(settings, model)
     return {**result, "load_ms": load_ms, "worker": False}
 
 
 def worker_cmd(model: ModelDir = Path("runs/latest")) -> None:
-    """Keep MODEL loaded and answer `kg explain` / `kg rank` over a Unix socket (started by them; internal)."""
+    """Keep MODEL loaded and answer `kg explain` / `kg rank` / `kg diagnose` over a Unix socket (internal)."""
     settings, ctx = model_context(model)
 
     def state() -> object:
@@ -51,28 +68,141 @@ def worker_cmd(model: ModelDir = Path("runs/latest")) -> None:
         except StoreUnavailable:
             return None  # the graph is down: stale, the next call reports it
 
-    from gnn.answers import Answers
+    worker.serve(settings, model, answers(ctx), state)
 
-    worker.serve(settings, model, Answers(ctx), state)
+
+Phenotypes = Annotated[str | None, typer.Option(help="Comma-separated observed HPO terms, e.g. HP:0001250,HP:0001263.")]
+Exclude = Annotated[
+    str | None,
+    typer.Option("--exclude", help="Comma-separated HPO terms the patient was examined for and does not have."),
+]
+PhenopacketOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--phenopacket",
+        help="A GA4GH phenopacket (v2, or v1) JSON file, or a folder of them (a cohort: see --out). "
+        "Observed and excluded terms are read; obsolete ids are replaced by their current term.",
+    ),
+]
+Out = Annotated[
+    Path | None,
+    typer.Option(help="Rank a cohort: write PhEval gene and disease result files per patient and top.parquet here."),
+]
+
+
+def _request(phenotypes: str | None, exclude: str | None, phenopacket: Path | None) -> dict[str, Any]:
+    """The patient of a command line: terms, or one phenopacket (errors name the file and JSON path)."""
+    from kg.patient import Patient, read_phenopacket
+
+    if (phenotypes is None) == (phenopacket is None):
+        raise KGError("give either --phenotypes or --phenopacket")
+    if phenopacket is not None:
+        if exclude:
+            raise KGError("--exclude goes with --phenotypes; a phenopacket says what is excluded itself")
+        patient = read_phenopacket(phenopacket)
+    else:
+        terms = [p.strip() for p in (phenotypes or "").split(",") if p.strip()]
+        excluded = [p.strip() for p in (exclude or "").split(",") if p.strip()]
+        patient = Patient.of_terms(terms, excluded, id="command line")
+    from gnn.answers import patient_request
+
+    return {"patient": patient_request(patient)}
+
+
+def _cohort(model: Path, location: Path, out: Path, top: int, fmt: OutputFormat) -> None:
+    """Rank every phenopacket under ``location`` in-process with a progress bar."""
+    from gnn.cohort import rank_cohort
+    from kg.patient import phenopacket_files
+
+    files = phenopacket_files(location)
+    _, ctx = model_context(model)
+    handler = answers(ctx)
+    start = time.perf_counter()
+    with progress() as bar:
+        task = bar.add_task(f"ranking {len(files):,} patients", total=len(files))
+        run = rank_cohort(handler, files, out, top, lambda n: bar.advance(task, n))
+    seconds = time.perf_counter() - start
+    if fmt is OutputFormat.json:
+        emit_json({**run.as_dict(), "seconds": seconds, "model_version": ctx.version})
+        return
+    console.print(
+        f"{run.ranked:,} patients ranked in {seconds:.1f} s ({run.notes:,} with notes on their terms), "
+        f"{len(run.skipped):,} skipped (see skipped.tsv); PhEval results and top.parquet in {out}",
+        highlight=False,
+        markup=False,
+    )
+    for file, path, reason in run.skipped[:5]:
+        err_console.print(f"skipped {file} {path}: {reason}", highlight=False, markup=False)
+
+
+def _notes(result: dict[str, Any]) -> None:
+    for note in result.get("notes", []):
+        err_console.print(f"note: {note}", highlight=False, markup=False)
 
 
 def rank(
-    phenotypes: Annotated[str, typer.Option(help="Comma-separated HPO terms, e.g. HP:0001250,HP:0001263.")],
+    phenotypes: Phenotypes = None,
+    exclude: Exclude = None,
+    phenopacket: PhenopacketOption = None,
+    out: Out = None,
     model: ModelDir = Path("runs/latest"),
-    top: Annotated[int, typer.Option(help="Genes to list.")] = 20,
+    top: Annotated[int, typer.Option(help="Genes (and, for a cohort, diseases) to list per patient.")] = 20,
     fmt: Format = OutputFormat.table,
 ) -> None:
-    """Rank genes for a phenotype set that matches no disease (a new syndrome or a patient)."""
-    terms = [p.strip() for p in phenotypes.split(",") if p.strip()]
-    result = answer(model, {"op": "rank", "phenotypes": terms, "top": top})
+    """Rank genes for a patient: observed (and excluded) HPO terms, or a phenopacket; a folder is a cohort."""
+    if phenopacket is not None and (phenopacket.is_dir() or out is not None):
+        if out is None:
+            raise KGError(f"{phenopacket} is a folder: give --out DIR for the cohort's result files")
+        _cohort(model, phenopacket, out, top, fmt)
+        return
+    if out is not None:
+        raise KGError("--out writes a cohort's results: give it with --phenopacket FILE_OR_DIR")
+    result = answer(model, {**_request(phenotypes, exclude, phenopacket), "op": "rank", "top": top})
     if fmt is OutputFormat.json:
         emit_json(result)
         return
+    _notes(result)
+    excluded = f"; excluded {', '.join(result['excluded'])}" if result["excluded"] else ""
     emit(
         ["rank", "gene", "symbol", "score", "logit"],
         [[r["rank"], r["gene_id"], r["symbol"], f"{r['score']:.4f}", f"{r['logit']:.3f}"] for r in result["genes"]],
         fmt,
-        title=f"genes for {phenotypes} (model {result['model_version']})",
+        title=f"genes for {', '.join(result['phenotypes'])}{excluded} (model {result['model_version']})",
+    )
+
+
+def diagnose(
+    phenotypes: Phenotypes = None,
+    exclude: Exclude = None,
+    phenopacket: PhenopacketOption = None,
+    model: ModelDir = Path("runs/latest"),
+    top: Annotated[int, typer.Option(help="Diseases to list.")] = 10,
+    fmt: Format = OutputFormat.table,
+) -> None:
+    """Differential diagnosis: rank diseases for a patient's observed and excluded HPO terms, with why."""
+    if phenopacket is not None and phenopacket.is_dir():
+        raise KGError(f"{phenopacket} is a folder: rank a cohort with kg rank --phenopacket DIR --out DIR")
+    result = answer(model, {**_request(phenotypes, exclude, phenopacket), "op": "diagnose", "top": top})
+    if fmt is OutputFormat.json:
+        emit_json(result)
+        return
+    _notes(result)
+    rows = []
+    for d in result["diseases"]:
+        matched = "; ".join(f"{t['name']} ({t['weight']:.1f})" for t in d["matched"][:4])
+        against = "; ".join(f"{t['name']} ({t['weight']:.0%})" for t in d["excluded_present"][:3])
+        lacks = "; ".join(t["name"] or t["id"] for t in d["missing_frequent"][:3])
+        genes = ", ".join(g["symbol"] or g["id"] for g in d["genes"][:5])
+        name = f"{d['name']} ({d['disease_id']})" + (
+            f" = {', '.join(d['equivalents'][:2])}" if d["equivalents"] else ""
+        )
+        rows.append([d["rank"], name, f"{d['score']:.3f}", matched, against or "-", lacks or "-", genes or "-"])
+    emit(
+        ["rank", "disease", "score", "matched (weight)", "excluded but present (freq)", "frequent, absent", "genes"],
+        rows,
+        fmt,
+        title=f"differential diagnosis for {result['patient']} (model {result['model_version']}): "
+        "score = phenotype similarity × the excluded terms' factor",
     )
 
 

@@ -55,6 +55,14 @@ def run(
         ),
     ] = None,
     maf_project: Annotated[str | None, typer.Option(help="TCGA project of MAFs whose name does not say it.")] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="Build the release from these sources alone (repeatable or comma-separated, e.g. "
+            "--only genes,hpo,go,interactions for a graph of one HPO release without later sources).",
+        ),
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Summary as table or json.")] = OutputFormat.table,
 ) -> None:
     """Run the ETL: extract → validate → write a versioned release → load Neo4j idempotently."""
@@ -67,7 +75,8 @@ def run(
             task = bar.add_task(description, total=total)
             return lambda n: bar.advance(task, n)
 
-        report = build_release(overrides, etl, settings.home, write=not dry_run, start=start)
+        chosen = {n.strip() for part in only or [] for n in part.split(",") if n.strip()} or None
+        report = build_release(overrides, etl, settings.home, write=not dry_run, start=start, only=chosen)
         if bulk_files is not None and not dry_run:
             _write_bulk_files(report, bulk_files, etl)
             return

@@ -56,8 +56,12 @@ def model_context(model: Path) -> tuple[Settings, ModelContext]:
             cache.write_text(json.dumps(rows))
         return GeneIndex(rows)
 
+    def alternatives() -> dict[str, str]:  # obsolete and alternative HPO ids: read when a patient is resolved
+        with Neo4jStore.from_settings(settings) as store:
+            return queries.phenotype_alternatives(store)
+
     with Neo4jStore.from_settings(settings) as store:
-        ctx = load_context(store, settings.home, model, genes)
+        ctx = load_context(store, settings.home, model, genes, alternatives)
     return settings, ctx
 
 

@@ -1,0 +1,256 @@
+"""Patients on a trained model: candidate genes and a differential diagnosis, with their reasons.
+
+A patient is a set of observed HPO terms and a set of excluded ones (:class:`kg.patient.Patient`).
+
+* **Genes** are ranked by the score predictions use (the evidence ranker over the model's parts,
+  or the model's logit without one) for a transient disease node that has the observed terms.
+* **Diseases** are ranked by the model's phenotype similarity: the cosine of the patient's and
+  each disease's ancestor-propagated HPO vectors, each term weighted by its information content
+  times the factor the model learned on simulated patients, each disease annotation by its
+  frequency.
+* **Excluded terms** count against a disease that shows them: its similarity is multiplied by
+  ``Π (1 − EXCLUSION · f)`` over the excluded terms it has in a fraction ``f`` of its patients
+  (:meth:`gnn.prior.PhenotypePrior.exclusion`). The same factor reaches the gene ranking through
+  every place a disease similarity is read (the prior, the ranker's best-disease features and
+  the similar-disease walk).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import Tensor
+
+from gnn.graph import incoming_edges
+from gnn.ontology import HAS_PHENOTYPE
+from gnn.pair_features import model_parts
+from gnn.reproducible import deterministic
+from gnn.split import TARGET
+from kg.diseases import DiseaseSpace
+from kg.patient import Patient
+
+if TYPE_CHECKING:
+    from gnn.inference import ModelContext
+    from gnn.prior import PhenotypePrior
+
+#: Share of a disease's similarity an excluded term removes per unit of frequency (chosen on the A–M
+#: phenopacket-store cohorts, ``bench/patients.py --exclusion``).
+EXCLUSION = 0.5
+#: A disease phenotype is "frequent" from this HPO frequency on (HP:0040281 "very frequent" starts at 80 %).
+FREQUENT = 0.8
+
+
+@dataclass(frozen=True)
+class GeneHit:
+    """One ranked gene for a patient."""
+
+    rank: int
+    gene_id: str
+    symbol: str | None
+    score: float
+    logit: float
+
+
+@dataclass(frozen=True)
+class TermWeight:
+    """A phenotype with its weight in the match (IC × learned factor) or its frequency in the disease."""
+
+    id: str
+    name: str | None
+    weight: float
+    matched_as: str | None = None  # the disease's term the patient's term met (itself or an ancestor)
+
+
+@dataclass(frozen=True)
+class DiseaseHit:
+    """One ranked disease for a patient, with why.
+
+    ``similarity`` is the cosine before the excluded terms' factor, ``exclusion_factor`` that
+    factor, ``score`` their product (what the ranking uses).
+    """
+
+    rank: int
+    disease_id: str
+    name: str | None
+    score: float
+    similarity: float
+    exclusion_factor: float
+    equivalents: tuple[str, ...] = ()
+    matched: tuple[TermWeight, ...] = ()
+    excluded_present: tuple[TermWeight, ...] = ()
+    missing_frequent: tuple[TermWeight, ...] = ()
+    genes: tuple[tuple[str, str | None], ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        out = asdict(self)
+        out["genes"] = [{"id": g, "symbol": s} for g, s in self.genes]
+        return out
+
+
+class PatientScorer:
+    """Genes and diseases for patients, on one model context.
+
+    Args:
+        ctx: The loaded model on its graph.
+        exclusion: Strength of the excluded terms' factor (0: ignore excluded terms).
+    """
+
+    def __init__(self, ctx: ModelContext, exclusion: float = EXCLUSION) -> None:
+        self.ctx, self.exclusion = ctx, exclusion
+        self._annotated: Tensor | None = None
+
+    @property
+    def prior(self) -> PhenotypePrior:
+        """The model's phenotype prior (patients need it: a model without one cannot rank diseases)."""
+        if self.ctx.prior is None:
+            from gnn.artefacts import ArtefactError
+
+            raise ArtefactError("ranking for a patient needs a model with the phenotype prior")
+        return self.ctx.prior
+
+    def terms(self, patient: Patient) -> tuple[Tensor, Tensor]:
+        """The patient's observed and excluded terms as phenotype indices (unknown ids raise ``UnknownId``)."""
+        observed = sorted({self.ctx.lookup("Phenotype", t) for t in patient.observed})
+        excluded = sorted({self.ctx.lookup("Phenotype", t) for t in patient.excluded} - set(observed))
+        return torch.tensor(observed, dtype=torch.long), torch.tensor(excluded, dtype=torch.long)
+
+    def penalty(self, excluded: Tensor) -> Tensor:
+        """``[1, D]`` the excluded terms' factor on each disease."""
+        return self.prior.exclusion(excluded, self.exclusion)
+
+    # -- genes ------------------------------------------------------------------------
+    def gene_scores(self, observed: Tensor, excluded: Tensor) -> Tensor:
+        """``[G]`` what genes are ranked by for this patient (the served score)."""
+        ctx = self.ctx
+        model = ctx.model
+        terms = observed.tolist()
+        new = ctx.num_nodes["Disease"]
+        query = ctx.message_graph.with_query_diseases(torch.tensor([[0] * len(terms), terms], dtype=torch.long), 1)
+        # The transient disease sends no message to any other node (phenotypes only listen along
+        # IS_A; it has no gene links), so the cached encoding stays valid for every other node and
+        # only the new disease's own computation graph is run; the prior reuses the graph's IC.
+        h_all, attention = ctx.encoded()
+        sub = incoming_edges(query.edges, model.edge_types, "Disease", new, model.config.layers)
+        with torch.no_grad(), deterministic():
+            h, _ = model.encode(ctx.transient_features(query.num_nodes, query.edges), sub)
+            transient = h["Disease"][new : new + 1]
+            if ctx.prior is None:
+                return model.score_all(h_all["Gene"], transient)[0]
+            penalty = self.penalty(excluded) if excluded.numel() else None
+            raw = ctx.prior.scores_for_terms(observed, ctx.edges[TARGET], penalty)
+            if ctx.ranker is None:
+                prior = model.prior_logit(raw, attention, ctx.edges, ctx.num_nodes["Gene"])
+                return model.score_all(h_all["Gene"], transient, prior)[0]
+            parts = model_parts(model, h_all["Gene"], transient, raw, attention, ctx.edges)
+            x = ctx.ranker_features().for_terms(observed, parts[0], raw, parts[1], penalty)
+            return ctx.ranker.score(x)[0]
+
+    def rank_genes(self, patient: Patient, top: int = 20) -> list[GeneHit]:
+        """The top ``top`` genes for ``patient`` (its terms must be on the graph's release)."""
+        observed, excluded = self.terms(patient)
+        logits = self.gene_scores(observed, excluded)
+        probs = torch.softmax(logits, dim=0)
+        order = torch.argsort(logits, descending=True, stable=True)[:top]
+        return [
+            GeneHit(r, self.ctx.node_id("Gene", g), self.ctx.name("Gene", g), float(probs[g]), float(logits[g]))
+            for r, g in enumerate(order.tolist(), start=1)
+        ]
+
+    # -- diseases ---------------------------------------------------------------------
+    def annotated(self) -> Tensor:
+        """``[D]`` bool: diseases with at least one phenotype (the candidates of a diagnosis)."""
+        if self._annotated is None:
+            mask = torch.zeros(self.ctx.num_nodes["Disease"], dtype=torch.bool)
+            if HAS_PHENOTYPE in self.ctx.edges:
+                mask[self.ctx.edges[HAS_PHENOTYPE][0]] = True
+            self._annotated = mask
+        return self._annotated
+
+    def disease_scores(self, observed: Tensor, excluded: Tensor) -> tuple[Tensor, Tensor]:
+        """``([D] score, [D] exclusion factor)``; diseases without phenotypes score ``-inf``."""
+        sim = self.prior.term_similarity(observed)[0]
+        factor = self.penalty(excluded)[0] if excluded.numel() else torch.ones_like(sim)
+        return (sim * factor).masked_fill(~self.annotated(), float("-inf")), factor
+
+    def diagnose(self, patient: Patient, top: int = 10, space: DiseaseSpace | None = None) -> list[DiseaseHit]:
+        """The top ``top`` diseases for ``patient``; equivalent ids (``space``) collapse into one entry."""
+        observed, excluded = self.terms(patient)
+        scores, factor = self.disease_scores(observed, excluded)
+        order = torch.argsort(scores, descending=True, stable=True)
+        ids = self.ctx.graph.node_ids["Disease"]
+        seen: set[str] = set()
+        picked: list[tuple[int, tuple[str, ...]]] = []
+        for d in order.tolist():
+            if len(picked) == top or scores[d] == float("-inf"):
+                break
+            if ids[d] in seen:
+                continue
+            same = tuple(sorted(space.equivalents(ids[d]))) if space is not None else ()
+            seen.update((ids[d], *same))
+            picked.append((d, same))
+        sim = scores / factor.clamp(min=1e-12)
+        return [
+            self._hit(rank, d, same, float(scores[d]), float(sim[d]), float(factor[d]), observed, excluded)
+            for rank, (d, same) in enumerate(picked, start=1)
+        ]
+
+    def _hit(
+        self,
+        rank: int,
+        d: int,
+        same: Sequence[str],
+        score: float,
+        sim: float,
+        factor: float,
+        observed: Tensor,
+        excluded: Tensor,
+    ) -> DiseaseHit:
+        ctx, prior = self.ctx, self.prior
+        name = ctx.name("Disease", d)
+        profile = prior.propagated_terms(d)
+        matched = []
+        for q in observed.tolist():
+            shared = [a for a in prior.ancestor_terms(q) if a in profile]
+            if shared:
+                best = max(shared, key=lambda a: float(prior.weights[a]))
+                matched.append(
+                    TermWeight(
+                        ctx.node_id("Phenotype", q),
+                        ctx.name("Phenotype", q),
+                        float(prior.weights[best]),
+                        ctx.node_id("Phenotype", best),
+                    )
+                )
+        matched.sort(key=lambda t: -t.weight)
+        present = []
+        if excluded.numel():
+            freq = prior.presence(excluded)[:, d]
+            for t, f in zip(excluded.tolist(), freq.tolist(), strict=True):
+                if f > 0:
+                    present.append(TermWeight(ctx.node_id("Phenotype", t), ctx.name("Phenotype", t), f))
+        patient_terms = set(prior.ancestors(observed)[0].nonzero().flatten().tolist())
+        missing = [
+            TermWeight(ctx.node_id("Phenotype", t), ctx.name("Phenotype", t), f)
+            for t, f in prior.annotations_of(d)
+            if f >= FREQUENT and t not in patient_terms and t not in set(excluded.tolist())
+        ]
+        missing.sort(key=lambda t: (-t.weight, t.id))
+        links = ctx.edges[TARGET]
+        genes = sorted({int(g) for g in links[0][links[1] == d].tolist()})
+        return DiseaseHit(
+            rank,
+            ctx.node_id("Disease", d),
+            name,
+            score,
+            sim,
+            factor,
+            tuple(same),
+            tuple(matched),
+            tuple(sorted(present, key=lambda t: -t.weight)),
+            tuple(missing[:10]),
+            tuple((ctx.node_id("Gene", g), ctx.name("Gene", g)) for g in genes),
+        )
