@@ -110,3 +110,18 @@ def test_other_gene_disease_formats(tmp_path: Path, genes: GeneResolver, name: s
     _, records = _read([d / "hp.obo", d / "phenotype.hpoa", tmp_path / name], genes)
     assoc = [e for e in records if isinstance(e, Edge) and e.type is RelType.ASSOCIATED_WITH]
     assert [(e.start, e.end) for e in assoc] == [("NCBIGene:2200", "OMIM:154700")]
+
+
+def test_alternative_and_obsolete_ids_live_on_as_alt_ids(tmp_path: Path, genes: GeneResolver) -> None:
+    d = FIXTURES / "hpo" / "2023-06-17"
+    obsolete = (
+        "\n[Term]\nid: HP:0001500\nname: obsolete Broad finger\nis_obsolete: true\nreplaced_by: HP:0000003\n"
+        "\n[Term]\nid: HP:0001501\nname: obsolete without a replacement\nis_obsolete: true\n"
+    )
+    obo = tmp_path / "hp.obo"
+    obo.write_text((d / "hp.obo").read_text() + obsolete)
+    _, records = _read([obo, d / "phenotype.hpoa"], genes)
+    phenos = {r.id: r.props for r in records if isinstance(r, Node) and r.label is NodeLabel.PHENOTYPE}
+    assert phenos["HP:0000003"]["alt_ids"] == ["HP:0001500", "HP:0004715"]  # replaced_by + alt_id
+    assert phenos["HP:0000005"]["alt_ids"] == ["HP:0001425", "HP:0001453", "HP:0001461", "HP:0010985"]
+    assert "HP:0001500" not in phenos and "HP:0001501" not in phenos
