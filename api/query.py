@@ -18,6 +18,13 @@ from strawberry.extensions import (
 from api.context import DOWN, run_sync
 from api.execution import FastExecutor
 from api.limits import QueryCost, introspection_rule, should_mask
+from api.patients import (
+    DiagnosisResult,
+    PatientGenesResult,
+    PatientInput,
+    differential_diagnosis,
+    genes_for_patient,
+)
 from api.results import Ctx, check_first, graph_down, no_model, not_found
 from api.schema import CandidateResult, Disease, Gene, candidates_page, explain_pair
 from api.service import GraphDown
@@ -167,6 +174,20 @@ class Query:
             ],
         )
 
+    @strawberry.field(
+        description="Genes for a patient: observed and excluded HPO terms, or a phenopacket (the served score)."
+    )
+    async def candidate_genes_for_patient(
+        self, info: Ctx, patient: PatientInput, first: int = 20
+    ) -> PatientGenesResult:
+        return await genes_for_patient(info, patient, first)
+
+    @strawberry.field(
+        description="Differential diagnosis: diseases ranked for a patient, equivalent ids collapsed, with why."
+    )
+    async def differential_diagnosis(self, info: Ctx, patient: PatientInput, first: int = 10) -> DiagnosisResult:
+        return await differential_diagnosis(info, patient, first)
+
     @strawberry.field(description="Attention explanation of the model's score for a gene–disease pair.")
     async def explain(self, info: Ctx, gene: str, disease: str, top_k: int = 5) -> ExplanationResult:
         return await explain_pair(info, gene, disease, top_k)
@@ -187,7 +208,16 @@ class Query:
         )
 
 
-PAGINATED = frozenset({"candidateGenes", "candidateGenesForPhenotypes", "search", "predictedDiseases"})
+PAGINATED = frozenset(
+    {
+        "candidateGenes",
+        "candidateGenesForPhenotypes",
+        "candidateGenesForPatient",
+        "differentialDiagnosis",
+        "search",
+        "predictedDiseases",
+    }
+)
 
 
 def build_schema(limits: ApiSettings, executor: type[FastExecutor] | None = FastExecutor) -> strawberry.Schema:

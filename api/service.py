@@ -20,6 +20,7 @@ from typing import Any
 
 from api.cache import generation_of
 from kg import queries
+from kg.diseases import read_disease_space
 from kg.errors import KGError, StoreUnavailable, StoreUnreachable
 from kg.export import graph_state
 from kg.ids import Ambiguous, GeneIndex
@@ -46,6 +47,7 @@ class ModelState:
     explainer: Any = None  # gnn.explain.Explainer
     error: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    answers: Any = None  # gnn.answers.Answers: patients (genes, diagnosis)
 
 
 class Service:
@@ -84,6 +86,7 @@ class Service:
     def load_model(self, folder: Path) -> None:
         """Load the run in ``folder`` on its cached export; remember the reason if impossible."""
         try:
+            from gnn.answers import Answers
             from gnn.artefacts import Run
             from gnn.explain import Explainer
             from gnn.export import ExportCache
@@ -94,8 +97,14 @@ class Service:
             export = ExportCache.of_home(self.settings.home).find(run.graph_release)
             if export is None:
                 raise KGError(f"no cached export of graph release {run.graph_release} (run `kg train`)")
-            context = ModelContext(load_export(export), folder, cache_dir=self.settings.home / "cache" / "context")
-            self.model = ModelState(context, Explainer(context), None, run.info())
+            context = ModelContext(
+                load_export(export),
+                folder,
+                cache_dir=self.settings.home / "cache" / "context",
+                alternatives=lambda: self.graph(queries.phenotype_alternatives),
+            )
+            answers = Answers(context, lambda: self.graph(read_disease_space))
+            self.model = ModelState(context, Explainer(context), None, run.info(), answers=answers)
         except (ImportError, OSError, json.JSONDecodeError, KGError) as exc:
             self.model = ModelState(error=f"model not loaded from {folder}: {exc}")
             log.warning(self.model.error)

@@ -4,7 +4,7 @@ One home for what ``kg explain``/``kg rank``/``kg diagnose`` (in-process or thro
 and the notebook API (:mod:`kg.notebook`) ask of a :class:`~gnn.inference.ModelContext`.
 
 A patient travels as ``{"id", "observed": [...], "excluded": [...]}`` (what
-:func:`patient_request` makes of a :class:`kg.patient.Patient`); its terms are mapped onto the
+:meth:`kg.patient.Patient.to_json` makes of one); its terms are mapped onto the
 graph's HPO release first, and the answer lists what that changed (``notes``).
 """
 
@@ -22,25 +22,11 @@ from kg.errors import KGError
 from kg.patient import Patient
 
 
-def patient_request(patient: Patient) -> dict[str, Any]:
-    """The JSON form of a patient in a request."""
-    return {
-        "id": patient.id,
-        "observed": list(patient.observed),
-        "excluded": list(patient.excluded),
-        "hpo_version": patient.hpo_version,
-        "notes": list(patient.notes),
-    }
-
-
 def _patient(request: dict[str, Any]) -> Patient:
     raw = request.get("patient")
     if raw is None:  # the older form: {"phenotypes": [...]} (kg rank --phenotypes)
         raw = {"observed": request.get("phenotypes", []), "excluded": request.get("excluded", [])}
-    observed, excluded = raw.get("observed", []), raw.get("excluded", [])
-    patient = Patient.of_terms(observed, excluded, id=str(raw.get("id") or "patient"))
-    version, notes = raw.get("hpo_version"), tuple(raw.get("notes") or ())
-    return Patient(patient.id, patient.observed, patient.excluded, hpo_version=version, notes=notes)
+    return Patient.from_json(raw)
 
 
 class Answers:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gnn.answers import Answers, patient_request
+from gnn.answers import Answers
 from kg.errors import KGError
 from kg.patient import PhenopacketError, read_phenopacket
 
@@ -67,7 +67,7 @@ def rank_cohort(
     for path in files:
         try:
             patient = read_phenopacket(path)
-            request = {"patient": patient_request(patient), "top": top}
+            request = {"patient": patient.to_json(), "top": top}
             genes = answers({**request, "op": "rank"})
             diseases = answers({**request, "op": "diagnose"})
         except PhenopacketError as exc:

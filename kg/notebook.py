@@ -5,6 +5,8 @@
 >>> graph.cypher("MATCH (g:Gene {symbol: $s}) RETURN g.id AS id", s="FBN1")
 >>> graph.candidates("OMIM:154700", top=10)    # from the prediction store (`kg predict`)
 >>> graph.rank_phenotypes(["HP:0001166", "HP:0001083"])
+>>> graph.rank_phenopacket("patient.json")   # a GA4GH phenopacket: observed and excluded terms
+>>> graph.diagnose("patient.json")            # differential diagnosis: ranked diseases, with why
 >>> graph.explain("FBN1", "OMIM:154700")       # networkx.DiGraph of the explanation
 
 Like ``kg.cli``, this is an edge that wires the layers: ``rank_phenotypes`` and ``explain`` load
@@ -13,13 +15,16 @@ the trained model (the ``gnn`` extra) on first use and keep it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg import queries
 from kg.cypher import run_read_only
+from kg.diseases import read_disease_space
 from kg.errors import KGError
 from kg.ids import GeneIndex, normalise_curie
+from kg.patient import Patient, read_phenopacket
 from kg.predictions import PredictionStore
 from kg.settings import Settings, load_settings
 from kg.store import Neo4jStore
@@ -30,6 +35,19 @@ if TYPE_CHECKING:
 
     from gnn.answers import Answers
 
+DIAGNOSIS_COLUMNS = [
+    "rank",
+    "disease_id",
+    "name",
+    "score",
+    "similarity",
+    "exclusion_factor",
+    "matched",
+    "excluded_present",
+    "missing_frequent",
+    "genes",
+    "equivalents",
+]
 CANDIDATE_COLUMNS = [
     "disease_id",
     "rank",
@@ -79,11 +97,47 @@ class Graph:
         ]
         return pd.DataFrame.from_records(records, columns=CANDIDATE_COLUMNS)
 
-    def rank_phenotypes(self, phenotypes: list[str], top: int = 20) -> pd.DataFrame:
-        """Genes ranked by the model for a phenotype set (a patient, a new syndrome)."""
+    def rank_phenotypes(self, phenotypes: Sequence[str], top: int = 20, excluded: Sequence[str] = ()) -> pd.DataFrame:
+        """Genes ranked by the model for a phenotype set (a patient, a new syndrome) and the terms it excludes."""
+        return self._genes(Patient.of_terms(list(phenotypes), list(excluded)), top)
+
+    def rank_phenopacket(self, phenopacket: Path | str | dict[str, Any], top: int = 20) -> pd.DataFrame:
+        """Genes ranked for a GA4GH phenopacket (a path, a JSON string or a dict; observed and excluded terms)."""
+        return self._genes(read_phenopacket(phenopacket), top)
+
+    def diagnose(
+        self, patient: Path | str | dict[str, Any] | list[str], top: int = 10, excluded: Sequence[str] = ()
+    ) -> pd.DataFrame:
+        """Differential diagnosis: diseases ranked for a phenopacket (path, JSON, dict) or a list of observed terms.
+
+        One row per disease (equivalent ids collapsed): score, similarity, the excluded terms'
+        factor, and the reasons as lists (matched terms, excluded terms it has, frequent terms the
+        patient lacks, genes).
+        """
         import pandas as pd
 
-        rows = self.answers()({"op": "rank", "phenotypes": list(phenotypes), "top": top})["genes"]
+        if isinstance(patient, list):
+            parsed = Patient.of_terms(patient, list(excluded))
+        else:
+            parsed = read_phenopacket(patient)
+        answer = self.answers()({"op": "diagnose", "patient": parsed.to_json(), "top": top})
+        rows = [
+            {
+                **{k: d[k] for k in ("rank", "disease_id", "name", "score", "similarity", "exclusion_factor")},
+                "matched": [t["id"] for t in d["matched"]],
+                "excluded_present": [t["id"] for t in d["excluded_present"]],
+                "missing_frequent": [t["id"] for t in d["missing_frequent"]],
+                "genes": [g["symbol"] or g["id"] for g in d["genes"]],
+                "equivalents": list(d["equivalents"]),
+            }
+            for d in answer["diseases"]
+        ]
+        return pd.DataFrame.from_records(rows, columns=DIAGNOSIS_COLUMNS)
+
+    def _genes(self, patient: Patient, top: int) -> pd.DataFrame:
+        import pandas as pd
+
+        rows = self.answers()({"op": "rank", "patient": patient.to_json(), "top": top})["genes"]
         return pd.DataFrame.from_records(rows, columns=["rank", "gene_id", "symbol", "score", "logit"])
 
     def explain(self, gene: str, disease: str, top: int = 10) -> nx.DiGraph:
@@ -102,9 +156,13 @@ class Graph:
             from gnn.answers import Answers
 
             context = load_context(
-                self.store, self.settings.home, self.model, lambda: GeneIndex(queries.gene_symbols(self.store))
+                self.store,
+                self.settings.home,
+                self.model,
+                lambda: GeneIndex(queries.gene_symbols(self.store)),
+                lambda: queries.phenotype_alternatives(self.store),
             )
-            self._answers = Answers(context)
+            self._answers = Answers(context, lambda: read_disease_space(self.store))
         return self._answers
 
     def close(self) -> None:

@@ -73,6 +73,22 @@ class Patient:
         """The numeric PMIDs of :attr:`references`."""
         return [int(m.group(1)) for r in self.references if (m := _PMID.match(r))]
 
+    def to_json(self) -> dict[str, Any]:
+        """The patient as a request carries it (``kg rank``/``kg diagnose`` to their worker, the API)."""
+        return {
+            "id": self.id,
+            "observed": list(self.observed),
+            "excluded": list(self.excluded),
+            "hpo_version": self.hpo_version,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Patient:
+        """The patient of :meth:`to_json` (terms checked again)."""
+        checked = cls.of_terms(raw.get("observed") or [], raw.get("excluded") or [], id=str(raw.get("id") or "patient"))
+        return replace(checked, hpo_version=raw.get("hpo_version"), notes=tuple(raw.get("notes") or ()))
+
     @classmethod
     def of_terms(cls, observed: Sequence[str], excluded: Sequence[str] = (), id: str = "patient") -> Patient:
         """A patient from bare term lists (checked like a phenopacket's; the JSON path names the list)."""

@@ -104,9 +104,7 @@ def _request(phenotypes: str | None, exclude: str | None, phenopacket: Path | No
         terms = [p.strip() for p in (phenotypes or "").split(",") if p.strip()]
         excluded = [p.strip() for p in (exclude or "").split(",") if p.strip()]
         patient = Patient.of_terms(terms, excluded, id="command line")
-    from gnn.answers import patient_request
-
-    return {"patient": patient_request(patient)}
+    return {"patient": patient.to_json()}
 
 
 def _cohort(model: Path, location: Path, out: Path, top: int, fmt: OutputFormat) -> None:
