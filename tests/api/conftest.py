@@ -28,11 +28,24 @@ from kg.schema import NodeLabel
 from kg.settings import Settings, load_settings
 from kg.store import Neo4jStore
 from tests.gnn.test_end_to_end import load_planted
+from tests.gnn.test_patients import load_patient_terms
 
 
 @pytest.fixture()
 def served(store: Neo4jStore, neo4j_server: local_neo4j.ServerConfig, tmp_path: Path) -> Settings:
     load_planted(store)
+    return _serve(store, neo4j_server, tmp_path)
+
+
+@pytest.fixture()
+def served_patient(store: Neo4jStore, neo4j_server: local_neo4j.ServerConfig, tmp_path: Path) -> Settings:
+    """The served planted graph with a real phenopacket's terms and Marfan syndrome (tests.gnn.test_patients)."""
+    load_planted(store)
+    load_patient_terms(store)
+    return _serve(store, neo4j_server, tmp_path)
+
+
+def _serve(store: Neo4jStore, neo4j_server: local_neo4j.ServerConfig, tmp_path: Path) -> Settings:
     store.merge_nodes(
         NodeLabel.GENE,
         [

@@ -102,7 +102,9 @@ def test_equivalent_ids_collapse_into_one_entry(patient_model: ModelContext) -> 
     plain = [h.disease_id for h in scorer.diagnose(patient, top=6)]
     space = DiseaseSpace([(plain[0], "MONDO:0000001"), (plain[1], "MONDO:0000001")])
     collapsed = scorer.diagnose(patient, top=5, space=space)
-    assert collapsed[0].disease_id == plain[0] and collapsed[0].equivalents == tuple(sorted((plain[1], "MONDO:0000001")))
+    assert collapsed[0].disease_id == plain[0] and collapsed[0].equivalents == tuple(
+        sorted((plain[1], "MONDO:0000001"))
+    )
     assert [h.disease_id for h in collapsed[1:]] == plain[2:6]
 
 

@@ -3,6 +3,7 @@
  *   #/disease/<id>/gene/<id>  ... plus the explanation of one candidate, drawn as a graph
  *   #/gene/<id>               diseases the model proposes the gene for
  *   #/phenotypes/<HP,HP,...>  genes ranked for a phenotype set
+ *   #/patient/<HP,...>/<HP,...>  a patient (observed / excluded terms, or a phenopacket file): genes and diseases
  * window.kgExplorer.timings holds the last first-paint and graph-draw times (ms), for the browser test.
  */
 "use strict";
@@ -102,6 +103,15 @@ const Q = {
   phenotypes: `query PhenotypeSet($p: [String!]!) { candidateGenesForPhenotypes(phenotypes: $p, first: 50) {
     __typename ... on PhenotypeRanking { modelVersion phenotypes genes { rank score gene { id symbol } } }
     ${PROBLEMS} } }`,
+  patient: `query Patient($patient: PatientInput!) {
+    candidateGenesForPatient(patient: $patient, first: 20) { __typename
+      ... on PatientGenes { modelVersion observed excluded notes genes { rank score logit gene { id symbol } } }
+      ${PROBLEMS} }
+    differentialDiagnosis(patient: $patient, first: 10) { __typename
+      ... on Diagnosis { modelVersion observed excluded notes diseases { rank score similarity exclusionFactor equivalents
+        disease { id name } matched { id name weight matchedAs } excludedPresent { id name weight }
+        missingFrequent { id name weight } genes { id symbol } } }
+      ${PROBLEMS} } }`,
 };
 
 /** A typed problem (NotFound, Unavailable, BadInput, Ambiguous) as a message; null for a result. */
@@ -396,6 +406,57 @@ async function phenotypeView(terms) {
         h("td", { class: "num" }, fmt(g.score)))))))));
 }
 
+// ---------- a patient: genes and a differential diagnosis ----------
+const TERMS = /HP:\d{7}/gi;
+function termList(text) { return (text.match(TERMS) || []).map((t) => t.toUpperCase()); }
+function terms(rows, what) {
+  return rows.length ? rows.slice(0, 4).map((t) => `${t.name || t.id} (${what(t)})`).join("; ") : "–";
+}
+async function patientView(observed, excluded) {
+  const obs = h("textarea", { id: "observed", placeholder: "observed: HP:0001166\nHP:0001083\nHP:0002616" }, observed.join("\n"));
+  const exc = h("textarea", { id: "excluded", placeholder: "excluded (examined, absent): HP:0002650" }, excluded.join("\n"));
+  const file = h("input", { type: "file", id: "phenopacket", accept: ".json,application/json" });
+  const out = h("div", { id: "patient-results" });
+  const run = () => go(`/patient/${termList(obs.value).join(",")}/${termList(exc.value).join(",")}`);
+  file.addEventListener("change", async () => {
+    const f = file.files && file.files[0];
+    if (f) await patientResults(out, { phenopacket: await f.text() }, obs, exc);
+  });
+  show(h("h1", {}, "A patient"), h("p", { class: "sub" }, "Observed and excluded HPO terms, or a GA4GH phenopacket (v2 or v1): " +
+      "the model ranks every gene and every disease; a disease that has a term the patient lacks loses similarity."),
+    h("div", { class: "card" }, h("div", { class: "grid" }, h("div", {}, h("label", { for: "observed" }, "Observed"), obs),
+      h("div", {}, h("label", { for: "excluded" }, "Excluded"), exc)),
+      h("div", { class: "pager" }, h("button", { onclick: run, id: "rank-patient" }, "Rank genes and diseases"),
+        h("label", { for: "phenopacket" }, "or load a phenopacket: "), file)), out);
+  if (observed.length) await patientResults(out, { observed, excluded }, obs, exc);
+}
+async function patientResults(out, patient, obs, exc) {
+  out.replaceChildren(h("p", { class: "loading" }, "Ranking…"));
+  let data;
+  try { data = await gql(Q.patient, { patient }); } catch (e) { return out.replaceChildren(errorBox(e.message)); }
+  const g = data.candidateGenesForPatient, d = data.differentialDiagnosis;
+  const bad = problem(g, "the patient") || problem(d, "the patient");
+  if (bad) return out.replaceChildren(bad);
+  obs.value = g.observed.join("\n"); exc.value = g.excluded.join("\n");
+  const notes = g.notes.length ? h("div", { class: "message info", id: "notes" }, h("ul", { class: "plain" }, g.notes.map((n) => h("li", {}, n)))) : null;
+  const genes = h("div", { class: "card" }, h("h2", {}, "Candidate genes"),
+    h("div", { class: "scroll" }, h("table", { id: "patient-genes" }, h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "gene"), h("th", {}, "score"))),
+      h("tbody", {}, g.genes.map((r) => h("tr", {}, h("td", { class: "num" }, r.rank), h("td", {}, link("/gene/" + encodeURIComponent(r.gene.id), r.gene.symbol || r.gene.id)),
+        h("td", { class: "num" }, fmt(r.score))))))));
+  const geneLinks = (x) => x.genes.slice(0, 4).map((gene, i) => [i ? ", " : "", link("/gene/" + encodeURIComponent(gene.id), gene.symbol || gene.id)]);
+  const row = (x) => h("tr", {}, h("td", { class: "num" }, x.rank),
+    h("td", {}, link(diseaseRoute(x.disease.id), x.disease.name || x.disease.id), " ", h("small", {}, [x.disease.id, ...x.equivalents.slice(0, 2)].join(" = "))),
+    h("td", { class: "num" }, fmt(x.score)), h("td", {}, terms(x.matched, (t) => fmt(t.weight, 2))),
+    h("td", { class: x.excludedPresent.length ? "neg" : null }, terms(x.excludedPresent, (t) => Math.round(100 * t.weight) + "%")),
+    h("td", {}, terms(x.missingFrequent, (t) => Math.round(100 * t.weight) + "%")), h("td", {}, geneLinks(x)));
+  const head = ["#", "disease", "score", "matched (weight)", "excluded, present (frequency)", "frequent, absent", "genes"];
+  const diseases = h("div", { class: "card" }, h("h2", {}, "Differential diagnosis"),
+    h("p", { class: "sub" }, "score = phenotype similarity × the excluded terms' factor"),
+    h("div", { class: "scroll" }, h("table", { id: "diagnosis" }, h("thead", {}, h("tr", {}, head.map((c) => h("th", {}, c)))),
+      h("tbody", {}, d.diseases.map(row)))));
+  out.replaceChildren(...[notes, h("div", { class: "grid" }, diseases, genes)].filter(Boolean));
+}
+
 // ---------- routing ----------
 async function route() {
   const start = performance.now();
@@ -406,6 +467,7 @@ async function route() {
   }
   if (parts[0] === "gene" && parts[1]) return geneView(parts[1]);
   if (parts[0] === "phenotypes") return phenotypeView(parts[1] ? parts[1].split(",").filter(Boolean) : []);
+  if (parts[0] === "patient") return patientView(termList(parts[1] || ""), termList(parts[2] || ""));
 }
 async function modelInfo() {
   try {
