@@ -68,6 +68,33 @@ class Featuriser:
         other._frozen = {t: _stats(f) for t, f in structural_features(self.num_nodes, reference).items()}
         return other
 
+    def reference_stats(self, reference: dict[EdgeType, Tensor]) -> dict[str, tuple[Tensor, Tensor]]:
+        """The degree columns' statistics of a graph (what :meth:`extended` standardises with)."""
+        return {t: _stats(f) for t, f in structural_features(self.num_nodes, reference).items()}
+
+    def disease_row(self, index: int, edges: dict[EdgeType, Tensor], stats: dict[str, tuple[Tensor, Tensor]]) -> Tensor:
+        """``[1, dim]`` the inputs of one disease of ``edges`` alone (e.g. a transient one).
+
+        The same values as row ``index`` of ``self.extended(…)(edges)["Disease"]`` with ``stats``
+        from :meth:`reference_stats`, without computing every other node's.
+        """
+        columns = []
+        for et in sorted(edges):
+            src, _, dst = et
+            if src == "Disease":
+                columns.append(float((edges[et][0] == index).sum()))
+            if dst == "Disease":
+                columns.append(float((edges[et][1] == index).sum()))
+        row = torch.log1p(torch.tensor([columns])) if columns else torch.zeros(1, 1)
+        feats = _standardise(row, stats.get("Disease"))
+        if self.sketch is not None:
+            terms = edges[HAS_PHENOTYPE][1][edges[HAS_PHENOTYPE][0] == index]
+            mean = (
+                self.sketch[terms].mean(dim=0, keepdim=True) if terms.numel() else torch.zeros(1, self.sketch.shape[1])
+            )
+            feats = torch.cat([feats, mean], dim=1)
+        return feats
+
     def __call__(self, edges: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
         """Features of every node type for message passing over ``edges``."""
         feats = {t: _standardise(f, self._frozen.get(t)) for t, f in structural_features(self.num_nodes, edges).items()}

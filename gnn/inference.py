@@ -101,6 +101,7 @@ class ModelContext:
         self._ranker_features: RankerFeatures | None = None
         self._encoded: tuple[dict[str, Tensor], Attention] | None = None
         self._features: dict[str, Tensor] | None = None
+        self._stats: dict[str, tuple[Tensor, Tensor]] = {}
         self._index = {t: graph.index(t) for t in graph.node_ids}
         # Gene resolvers: the export's own ids and symbols first (no database needed), then the
         # graph's full index (aliases, Ensembl, HGNC ids), given or built on first need.
@@ -168,11 +169,12 @@ class ModelContext:
         """Inputs of the graph plus one appended transient disease.
 
         Every existing node keeps its inputs (degrees and content as in the graph); the new, last
-        disease gets its own.
+        disease gets its own (degrees standardised with the graph's statistics).
         """
         if self._features is None:
             self._features = self.featuriser(self.edges)
-        own = self.featuriser.extended(num_nodes, self.edges)(edges)["Disease"][-1:]
+            self._stats = self.featuriser.reference_stats(self.edges)
+        own = self.featuriser.disease_row(num_nodes["Disease"] - 1, edges, self._stats)
         return {**self._features, "Disease": torch.cat([self._features["Disease"], own])}
 
     def encoded(self) -> tuple[dict[str, Tensor], Attention]:

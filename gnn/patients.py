@@ -127,17 +127,9 @@ class PatientScorer:
         """``[G]`` what genes are ranked by for this patient (the served score)."""
         ctx = self.ctx
         model = ctx.model
-        terms = observed.tolist()
-        new = ctx.num_nodes["Disease"]
-        query = ctx.message_graph.with_query_diseases(torch.tensor([[0] * len(terms), terms], dtype=torch.long), 1)
-        # The transient disease sends no message to any other node (phenotypes only listen along
-        # IS_A; it has no gene links), so the cached encoding stays valid for every other node and
-        # only the new disease's own computation graph is run; the prior reuses the graph's IC.
         h_all, attention = ctx.encoded()
-        sub = incoming_edges(query.edges, model.edge_types, "Disease", new, model.config.layers)
         with torch.no_grad(), deterministic():
-            h, _ = model.encode(ctx.transient_features(query.num_nodes, query.edges), sub)
-            transient = h["Disease"][new : new + 1]
+            transient = self.transient(observed)
             if ctx.prior is None:
                 return model.score_all(h_all["Gene"], transient)[0]
             penalty = self.penalty(excluded) if excluded.numel() else None
@@ -148,6 +140,34 @@ class PatientScorer:
             parts = model_parts(model, h_all["Gene"], transient, raw, attention, ctx.edges)
             x = ctx.ranker_features().for_terms(observed, parts[0], raw, parts[1], penalty)
             return ctx.ranker.score(x)[0]
+
+    def transient(self, observed: Tensor) -> Tensor:
+        """``[1, hidden]`` the representation of a transient disease annotated with ``observed``.
+
+        The transient disease sends no message to any other node (it has no gene links), so the
+        cached encoding stays valid for every other node and only the new disease's computation
+        graph is run, on the nodes it holds alone (relabelled; the per-id embeddings keep their
+        ids): the same sums as on the whole graph, without transforming every node's features.
+        """
+        ctx, model = self.ctx, self.ctx.model
+        terms = observed.tolist()
+        new = ctx.num_nodes["Disease"]
+        query = ctx.message_graph.with_query_diseases(torch.tensor([[0] * len(terms), terms], dtype=torch.long), 1)
+        sub = incoming_edges(query.edges, model.edge_types, "Disease", new, model.config.layers)
+        features = ctx.transient_features(query.num_nodes, query.edges)
+        held = {t: [torch.tensor([new])] if t == "Disease" else [] for t in features}
+        for (src, _, dst), ei in sub.items():
+            held[src].append(ei[0])
+            held[dst].append(ei[1])
+        ids = {t: torch.unique(torch.cat(v)) if v else torch.empty(0, dtype=torch.long) for t, v in held.items()}
+        position = {}
+        for t, kept in ids.items():
+            position[t] = torch.full((features[t].shape[0],), -1, dtype=torch.long)
+            position[t][kept] = torch.arange(kept.numel())
+        edges = {et: torch.stack([position[et[0]][ei[0]], position[et[2]][ei[1]]]) for et, ei in sub.items()}
+        compact = {t: features[t][kept] for t, kept in ids.items()}
+        h, _ = model.encode(compact, edges, node_ids=ids)
+        return h["Disease"][position["Disease"][new]][None, :]
 
     def rank_genes(self, patient: Patient, top: int = 20) -> list[GeneHit]:
         """The top ``top`` genes for ``patient`` (its terms must be on the graph's release)."""
