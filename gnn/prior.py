@@ -190,9 +190,11 @@ class PhenotypePrior:
 
     def ancestors(self, terms: Tensor) -> Tensor:
         """``[1, T]`` 0/1: the terms and all their ancestors."""
-        direct = torch.zeros(1, self.closure.shape[0])
-        direct[0, terms] = 1.0
-        return (sparse_mm(self.closure.t(), direct.t()).t() > 0).float()
+        closure = self._closure_csr()  # row t: t and its ancestors
+        out = torch.zeros(1, closure.shape[1])
+        if terms.numel():
+            out[0, dense_rows(closure, terms).amax(dim=0) > 0] = 1.0
+        return out
 
     def term_similarity(self, terms: Tensor) -> Tensor:
         """``[1, D]`` weighted cosine of a phenotype set (propagated like a disease's) with every disease."""
