@@ -64,7 +64,10 @@ class DiagnosedDisease:
     disease: Disease
     score: float = strawberry.field(description="Phenotype similarity × the excluded terms' factor")
     similarity: float
-    exclusion_factor: float = strawberry.field(description="Π (1 − strength × frequency) over excluded terms it has")
+    exclusion_factor: float = strawberry.field(
+        description="Likelihood ratio of the patient's excluded terms for this disease, tempered: "
+        "below 1 they count against it (obligate features absent), above 1 for it"
+    )
     equivalents: list[str] = strawberry.field(description="Equivalent ids collapsed into this entry")
     matched: list[TermMatch]
     excluded_present: list[TermMatch] = strawberry.field(description="Excluded terms the disease has: against it")

@@ -43,6 +43,7 @@ from gnn.patient_benchmark import (  # noqa: E402
     PatientBenchmark,
     PatientRanks,
 )
+from gnn.patients import Exclusion  # noqa: E402
 from kg import queries  # noqa: E402
 from kg.diseases import DiseaseSpace, read_disease_space  # noqa: E402
 from kg.errors import KGError  # noqa: E402
@@ -117,7 +118,7 @@ def evaluate(
     space: DiseaseSpace | None,
     hpoa: Path,
     patients: list[Patient],
-    exclusion: float | None,
+    exclusion: Exclusion | None,
 ) -> tuple[PatientRanks, float]:
     """Ranks of every patient on one model (its graph read from ``uri``); seconds per patient."""
     with Neo4jStore(uri) as store:
@@ -159,11 +160,18 @@ def main() -> None:
     parser.add_argument("--served", type=Path, default=ROOT / "runs" / "latest", help="the served model's run")
     parser.add_argument("--served-home", type=Path, default=Path(os.environ.get("KG_HOME", ROOT / ".kg")))
     parser.add_argument("--served-uri", default=os.environ.get("KG_NEO4J_URI", "bolt://127.0.0.1:7687"))
-    parser.add_argument("--exclusion", type=float, default=None, help="override the excluded terms' strength")
+    parser.add_argument(
+        "--exclusion",
+        default=None,
+        help="CHECKED,UNKNOWN,TEMPER of the excluded terms' likelihood ratio (model selection)",
+    )
     parser.add_argument("--limit", type=int, default=None, help="first N patients only (a quick look)")
     parser.add_argument("--skip-served", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "patients.json")
     args = parser.parse_args()
+    if args.exclusion:
+        checked, unknown, temper = (float(x) for x in args.exclusion.split(","))
+        args.exclusion = Exclusion(checked, unknown, temper)
 
     files = am_files(args.store)
     patients, unusable = read_patients(files)
@@ -210,17 +218,14 @@ def main() -> None:
     )
     if not args.skip_served:
         hpoa = Path(str(_default_hpoa()))
-        served, per = evaluate(args.served_uri, args.served_home, args.served, space, hpoa, patients, args.exclusion)
-        after = ("paper after the release",)
+        latest = max(cited_pmids(hpoa))
+        after = [p for p in patients if p.pmids and min(p.pmids) > latest]
+        print(f"\n{len(after):,} patients published after the served release's last cited PMID ({latest})")
+        served, per = evaluate(args.served_uri, args.served_home, args.served, space, hpoa, after, args.exclusion)
+        groups = ("paper after the release",)
         print(f"\n## Served model ({args.served}, HPO 2025-01-16; {per * 1000:.0f} ms per patient)\n")
-        print(
-            "### Genes\n\n"
-            + table(served, "gene", (MODEL, *GENE_BASELINES), after + ("paper cited by the release", "all"))
-        )
-        print(
-            "\n### Diseases\n\n"
-            + table(served, "disease", (MODEL, *DISEASE_BASELINES), after + ("paper cited by the release", "all"))
-        )
+        print("### Genes\n\n" + table(served, "gene", (MODEL, WITHOUT_EXCLUDED, *GENE_BASELINES), groups))
+        print("\n### Diseases\n\n" + table(served, "disease", (MODEL, WITHOUT_EXCLUDED, *DISEASE_BASELINES), groups))
         m = served.metrics("disease", MODEL, "paper after the release")
         if m["patients"]:
             print(

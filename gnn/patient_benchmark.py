@@ -29,7 +29,7 @@ from torch import Tensor
 from gnn.inference import ModelContext, UnknownId
 from gnn.metrics import RankResult, bootstrap_ratio, filtered_ranks, per_pair
 from gnn.ontology import HAS_PHENOTYPE, IS_A, ancestor_closure
-from gnn.patients import PatientScorer
+from gnn.patients import IGNORE_EXCLUDED, Exclusion, PatientScorer
 from gnn.prospective import Phenomizer, PhenotypeSpace
 from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
@@ -98,13 +98,16 @@ class PatientBenchmark:
         ctx: The model on its graph.
         space: Equivalent disease ids (for judging and collapsing diseases).
         cited: PMIDs the graph's HPO release cites as annotation sources.
-        exclusion: Strength of the excluded terms' factor of the model.
+        exclusion: How the model counts excluded terms (the served default unless given).
     """
 
-    def __init__(self, ctx: ModelContext, space: DiseaseSpace, cited: set[int], exclusion: float | None = None) -> None:
+    def __init__(
+        self, ctx: ModelContext, space: DiseaseSpace, cited: set[int], exclusion: Exclusion | None = None
+    ) -> None:
         self.ctx, self.cited, self.space = ctx, cited, space
         self.latest = max(cited) if cited else 0
         self.scorer = PatientScorer(ctx) if exclusion is None else PatientScorer(ctx, exclusion)
+        self.ignoring = PatientScorer(ctx, IGNORE_EXCLUDED)
         edges, num = ctx.edges, ctx.num_nodes
         links = edges[TARGET]
         self.linked_genes = set(torch.unique(links[0]).tolist())
@@ -167,13 +170,13 @@ class PatientBenchmark:
             query = query / query.norm().clamp(min=1e-12)
             gene_scores = {
                 MODEL: self.scorer.gene_scores(observed, excluded),
-                WITHOUT_EXCLUDED: self.scorer.gene_scores(observed, torch.empty(0, dtype=torch.long)),
+                WITHOUT_EXCLUDED: self.ignoring.gene_scores(observed, excluded),
                 "IC-weighted cosine": self.phen.scatter(query @ self.gene_profiles.t())[0],
                 "similar-disease walk": walk.for_terms(observed)[0],
             }
             disease_scores = {
                 MODEL: self.scorer.disease_scores(observed, excluded)[0],
-                WITHOUT_EXCLUDED: self.scorer.disease_scores(observed, torch.empty(0, dtype=torch.long))[0],
+                WITHOUT_EXCLUDED: self.ignoring.disease_scores(observed, excluded)[0],
                 "Phenomizer-style": self.phenomizer.scores_for_terms(observed),
                 "IC-weighted cosine": (query @ self.disease_vectors.t())[0],
             }

@@ -8,11 +8,13 @@ A patient is a set of observed HPO terms and a set of excluded ones (:class:`kg.
   each disease's ancestor-propagated HPO vectors, each term weighted by its information content
   times the factor the model learned on simulated patients, each disease annotation by its
   frequency.
-* **Excluded terms** count against a disease that shows them: its similarity is multiplied by
-  ``Π (1 − EXCLUSION · f)`` over the excluded terms it has in a fraction ``f`` of its patients
-  (:meth:`gnn.prior.PhenotypePrior.exclusion`). The same factor reaches the gene ranking through
-  every place a disease similarity is read (the prior, the ranker's best-disease features and
-  the similar-disease walk).
+* **Excluded terms** multiply each disease's similarity by their likelihood ratio
+  (:meth:`gnn.prior.PhenotypePrior.exclusion`): a term the patient was examined for and lacks
+  was most likely examined because a suspected disease has it, and is absent as often as that
+  disease lacks it; so an occasional feature of a disease, examined and absent, counts for it
+  and an obligate one against it. The same factor reaches the gene ranking through every place
+  a disease similarity is read (the prior, the ranker's best-disease features and the
+  similar-disease walk).
 """
 
 from __future__ import annotations
@@ -36,9 +38,36 @@ if TYPE_CHECKING:
     from gnn.inference import ModelContext
     from gnn.prior import PhenotypePrior
 
-#: Share of a disease's similarity an excluded term removes per unit of frequency (chosen on the A–M
-#: phenopacket-store cohorts, ``bench/patients.py --exclusion``).
-EXCLUSION = 0.5
+
+@dataclass(frozen=True)
+class Exclusion:
+    """How a patient's excluded terms weigh on each disease (:meth:`gnn.prior.PhenotypePrior.exclusion`).
+
+    The defaults were chosen on the A–M cohorts of phenopacket-store with the HPO 2021-10 model
+    (``docs/benchmarks.md``): a grid of ``checked`` 0.15–0.7, ``unknown`` 0.1–0.5 and ``temper``
+    0.1–1; a pure penalty (``checked`` 1) lowers the true disease there, because published
+    patients' excluded terms are mostly features of their own disease.
+
+    Args:
+        checked: Chance that a term no suspected disease has is examined and reported absent.
+        unknown: Frequency assumed for an annotation without one.
+        temper: Exponent of the product over the excluded terms.
+        enabled: ``False``: excluded terms are ignored.
+    """
+
+    checked: float = 0.3
+    unknown: float = 0.25
+    temper: float = 0.25
+    enabled: bool = True
+
+    def factor(self, prior: PhenotypePrior, excluded: Tensor) -> Tensor:
+        """``[1, D]`` the factor on each disease's similarity."""
+        if not self.enabled or excluded.numel() == 0:
+            return torch.ones(1, prior.num_diseases)
+        return prior.exclusion(excluded, self.checked, self.unknown, self.temper)
+
+
+IGNORE_EXCLUDED = Exclusion(enabled=False)
 #: A disease phenotype is "frequent" from this HPO frequency on (HP:0040281 "very frequent" starts at 80 %).
 FREQUENT = 0.8
 
@@ -69,7 +98,8 @@ class DiseaseHit:
     """One ranked disease for a patient, with why.
 
     ``similarity`` is the cosine before the excluded terms' factor, ``exclusion_factor`` that
-    factor, ``score`` their product (what the ranking uses).
+    factor (below 1: the excluded terms count against the disease, above 1: for it), ``score``
+    their product (what the ranking uses).
     """
 
     rank: int
@@ -96,10 +126,10 @@ class PatientScorer:
 
     Args:
         ctx: The loaded model on its graph.
-        exclusion: Strength of the excluded terms' factor (0: ignore excluded terms).
+        exclusion: How excluded terms count (:data:`IGNORE_EXCLUDED`: not at all).
     """
 
-    def __init__(self, ctx: ModelContext, exclusion: float = EXCLUSION) -> None:
+    def __init__(self, ctx: ModelContext, exclusion: Exclusion = Exclusion()) -> None:
         self.ctx, self.exclusion = ctx, exclusion
         self._annotated: Tensor | None = None
 
@@ -120,7 +150,7 @@ class PatientScorer:
 
     def penalty(self, excluded: Tensor) -> Tensor:
         """``[1, D]`` the excluded terms' factor on each disease."""
-        return self.prior.exclusion(excluded, self.exclusion)
+        return self.exclusion.factor(self.prior, excluded)
 
     # -- genes ------------------------------------------------------------------------
     def gene_scores(self, observed: Tensor, excluded: Tensor) -> Tensor:
@@ -234,7 +264,7 @@ class PatientScorer:
         profile = prior.propagated_terms(d)
         matched = []
         for q in observed.tolist():
-            shared = [a for a in prior.ancestor_terms(q) if a in profile]
+            shared = [a for a in prior.ancestor_terms(q) if a in profile and float(prior.weights[a]) > 0]
             if shared:
                 best = max(shared, key=lambda a: float(prior.weights[a]))
                 matched.append(
@@ -248,7 +278,7 @@ class PatientScorer:
         matched.sort(key=lambda t: -t.weight)
         present = []
         if excluded.numel():
-            freq = prior.presence(excluded)[:, d]
+            freq = prior.presence(excluded, self.exclusion.unknown)[:, d]
             for t, f in zip(excluded.tolist(), freq.tolist(), strict=True):
                 if f > 0:
                     present.append(TermWeight(ctx.node_id("Phenotype", t), ctx.name("Phenotype", t), f))

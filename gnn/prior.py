@@ -114,7 +114,7 @@ class PhenotypePrior:
         self._profile_csr = self.profile.to_sparse_csr()
         self.propagated = propagated
         self._annotations = annotations
-        self._presence: Tensor | None = None
+        self._presence: tuple[float, Tensor] | None = None
         self._closure: Tensor | None = None
         self._all: Tensor | None = None
         self._links_memo: tuple[Tensor, int, Tensor, Tensor] | None = None
@@ -163,30 +163,37 @@ class PhenotypePrior:
             sim = sim * penalty
         return self._genes(sim[:, self._linked(links)[0]], links)
 
-    def presence(self, terms: Tensor, unknown: float = 0.5) -> Tensor:
+    def presence(self, terms: Tensor, unknown: float = 0.25) -> Tensor:
         """``[len(terms), D]`` how often each disease shows each term or a descendant of it.
 
         A disease's annotation counts with its HPO frequency (``unknown`` when the annotation has
         none); a term reached through several annotations takes the largest; 0 where the disease
-        has neither the term nor a descendant.
+        has neither the term nor a descendant (a known frequency of 0 counts as 0.001: the
+        disease was annotated with it).
         """
-        if self._presence is None:
-            annotations = self._annotations
+        if self._presence is None or self._presence[0] != unknown:
             frequency = self.frequency.nan_to_num(unknown).clamp(min=1e-3)
-            matrix = propagate_max(annotations, frequency, self.num_diseases, self.closure)
-            self._presence = matrix.t().coalesce().to_sparse_csr()  # [T, D]
-        return dense_rows(self._presence, terms)
+            matrix = propagate_max(self._annotations, frequency, self.num_diseases, self.closure)
+            self._presence = (unknown, matrix.t().coalesce().to_sparse_csr())  # [T, D]
+        return dense_rows(self._presence[1], terms)
 
-    def exclusion(self, excluded: Tensor, strength: float) -> Tensor:
-        """``[1, D]`` factor on each disease for a patient's excluded terms: ``Π (1 − strength · frequency)``.
+    def exclusion(self, excluded: Tensor, checked: float, unknown: float, temper: float) -> Tensor:
+        """``[1, D]`` the likelihood ratio of a patient's excluded terms for each disease, tempered.
 
-        A disease that shows an excluded term (or a descendant of it) in a fraction ``f`` of its
-        patients keeps ``1 − strength · f`` of its similarity per such term (the likelihood-ratio
-        view of an absent feature); a disease without any of them keeps all of it.
+        An excluded term says two things: it was examined, and it is absent. A term is examined
+        mostly when it is a feature of a disease in the clinician's differential, and otherwise
+        with probability ``checked``; it is absent with probability ``1 − f`` where the disease
+        shows it in a fraction ``f`` of its patients. So for each excluded term a disease that
+        has it scores ``(1 − f) / checked`` (at least 0.05 / ``checked``), one without it 1: an
+        occasional feature examined and absent points to the disease, an obligate one away from
+        it. The product over the terms is raised to ``temper`` (the terms of one patient are not
+        independent evidence). Unknown frequencies count as ``unknown``.
         """
-        if excluded.numel() == 0 or strength == 0:
+        if excluded.numel() == 0:
             return torch.ones(1, self.num_diseases)
-        return (1 - strength * self.presence(excluded).clamp(max=1.0)).prod(dim=0, keepdim=True)
+        f = self.presence(excluded, unknown)
+        ratio = torch.where(f > 0, (1 - f).clamp(min=0.05) / checked, torch.ones_like(f))
+        return ratio.prod(dim=0, keepdim=True) ** temper
 
     def ancestors(self, terms: Tensor) -> Tensor:
         """``[1, T]`` 0/1: the terms and all their ancestors."""

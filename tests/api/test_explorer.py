@@ -191,3 +191,36 @@ def test_the_page_needs_no_key_loads_nothing_from_elsewhere_and_the_data_still_d
     for own in (STATIC / "explore").iterdir():
         assert "://" not in own.read_text(), f"{own.name} names an outside address"
     assert (STATIC / "vendor" / "cytoscape" / "LICENSE").read_text().startswith("Copyright")
+
+
+def test_the_patient_tab_shows_both_rankings_for_a_phenopacket_in_chromium(
+    served_patient: Settings, store: Neo4jStore, browser: Any
+) -> None:
+    from tests.gnn.test_patients import AGAINST, MARFAN, PHENOPACKET
+
+    out = _artefacts()
+    with serve_http(served_patient) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "/explore/#/patient")
+        page.set_input_files("#phenopacket", str(PHENOPACKET))  # a real phenopacket-store file
+        page.wait_for_selector("#diagnosis tbody tr", timeout=20_000)
+        top = page.locator("#diagnosis tbody tr").first
+        assert MARFAN in top.inner_text() and "Marfan syndrome" in top.inner_text()
+        against = top.locator("td.neg").inner_text()
+        assert all(name in against for name in ("Scoliosis", "Pectus excavatum")), against
+        assert page.locator("#patient-genes tbody tr").count() == 20
+        # the file's terms fill the boxes: observed and excluded, on the graph's release
+        assert len(page.locator("#excluded").input_value().split()) == 11
+        assert "annotated with HPO 2025-10-22" in page.locator("#notes").inner_text()
+        page.screenshot(path=str(out / "patient.png"), full_page=True)
+
+        # typed terms, then one that is not HPO: a message naming it, not a blank page
+        page.goto(base + "/explore/#/patient/HP:0001166,HP:0001083/" + ",".join(AGAINST))
+        page.wait_for_selector("#diagnosis tbody tr", timeout=20_000)
+        assert MARFAN in page.locator("#diagnosis tbody tr").first.inner_text()
+        page.fill("#observed", "HP:9999999")
+        page.click("#rank-patient")
+        assert "none of the observed terms" in page.locator(".message.error").first.inner_text(timeout=20_000)
+        assert not errors, errors

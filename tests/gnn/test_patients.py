@@ -18,7 +18,7 @@ from gnn.cohort import rank_cohort
 from gnn.export import export_graph
 from gnn.inference import ModelContext
 from gnn.model import ModelConfig
-from gnn.patients import EXCLUSION, PatientScorer
+from gnn.patients import IGNORE_EXCLUDED, Exclusion, PatientScorer
 from gnn.pipeline import train_on_export
 from gnn.train import TrainConfig
 from kg.diseases import DiseaseSpace
@@ -72,13 +72,14 @@ def test_a_real_phenopacket_is_diagnosed_with_its_reasons(patient_model: ModelCo
     assert all(t.matched_as == t.id for t in top.matched)  # Marfan has each observed term itself
     # the two excluded terms Marfan shows count against it, by their frequency
     assert {t.id: t.weight for t in top.excluded_present} == pytest.approx(AGAINST)
-    factor = (1 - EXCLUSION * 0.545) * (1 - EXCLUSION * 1.0)
+    e = Exclusion()  # scoliosis in 54.5 %: examined, absent; pectus excavatum obligate, absent: 0.05 at least
+    factor = ((1 - 0.545) / e.checked * 0.05 / e.checked) ** e.temper
     assert top.exclusion_factor == pytest.approx(factor) and top.score == pytest.approx(top.similarity * factor)
     assert top.genes == (("NCBIGene:1", "GENE1"),)
     assert top.missing_frequent == ()  # every frequent term of Marfan is observed or excluded
 
 
-def test_excluded_terms_lower_the_diseases_that_have_them(patient_model: ModelContext) -> None:
+def test_excluded_terms_change_only_the_diseases_that_have_them(patient_model: ModelContext) -> None:
     scorer = PatientScorer(patient_model)
     patient = patient_model.term_resolver().resolve(read_phenopacket(PHENOPACKET))
     observed, excluded = scorer.terms(patient)
@@ -92,7 +93,7 @@ def test_excluded_terms_lower_the_diseases_that_have_them(patient_model: ModelCo
     # the same factor reaches the genes: GENE1's score moves, and strength 0 ignores excluded terms
     genes = scorer.gene_scores(observed, excluded)
     assert not torch.equal(genes, scorer.gene_scores(observed, torch.empty(0, dtype=torch.long)))
-    off = PatientScorer(patient_model, exclusion=0.0)
+    off = PatientScorer(patient_model, IGNORE_EXCLUDED)
     assert torch.equal(off.gene_scores(observed, excluded), off.gene_scores(observed, torch.empty(0, dtype=torch.long)))
 
 

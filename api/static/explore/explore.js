@@ -454,7 +454,7 @@ async function patientResults(out, patient, obs, exc) {
     h("p", { class: "sub" }, "score = phenotype similarity × the excluded terms' factor"),
     h("div", { class: "scroll" }, h("table", { id: "diagnosis" }, h("thead", {}, h("tr", {}, head.map((c) => h("th", {}, c)))),
       h("tbody", {}, d.diseases.map(row)))));
-  out.replaceChildren(...[notes, h("div", { class: "grid" }, diseases, genes)].filter(Boolean));
+  out.replaceChildren(...[notes, diseases, genes].filter(Boolean));
 }
 
 // ---------- routing ----------
