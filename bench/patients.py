@@ -166,6 +166,7 @@ def main() -> None:
         help="CHECKED,UNKNOWN,TEMPER of the excluded terms' likelihood ratio (model selection)",
     )
     parser.add_argument("--limit", type=int, default=None, help="first N patients only (a quick look)")
+    parser.add_argument("--every", type=int, default=1, help="every K-th patient only (a quick, spread sample)")
     parser.add_argument("--skip-served", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "patients.json")
     args = parser.parse_args()
@@ -175,7 +176,7 @@ def main() -> None:
 
     files = am_files(args.store)
     patients, unusable = read_patients(files)
-    patients = patients[: args.limit] if args.limit else patients
+    patients = patients[:: args.every][: args.limit] if args.limit else patients[:: args.every]
     print(
         f"phenopacket-store A–M: {len(files):,} files, {len(patients):,} patients with a gene and a diagnosis "
         f"({unusable} unusable), {len({p.genes[0] for p in patients}):,} genes"
