@@ -62,8 +62,11 @@ class TermMatch:
 class DiagnosedDisease:
     rank: int
     disease: Disease
-    score: float = strawberry.field(description="Phenotype similarity × the excluded terms' factor")
-    similarity: float
+    score: float = strawberry.field(description="similarity × bestMatch × exclusionFactor (what the ranking uses)")
+    similarity: float = strawberry.field(description="Cosine of IC × learned-factor weighted HPO vectors")
+    best_match: float = strawberry.field(
+        description="Phenomizer's best-match similarity (each patient term's best shared term), best disease 1, squared"
+    )
     exclusion_factor: float = strawberry.field(
         description="Likelihood ratio of the patient's excluded terms for this disease, tempered: "
         "below 1 they count against it (obligate features absent), above 1 for it"
@@ -169,6 +172,7 @@ async def differential_diagnosis(info: Ctx, patient: PatientInput, first: int) -
                 disease=Disease(id=d["disease_id"]),
                 score=d["score"],
                 similarity=d["similarity"],
+                best_match=d["best_match"],
                 exclusion_factor=d["exclusion_factor"],
                 equivalents=list(d["equivalents"]),
                 matched=_terms(d["matched"]),

@@ -97,6 +97,27 @@ def dense_rows(csr: Tensor, rows: Tensor) -> Tensor:
     return out
 
 
+def best_match(terms: Tensor, closure: Tensor, present: Tensor, ic: Tensor) -> Tensor:
+    """``[R]`` Phenomizer's similarity of a term set to every row (disease): the mean best match's IC.
+
+    ``mean_{t ∈ terms} max_{a ∈ ancestors(t), row has a} IC(a)``: each query term is matched to its
+    most informative common ancestor with any of the row's terms (Resnik's similarity, best match,
+    averaged over the query; Köhler et al., AJHG 2009).
+
+    Args:
+        terms: The query's own terms (not propagated).
+        closure: CSR ``[T, T]``: row ``t`` holds ``t`` and its ancestors.
+        present: CSR ``[T, R]``: row ``a`` holds the rows whose propagated set has ``a``.
+        ic: ``[T]`` information content.
+    """
+    crow, col = closure.crow_indices(), closure.col_indices()
+    best = torch.zeros(terms.numel(), present.shape[1])
+    for i, t in enumerate(terms.tolist()):
+        ancestors = col[int(crow[t]) : int(crow[t + 1])]
+        best[i] = (dense_rows(present, ancestors) * ic[ancestors, None]).amax(dim=0)
+    return best.mean(dim=0) if terms.numel() else torch.zeros(present.shape[1])
+
+
 def ancestor_closure(is_a: Tensor, num_terms: int, max_depth: int = 64) -> Tensor:
     """Sparse ``[num_terms, num_terms]`` 0/1 matrix: ``C[t, a] = 1`` iff ``a`` is ``t`` or an ancestor.
 

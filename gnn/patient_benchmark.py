@@ -175,8 +175,8 @@ class PatientBenchmark:
                 "similar-disease walk": walk.for_terms(observed)[0],
             }
             disease_scores = {
-                MODEL: self.scorer.disease_scores(observed, excluded)[0],
-                WITHOUT_EXCLUDED: self.ignoring.disease_scores(observed, excluded)[0],
+                MODEL: self.scorer.disease_scores(observed, excluded),
+                WITHOUT_EXCLUDED: self.ignoring.disease_scores(observed, excluded),
                 "Phenomizer-style": self.phenomizer.scores_for_terms(observed),
                 "IC-weighted cosine": (query @ self.disease_vectors.t())[0],
             }

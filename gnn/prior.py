@@ -28,6 +28,8 @@ from gnn.ontology import (
     IS_A,
     DiseaseFacts,
     ancestor_closure,
+    best_match,
+    csr32,
     dense_rows,
     information_content,
     propagate,
@@ -116,6 +118,7 @@ class PhenotypePrior:
         self._annotations = annotations
         self._presence: tuple[float, Tensor] | None = None
         self._closure: Tensor | None = None
+        self._present: Tensor | None = None
         self._all: Tensor | None = None
         self._links_memo: tuple[Tensor, int, Tensor, Tensor] | None = None
 
@@ -233,6 +236,12 @@ class PhenotypePrior:
             ).coalesce()
             memo = self._links_memo = (links, links._version, linked, gene_disease)
         return memo[2], memo[3]
+
+    def best_match(self, terms: Tensor) -> Tensor:
+        """``[D]`` Phenomizer's best-match similarity of a term set to every disease (plain IC)."""
+        if self._present is None:
+            self._present = csr32(self.propagated.t().coalesce())
+        return best_match(terms, self._closure_csr(), self._present, self.ic)
 
     def propagated_terms(self, disease: int) -> set[int]:
         """The disease's phenotype terms and all their ancestors."""

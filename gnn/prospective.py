@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from gnn.ontology import ancestor_closure, information_content, propagate, sparse_mm
+from gnn.ontology import ancestor_closure, best_match, csr32, information_content, propagate, sparse_mm
 from gnn.walk import GeneWalk
 
 Phenotypes = tuple[Tensor, int]  # ([2, E] (row, term) pairs, number of rows)
@@ -163,11 +163,7 @@ class RandomWalk:
 
 
 class Phenomizer:
-    """Phenomizer-style disease similarity: the mean over the query's terms of the best shared term's IC.
-
-    ``score(q, d) = mean_{t ∈ terms(q)} max_{a ∈ ancestors(t) ∩ ancestors(d)} IC(a)``: each query
-    term is matched to its most informative common ancestor with any of the disease's terms
-    (Resnik's similarity, best match, averaged over the query: Köhler et al., AJHG 2009).
+    """Phenomizer-style disease similarity (:func:`gnn.ontology.best_match` with the old diseases' IC).
 
     Args:
         space: The phenotype space (old diseases' propagated sets and IC).
@@ -178,14 +174,9 @@ class Phenomizer:
 
     def __init__(self, space: PhenotypeSpace, closure: Tensor) -> None:
         self.ic = space.ic
-        self.present = space.old.to_dense().t().contiguous() > 0  # [T, D]
+        self.present = csr32(space.old.t().coalesce())  # [T, D]
         self.closure = closure.to_sparse_csr()
 
     def scores_for_terms(self, terms: Tensor) -> Tensor:
         """``[D]`` similarity of one query (its direct terms) to every old disease."""
-        crow, col = self.closure.crow_indices(), self.closure.col_indices()
-        best = torch.zeros(len(terms), self.present.shape[1])
-        for i, t in enumerate(terms.tolist()):
-            ancestors = col[int(crow[t]) : int(crow[t + 1])]
-            best[i] = (self.present[ancestors] * self.ic[ancestors, None]).amax(dim=0)
-        return best.mean(dim=0)
+        return best_match(terms, self.closure, self.present, self.ic)

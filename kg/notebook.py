@@ -41,6 +41,7 @@ DIAGNOSIS_COLUMNS = [
     "name",
     "score",
     "similarity",
+    "best_match",
     "exclusion_factor",
     "matched",
     "excluded_present",
@@ -123,7 +124,10 @@ class Graph:
         answer = self.answers()({"op": "diagnose", "patient": parsed.to_json(), "top": top})
         rows = [
             {
-                **{k: d[k] for k in ("rank", "disease_id", "name", "score", "similarity", "exclusion_factor")},
+                **{
+                    k: d[k]
+                    for k in ("rank", "disease_id", "name", "score", "similarity", "best_match", "exclusion_factor")
+                },
                 "matched": [t["id"] for t in d["matched"]],
                 "excluded_present": [t["id"] for t in d["excluded_present"]],
                 "missing_frequent": [t["id"] for t in d["missing_frequent"]],

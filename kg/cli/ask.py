@@ -200,7 +200,7 @@ def diagnose(
         rows,
         fmt,
         title=f"differential diagnosis for {result['patient']} (model {result['model_version']}): "
-        "score = phenotype similarity × the excluded terms' factor",
+        "score = phenotype similarity × best match × the excluded terms' factor",
     )
 
 

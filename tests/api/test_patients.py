@@ -24,7 +24,7 @@ PATIENT = """query($p: PatientInput!, $first: Int!) {
     ... on PatientGenes { modelVersion observed excluded notes genes { rank score logit gene { id symbol } } }
     ... on BadInput { message } ... on NotFound { message closeMatches } }
   differentialDiagnosis(patient: $p, first: $first) { __typename
-    ... on Diagnosis { observed excluded diseases { rank score similarity exclusionFactor equivalents
+    ... on Diagnosis { observed excluded diseases { rank score similarity bestMatch exclusionFactor equivalents
       disease { id name } matched { id weight matchedAs } excludedPresent { id weight } missingFrequent { id }
       genes { id symbol } } }
     ... on BadInput { message } ... on NotFound { message } } }"""
@@ -49,7 +49,7 @@ def test_a_real_phenopacket_gets_genes_and_a_diagnosis(client: TestClient) -> No
     assert top["disease"] == {"id": MARFAN, "name": "Marfan syndrome"}
     assert top["equivalents"] == ["MONDO:0007947", "ORPHA:558"]
     assert {t["id"]: t["weight"] for t in top["excludedPresent"]} == pytest.approx(AGAINST)
-    assert top["score"] == pytest.approx(top["similarity"] * top["exclusionFactor"])
+    assert top["score"] == pytest.approx(top["similarity"] * top["bestMatch"] * top["exclusionFactor"])
     assert top["genes"] == [{"id": "NCBIGene:1", "symbol": "GENE1"}]
 
 

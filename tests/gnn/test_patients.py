@@ -74,7 +74,9 @@ def test_a_real_phenopacket_is_diagnosed_with_its_reasons(patient_model: ModelCo
     assert {t.id: t.weight for t in top.excluded_present} == pytest.approx(AGAINST)
     e = Exclusion()  # scoliosis in 54.5 %: examined, absent; pectus excavatum obligate, absent: 0.05 at least
     factor = ((1 - 0.545) / e.checked * 0.05 / e.checked) ** e.temper
-    assert top.exclusion_factor == pytest.approx(factor) and top.score == pytest.approx(top.similarity * factor)
+    assert top.exclusion_factor == pytest.approx(factor)
+    assert top.best_match == 1.0  # Marfan explains every observed term best: the top best match
+    assert top.score == pytest.approx(top.similarity * top.best_match * factor)
     assert top.genes == (("NCBIGene:1", "GENE1"),)
     assert top.missing_frequent == ()  # every frequent term of Marfan is observed or excluded
 
@@ -83,8 +85,10 @@ def test_excluded_terms_change_only_the_diseases_that_have_them(patient_model: M
     scorer = PatientScorer(patient_model)
     patient = patient_model.term_resolver().resolve(read_phenopacket(PHENOPACKET))
     observed, excluded = scorer.terms(patient)
-    with_excluded, factor = scorer.disease_scores(observed, excluded)
-    without, ones = scorer.disease_scores(observed, torch.empty(0, dtype=torch.long))
+    with_excluded = scorer.disease_scores(observed, excluded)
+    factor = scorer.disease_parts(observed, excluded)[2]
+    without = scorer.disease_scores(observed, torch.empty(0, dtype=torch.long))
+    ones = scorer.disease_parts(observed, torch.empty(0, dtype=torch.long))[2]
     marfan = patient_model.lookup("Disease", MARFAN)
     assert float(factor[marfan]) < 1 and bool((ones == 1).all())
     assert float(with_excluded[marfan]) == pytest.approx(float(without[marfan] * factor[marfan]))

@@ -128,3 +128,17 @@ def test_twins_curated_by_different_sources_count_more_and_a_patient_gets_no_fac
     assert torch.allclose(twin.term_similarity(patient), plain.term_similarity(patient))
     extended = facts.extended(torch.empty(0), ["ORPHA:9"])
     assert extended.source is not None and extended.source.tolist() == [1, 2, 2, 2] and extended.frequency is None
+
+
+def test_phenomizer_matches_each_term_to_its_most_informative_shared_ancestor() -> None:
+    from gnn.ontology import ancestor_closure
+    from gnn.prospective import Phenomizer, PhenotypeSpace
+
+    # 0 root; 1, 2 children of 0; 3 child of 1. Disease 0 has term 3, disease 1 has term 2.
+    is_a = torch.tensor([[1, 2, 3], [0, 0, 1]])
+    old = (torch.tensor([[0, 1], [3, 2]]), 2)
+    space = PhenotypeSpace(4, is_a, old, (torch.empty(2, 0, dtype=torch.long), 0), torch.tensor([[0], [0]]), 1)
+    ic = space.ic  # IC: root 0, terms 1, 2, 3 ln 2
+    scores = Phenomizer(space, ancestor_closure(is_a, 4)).scores_for_terms(torch.tensor([1, 2]))
+    # term 1 meets disease 0 in itself (an ancestor of 3), disease 1 only at the root; term 2: the other way
+    assert scores.tolist() == pytest.approx([float(ic[1] + ic[0]) / 2, float(ic[0] + ic[2]) / 2])

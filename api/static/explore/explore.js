@@ -108,7 +108,7 @@ const Q = {
       ... on PatientGenes { modelVersion observed excluded notes genes { rank score logit gene { id symbol } } }
       ${PROBLEMS} }
     differentialDiagnosis(patient: $patient, first: 10) { __typename
-      ... on Diagnosis { modelVersion observed excluded notes diseases { rank score similarity exclusionFactor equivalents
+      ... on Diagnosis { modelVersion observed excluded notes diseases { rank score similarity bestMatch exclusionFactor equivalents
         disease { id name } matched { id name weight matchedAs } excludedPresent { id name weight }
         missingFrequent { id name weight } genes { id symbol } } }
       ${PROBLEMS} } }`,
@@ -451,7 +451,7 @@ async function patientResults(out, patient, obs, exc) {
     h("td", {}, terms(x.missingFrequent, (t) => Math.round(100 * t.weight) + "%")), h("td", {}, geneLinks(x)));
   const head = ["#", "disease", "score", "matched (weight)", "excluded, present (frequency)", "frequent, absent", "genes"];
   const diseases = h("div", { class: "card" }, h("h2", {}, "Differential diagnosis"),
-    h("p", { class: "sub" }, "score = phenotype similarity × the excluded terms' factor"),
+    h("p", { class: "sub" }, "score = phenotype similarity × best match × the excluded terms' factor"),
     h("div", { class: "scroll" }, h("table", { id: "diagnosis" }, h("thead", {}, h("tr", {}, head.map((c) => h("th", {}, c)))),
       h("tbody", {}, d.diseases.map(row)))));
   out.replaceChildren(...[notes, diseases, genes].filter(Boolean));
