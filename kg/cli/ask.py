@@ -84,6 +84,13 @@ PhenopacketOption = Annotated[
         "Observed and excluded terms are read; obsolete ids are replaced by their current term.",
     ),
 ]
+OnePhenopacket = Annotated[
+    Path | None,
+    typer.Option(
+        "--phenopacket",
+        help="A GA4GH phenopacket (v2, or v1) JSON file: its observed and excluded terms (obsolete ids replaced).",
+    ),
+]
 Out = Annotated[
     Path | None,
     typer.Option(help="Rank a cohort: write PhEval gene and disease result files per patient and top.parquet here."),
@@ -172,7 +179,7 @@ def rank(
 def diagnose(
     phenotypes: Phenotypes = None,
     exclude: Exclude = None,
-    phenopacket: PhenopacketOption = None,
+    phenopacket: OnePhenopacket = None,
     model: ModelDir = Path("runs/latest"),
     top: Annotated[int, typer.Option(help="Diseases to list.")] = 10,
     fmt: Format = OutputFormat.table,
