@@ -116,7 +116,7 @@ class PhenotypePrior:
         self._profile_csr = self.profile.to_sparse_csr()
         self.propagated = propagated
         self._annotations = annotations
-        self._presence: tuple[float, Tensor] | None = None
+        self._presence: dict[float, Tensor] = {}  # by the frequency assumed when unknown
         self._closure: Tensor | None = None
         self._present: Tensor | None = None
         self._all: Tensor | None = None
@@ -174,11 +174,11 @@ class PhenotypePrior:
         has neither the term nor a descendant (a known frequency of 0 counts as 0.001: the
         disease was annotated with it).
         """
-        if self._presence is None or self._presence[0] != unknown:
+        if unknown not in self._presence:
             frequency = self.frequency.nan_to_num(unknown).clamp(min=1e-3)
             matrix = propagate_max(self._annotations, frequency, self.num_diseases, self.closure)
-            self._presence = (unknown, matrix.t().coalesce().to_sparse_csr())  # [T, D]
-        return dense_rows(self._presence[1], terms)
+            self._presence[unknown] = matrix.t().coalesce().to_sparse_csr()  # [T, D]
+        return dense_rows(self._presence[unknown], terms)
 
     def exclusion(self, excluded: Tensor, checked: float, unknown: float, temper: float) -> Tensor:
         """``[1, D]`` the likelihood ratio of a patient's excluded terms for each disease, tempered.
