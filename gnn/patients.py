@@ -297,10 +297,11 @@ class PatientScorer:
                 if f > 0:
                     present.append(TermWeight(ctx.node_id("Phenotype", t), ctx.name("Phenotype", t), f))
         patient_terms = set(prior.ancestors(observed)[0].nonzero().flatten().tolist())
+        absent = set(excluded.tolist())
         missing = [
             TermWeight(ctx.node_id("Phenotype", t), ctx.name("Phenotype", t), f)
             for t, f in prior.annotations_of(d)
-            if f >= FREQUENT and t not in patient_terms and t not in set(excluded.tolist())
+            if f >= FREQUENT and t not in patient_terms and t not in absent
         ]
         missing.sort(key=lambda t: (-t.weight, t.id))
         links = ctx.edges[TARGET]
