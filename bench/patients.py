@@ -7,8 +7,8 @@ independent check and never read here. Two models are judged:
 
 1. the model of the HPO 2021-10 graph (HPO 2021-10-10 + GO 2018 + InWeb 2016, built and trained
    with ``--prepare`` into its own ``KG_HOME`` and Neo4j): every group;
-2. the served default model (``runs/latest`` on the default graph, HPO 2025-01-16), on the
-   patients whose paper postdates its release.
+2. the served default model (``runs/latest`` on the default graph, HPO 2025-01-16): every group,
+   the patients whose paper postdates its release among them.
 
 Per model it prints gene and disease MRR and Hits@1/10/100, plain and macro over genes, per group,
 with the baselines of the same run (:mod:`gnn.patient_benchmark`), then the issue's targets:
@@ -275,7 +275,6 @@ def main() -> None:
             f"| excluded terms help: {kind} MRR with / without | {r:.3f}× | {lo:.3f}–{hi:.3f} | "
             f"{'yes' if lo > 1 else 'no'} |"
         )
-    ranks.groups["disease in the release"] = [not x for x in ranks.groups["disease new to the release"]]
     r, lo, hi = ranks.ratio("disease", MODEL, "Phenomizer-style", "disease in the release", "hits@1")
     print(
         f"| disease Hits@1 vs Phenomizer-style (disease in the release) ≥ 1.2× | {r:.2f}× | {lo:.2f}–{hi:.2f} | "
@@ -283,19 +282,24 @@ def main() -> None:
     )
     if not args.skip_served:
         hpoa = Path(str(_default_hpoa()))
+        served, per = evaluate(args.served_uri, args.served_home, args.served, space, hpoa, patients, args.exclusion)
         latest = max(cited_pmids(hpoa))
-        after = [p for p in patients if p.pmids and min(p.pmids) > latest]
-        print(f"\n{len(after):,} patients published after the served release's last cited PMID ({latest})")
-        served, per = evaluate(args.served_uri, args.served_home, args.served, space, hpoa, after, args.exclusion)
-        groups = ("paper after the release",)
-        print(f"\n## Served model ({args.served}, HPO 2025-01-16; {per * 1000:.0f} ms per patient)\n")
-        print("### Genes\n\n" + table(served, "gene", (MODEL, WITHOUT_EXCLUDED, *GENE_BASELINES), groups))
-        print("\n### Diseases\n\n" + table(served, "disease", (MODEL, WITHOUT_EXCLUDED, *DISEASE_BASELINES), groups))
-        m = served.metrics("disease", MODEL, "paper after the release")
-        if m["patients"]:
+        print(
+            f"\n## Served model ({args.served}, HPO 2025-01-16; {per * 1000:.0f} ms per patient); "
+            f"papers after its release: every PMID above {latest}\n"
+        )
+        print("### Genes\n\n" + table(served, "gene", (MODEL, WITHOUT_EXCLUDED, *GENE_BASELINES), GROUPS))
+        print("\n### Diseases\n\n" + table(served, "disease", (MODEL, WITHOUT_EXCLUDED, *DISEASE_BASELINES), GROUPS))
+        print(f"\n### Served disease Hits@1 against Exomiser's phenotype-only {EXOMISER_TOP1}\n")
+        print("| patients | count | disease in the release | Hits@1 | met |\n|---|---|---|---|---|")
+        for group in ("all", "paper after the release"):
+            m = served.metrics("disease", MODEL, group)
+            if not m["patients"]:
+                continue
+            inside = int((served.mask(group) & served.mask("disease in the release")).sum())
             print(
-                f"\n| served disease Hits@1, papers after its release, ≥ {EXOMISER_TOP1} | {m['hits@1']:.3f} | "
-                f"{'yes' if m['hits@1'] >= EXOMISER_TOP1 else 'no'} |"
+                f"| {group} | {m['patients']:.0f} | {inside / m['patients']:.3f} (the most Hits@1 can be) | "
+                f"{m['hits@1']:.3f} | {'yes' if m['hits@1'] >= EXOMISER_TOP1 else 'no'} |"
             )
         report["served"] = _summary(served)
     args.out.parent.mkdir(parents=True, exist_ok=True)

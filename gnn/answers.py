@@ -5,7 +5,8 @@ and the notebook API (:mod:`kg.notebook`) ask of a :class:`~gnn.inference.ModelC
 
 A patient travels as ``{"id", "observed": [...], "excluded": [...]}`` (what
 :meth:`kg.patient.Patient.to_json` makes of one); its terms are mapped onto the
-graph's HPO release first, and the answer lists what that changed (``notes``).
+graph's HPO release first, and the answer lists what that changed (``notes``). A diagnosis
+request with ``"reasons": false`` answers ranks and scores only (cohort runs).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class Answers:
             if op == "rank":
                 result["genes"] = [asdict(h) for h in scorer.rank_genes(patient, int(request["top"]))]
             else:
-                hits = scorer.diagnose(patient, int(request["top"]), self.space())
+                hits = scorer.diagnose(patient, int(request["top"]), self.space(), request.get("reasons", True))
                 result["diseases"] = [h.as_dict() for h in hits]
         else:
             raise KGError(f"unknown request {op!r}")

@@ -69,7 +69,7 @@ def rank_cohort(
             patient = read_phenopacket(path)
             request = {"patient": patient.to_json(), "top": top}
             genes = answers({**request, "op": "rank"})
-            diseases = answers({**request, "op": "diagnose"})
+            diseases = answers({**request, "op": "diagnose", "reasons": False})
         except PhenopacketError as exc:
             run.skipped.append((exc.file, exc.path, exc.reason))
         except KGError as exc:

@@ -81,6 +81,16 @@ def test_a_real_phenopacket_is_diagnosed_with_its_reasons(patient_model: ModelCo
     assert top.missing_frequent == ()  # every frequent term of Marfan is observed or excluded
 
 
+def test_a_diagnosis_without_reasons_keeps_the_ranks_and_scores(patient_model: ModelContext) -> None:
+    patient = patient_model.term_resolver().resolve(read_phenopacket(PHENOPACKET))
+    scorer = PatientScorer(patient_model)
+    full, bare = scorer.diagnose(patient, top=5), scorer.diagnose(patient, top=5, reasons=False)
+    assert [(h.rank, h.disease_id, h.name, h.score) for h in bare] == [
+        (h.rank, h.disease_id, h.name, pytest.approx(h.score)) for h in full
+    ]
+    assert all(h.matched == h.excluded_present == h.missing_frequent == h.genes == () for h in bare)
+
+
 def test_excluded_terms_change_only_the_diseases_that_have_them(patient_model: ModelContext) -> None:
     scorer = PatientScorer(patient_model)
     patient = patient_model.term_resolver().resolve(read_phenopacket(PHENOPACKET))
