@@ -7,6 +7,7 @@ links are hidden); the model refuses a graph other than the one it was trained o
 from __future__ import annotations
 
 import difflib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -26,7 +27,7 @@ from gnn.model import Attention
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.pair_features import RankerFeatures, mode_terms, model_parts
 from gnn.prior import prior_for
-from gnn.reproducible import deterministic
+from gnn.reproducible import deterministic_process
 from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
 from kg.errors import KGError
@@ -75,6 +76,9 @@ class ModelContext:
         alternatives: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.graph, self.folder, self.cache_dir = graph, folder, cache_dir
+        deterministic_process()
+        #: Guards the lazily built parts (encoding, inputs, resolvers): requests may come from many threads.
+        self._lock = threading.RLock()
         self.run = Run(folder)
         if self.run.spec_key is not None and self.run.spec_key != graph.spec_key:
             raise ArtefactError(
@@ -150,11 +154,12 @@ class ModelContext:
     @property
     def genes(self) -> GeneIndex:
         """The full gene resolver (built on first use when a loader was given)."""
-        if self._genes is None:
-            self._genes = self._export_genes
-        elif not isinstance(self._genes, GeneIndex):
-            self._genes = self._genes()
-        return self._genes
+        with self._lock:
+            if self._genes is None:
+                self._genes = self._export_genes
+            elif not isinstance(self._genes, GeneIndex):
+                self._genes = self._genes()
+            return self._genes
 
     def name(self, node_type: str, index: int) -> str | None:
         """Symbol or name of a node."""
@@ -171,26 +176,28 @@ class ModelContext:
         Every existing node keeps its inputs (degrees and content as in the graph); the new, last
         disease gets its own (degrees standardised with the graph's statistics).
         """
-        if self._features is None:
-            self._features = self.featuriser(self.edges)
-            self._stats = self.featuriser.reference_stats(self.edges)
+        with self._lock:
+            if self._features is None:
+                self._stats = self.featuriser.reference_stats(self.edges)
+                self._features = self.featuriser(self.edges)
         own = self.featuriser.disease_row(num_nodes["Disease"] - 1, edges, self._stats)
         return {**self._features, "Disease": torch.cat([self._features["Disease"], own])}
 
     def encoded(self) -> tuple[dict[str, Tensor], Attention]:
         """Node representations and attention over the full graph (computed once, cached on disk if asked)."""
-        if self._encoded is None:
-            path = self._encoding_file()
-            if path is not None and path.is_file():
-                self._encoded = read_encoding(path)
-            else:
-                with torch.no_grad(), deterministic():
-                    self._encoded = self.model.eval().encode(
-                        self.featuriser(self.edges), self.edges, return_attention=True
-                    )
-                if path is not None:
-                    write_encoding(path, *self._encoded)
-        return self._encoded
+        with self._lock:
+            if self._encoded is None:
+                path = self._encoding_file()
+                if path is not None and path.is_file():
+                    self._encoded = read_encoding(path)
+                else:
+                    with torch.no_grad():
+                        self._encoded = self.model.eval().encode(
+                            self.featuriser(self.edges), self.edges, return_attention=True
+                        )
+                    if path is not None:
+                        write_encoding(path, *self._encoded)
+            return self._encoded
 
     def _encoding_file(self) -> Path | None:
         """Where this model's encoding of this export is cached (``None``: no cache)."""
@@ -216,7 +223,7 @@ class ModelContext:
         if edges is None:
             h, attention = self.encoded()
         else:
-            with torch.no_grad(), deterministic():
+            with torch.no_grad():
                 h, attention = self.model.encode(self.featuriser(edges), edges, return_attention=True)
         if prior_logit is not None and edges is None:
             logit: Tensor | None = prior_logit
@@ -263,12 +270,12 @@ class ModelContext:
 
     def ranker_features(self) -> RankerFeatures:
         """The ranker's feature maker for this graph (built once)."""
-        if self._ranker_features is None:
-            assert self.prior is not None
-            index = self._index["Phenotype"]
-            modes = mode_terms(index)
-            self._ranker_features = RankerFeatures(self.prior, self.edges, self.num_nodes["Gene"], modes)
-        return self._ranker_features
+        with self._lock:
+            if self._ranker_features is None:
+                assert self.prior is not None
+                modes = mode_terms(self._index["Phenotype"])
+                self._ranker_features = RankerFeatures(self.prior, self.edges, self.num_nodes["Gene"], modes)
+            return self._ranker_features
 
     def known_genes(self, disease: int) -> Tensor:
         """Indices of the genes already linked to ``disease``."""
@@ -398,19 +405,21 @@ class ModelContext:
 
     def term_resolver(self) -> TermResolver:
         """Maps a patient's HPO ids onto the graph's release (alternative and obsolete ids replaced)."""
-        if self._terms is None or not isinstance(self._terms, TermResolver):
-            alternatives = self._terms() if callable(self._terms) else {}
-            version = self.graph.state.get("hpo", {}).get("version")
-            self._terms = TermResolver(self.graph.node_ids.get("Phenotype", []), alternatives, version)
-        return self._terms
+        with self._lock:
+            if self._terms is None or not isinstance(self._terms, TermResolver):
+                alternatives = self._terms() if callable(self._terms) else {}
+                version = self.graph.state.get("hpo", {}).get("version")
+                self._terms = TermResolver(self.graph.node_ids.get("Phenotype", []), alternatives, version)
+            return self._terms
 
     def patients(self) -> PatientScorer:
         """The patient scorer of this model (genes and diseases for a phenotype set)."""
-        if self._patients is None:
-            from gnn.patients import PatientScorer
+        with self._lock:
+            if self._patients is None:
+                from gnn.patients import PatientScorer
 
-            self._patients = PatientScorer(self)
-        return self._patients
+                self._patients = PatientScorer(self)
+            return self._patients
 
 
 def load_context(

@@ -33,7 +33,6 @@ from torch import Tensor
 from gnn.graph import incoming_edges
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.pair_features import model_parts
-from gnn.reproducible import deterministic
 from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
 from kg.patient import Patient
@@ -167,7 +166,7 @@ class PatientScorer:
         ctx = self.ctx
         model = ctx.model
         h_all, attention = ctx.encoded()
-        with torch.no_grad(), deterministic():
+        with torch.no_grad():
             transient = self.transient(observed)
             if ctx.prior is None:
                 return model.score_all(h_all["Gene"], transient)[0]
@@ -226,7 +225,7 @@ class PatientScorer:
             mask = torch.zeros(self.ctx.num_nodes["Disease"], dtype=torch.bool)
             if HAS_PHENOTYPE in self.ctx.edges:
                 mask[self.ctx.edges[HAS_PHENOTYPE][0]] = True
-            self._annotated = mask
+            self._annotated = mask  # assigned whole: a concurrent first call computes the same mask
         return self._annotated
 
     def disease_parts(self, observed: Tensor, excluded: Tensor) -> tuple[Tensor, Tensor, Tensor]:

@@ -6,9 +6,11 @@ On a small graph the result happens to be exact; on the prospective benchmark's 
 1.3M edges, two threads) two trainings from the same seed ended with different weights after one
 epoch (different validation MRR in the fourth decimal), and the benchmark's Hits@10 moved by a
 link from run to run. With PyTorch's deterministic algorithms on, the same two runs give
-identical weights. Every encoding of a graph runs inside :func:`deterministic`, and so does
-training (``TrainConfig.deterministic``, on by default; ``kg train --no-deterministic`` turns it
-off). PyTorch's deterministic mode also fills every new tensor with NaN, which took a sixth of the
+identical weights. Training runs inside :func:`deterministic` (``TrainConfig.deterministic``, on
+by default; ``kg train --no-deterministic`` turns it off). A loaded model turns the mode on for
+its whole process once (:func:`deterministic_process`), never per request: a mode flipped and
+restored around each request would leave a server's concurrent requests in either state.
+PyTorch's deterministic mode also fills every new tensor with NaN, which took a sixth of the
 training time (275k fills, 17 s of 102 s in a profile) and is switched off here: pre-training plus
 one epoch on the benchmark graph take 197–200 s with deterministic kernels and 201 s without.
 """
@@ -19,6 +21,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
+
+
+def deterministic_process() -> None:
+    """Turn PyTorch's deterministic algorithms on for the whole process (idempotent), without the NaN fill.
+
+    Called once when a model is loaded to answer requests (:class:`gnn.inference.ModelContext`),
+    so every request and every thread of a server computes with the same kernels.
+    """
+    torch.use_deterministic_algorithms(True)
+    torch.utils.deterministic.fill_uninitialized_memory = False  # type: ignore[attr-defined]
 
 
 @contextmanager

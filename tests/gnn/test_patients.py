@@ -151,3 +151,18 @@ def test_a_cohort_is_written_in_phevals_formats(patient_model: ModelContext, tmp
     top = pd.read_parquet(tmp_path / "out" / "top.parquet")
     assert set(top["kind"]) == {"gene", "disease"} and (top["patient"] == "PMID_10756346_Patient_B13").all()
     assert (tmp_path / "out" / "skipped.tsv").read_text().count("\n") == 2
+
+
+def test_threads_answer_bit_for_bit_what_one_thread_answers(patient_model: ModelContext) -> None:
+    """8 threads on one cold context (its lazy parts built under contention) = the sequential answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    terms = patient_model.graph.node_ids["Phenotype"]
+    queries = [terms[i::8][:4] for i in range(8)] * 2
+    sequential = ModelContext(patient_model.graph, patient_model.folder)
+    expected = [sequential.rank_phenotypes(q, top=50) for q in queries]
+    cold = ModelContext(patient_model.graph, patient_model.folder)
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda q: cold.rank_phenotypes(q, top=50), queries))
+    assert got == expected  # floats compared exactly
+    assert torch.are_deterministic_algorithms_enabled()  # set once for the process, not per request
