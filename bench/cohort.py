@@ -78,7 +78,8 @@ def main() -> None:
     baseline = time.perf_counter() - start
 
     # one patient at a time, as `kg rank` / `kg diagnose` / the API answer it: genes (top 20) and
-    # the differential diagnosis (top 10) with every reason
+    # the differential diagnosis (top 10) with every reason; the first request builds the
+    # lazily made parts (the ranker's features, the walk) and is reported on its own
     single = []
     for f in files[:: max(1, len(files) // 50)][:50]:
         request = {"patient": read_phenopacket(f).to_json(), "top": 20}
@@ -89,7 +90,7 @@ def main() -> None:
         except KGError:
             continue
         single.append(time.perf_counter() - start)
-    single.sort()
+    first, single = single[0], sorted(single[1:])
 
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
@@ -108,7 +109,8 @@ def main() -> None:
     print(f"ratio {seconds / baseline:.1f}×; 1,000 patients ≈ {seconds / n * 1000 / 60:.1f} min (target ≤ 5 min)")
     print(
         f"one patient in-process (genes top 20 + diagnosis top 10 with reasons, {len(single)} patients): "
-        f"median {1000 * single[len(single) // 2]:.0f} ms, max {1000 * single[-1]:.0f} ms (target ≤ 500 ms)"
+        f"median {1000 * single[len(single) // 2]:.0f} ms, p95 {1000 * single[int(0.95 * (len(single) - 1))]:.0f} ms, "
+        f"max {1000 * single[-1]:.0f} ms (target ≤ 500 ms); the first request after loading {1000 * first:.0f} ms"
     )
 
 
