@@ -92,6 +92,8 @@ def test_deterministic_training_runs_with_deterministic_kernels_and_restores_the
 
 def test_deterministic_restores_the_previous_setting_after_an_error() -> None:
     torch.use_deterministic_algorithms(False, warn_only=True)
+    fill = torch.utils.deterministic.fill_uninitialized_memory  # type: ignore[attr-defined]
+    torch.utils.deterministic.fill_uninitialized_memory = True  # type: ignore[attr-defined]
     try:
         with pytest.raises(RuntimeError), deterministic():
             assert torch.are_deterministic_algorithms_enabled()
@@ -108,3 +110,4 @@ def test_deterministic_restores_the_previous_setting_after_an_error() -> None:
         assert torch.are_deterministic_algorithms_enabled()
     finally:
         torch.use_deterministic_algorithms(False)
+        torch.utils.deterministic.fill_uninitialized_memory = fill  # type: ignore[attr-defined]
