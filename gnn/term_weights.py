@@ -92,14 +92,14 @@ def learn_term_factor(
     gene_disease = torch.sparse_coo_tensor(
         torch.stack([links[0], local]), torch.ones(links.shape[1]), (num_genes, linked.numel()), check_invariants=False
     ).to_sparse_csr()
-    rows_mm, squared_mm, genes_mm = _SparseProduct(rows), _SparseProduct(rows_squared), _SparseProduct(gene_disease)
-    genes_of = _grouped(useful[[1, 0]], num_diseases)  # disease -> its genes that have another disease
-    by_disease = _grouped(torch.stack([annotations[0], torch.arange(annotations.shape[1])]), num_diseases)  # edge ids
+    rows_mm, squared_mm, genes_mm = SparseProduct(rows), SparseProduct(rows_squared), SparseProduct(gene_disease)
+    genes_of = grouped(useful[[1, 0]], num_diseases)  # disease -> its genes that have another disease
+    by_disease = grouped(torch.stack([annotations[0], torch.arange(annotations.shape[1])]), num_diseases)  # edge ids
     optimiser = torch.optim.Adam([theta], lr=config.lr)
     for _ in range(config.epochs):
         for batch in queries[torch.randperm(queries.numel(), generator=gen)].split(config.batch):
             squared = (prior.ic * torch.exp(theta)) ** 2  # [T]
-            patients = _patients(batch, annotations[1], by_disease, prior, config, gen) * squared  # [B, T]
+            patients = simulate_patients(batch, annotations[1], by_disease, prior, config, gen) * squared  # [B, T]
             own_norm = squared_mm(squared[:, None]).squeeze(1).sqrt().clamp(min=1e-12)  # [Dl]
             sim = rows_mm(patients.t()).t()  # [B, Dl]
             sim = sim / own_norm[None, :] / patients.sum(1, keepdim=True).sqrt().clamp(min=1e-12)
@@ -117,7 +117,7 @@ def learn_term_factor(
     return torch.exp(theta.detach())
 
 
-class _SparseProduct:
+class SparseProduct:
     """``X ↦ A @ X`` for a fixed sparse ``A`` and a dense ``X`` that needs gradients.
 
     Autograd's own backward transposes ``A`` on every call (most of the time of a step); here
@@ -128,6 +128,7 @@ class _SparseProduct:
         self.matrix, self.transposed = matrix, matrix.to_sparse_coo().t().coalesce().to_sparse_csr()
 
     def __call__(self, dense: Tensor) -> Tensor:
+        """``A @ dense``, with gradients for ``dense``."""
         return _SpMM.apply(dense, self.matrix, self.transposed)  # type: ignore[no-any-return]
 
 
@@ -142,14 +143,14 @@ class _SpMM(torch.autograd.Function):
         return torch.sparse.mm(ctx.transposed, grad), None, None
 
 
-def _grouped(pairs: Tensor, num_rows: int) -> list[Tensor]:
+def grouped(pairs: Tensor, num_rows: int) -> list[Tensor]:
     """``[2, E]`` (row, value) pairs → the values of each row."""
     order = torch.argsort(pairs[0], stable=True)
     counts = torch.bincount(pairs[0], minlength=num_rows).tolist()
     return list(pairs[1][order].split(counts))
 
 
-def _patients(
+def simulate_patients(
     batch: Tensor,
     terms_of: Tensor,
     by_disease: list[Tensor],

@@ -6,7 +6,7 @@ import torch
 
 from gnn.ontology import HAS_PHENOTYPE, IS_A, DiseaseFacts
 from gnn.prior import PhenotypePrior
-from gnn.term_weights import TermWeightConfig, _patients, learn_term_factor
+from gnn.term_weights import TermWeightConfig, simulate_patients, learn_term_factor
 
 MODULES, PER_MODULE, GENES_PER_MODULE = 4, 12, 4
 
@@ -67,7 +67,7 @@ def test_simulated_patients_show_each_annotation_with_its_hpo_frequency() -> Non
     gen = torch.Generator().manual_seed(0)
     by_disease = [torch.arange(4)]
     batch = torch.zeros(4000, dtype=torch.long)
-    shown = _patients(batch, edges[HAS_PHENOTYPE][1], by_disease, prior, TermWeightConfig(), gen)
+    shown = simulate_patients(batch, edges[HAS_PHENOTYPE][1], by_disease, prior, TermWeightConfig(), gen)
     rate = shown.mean(0)
     assert float(rate[0]) == 1.0  # the root is always there (propagated)
     assert float(rate[1]) == 1.0  # obligate
@@ -75,9 +75,9 @@ def test_simulated_patients_show_each_annotation_with_its_hpo_frequency() -> Non
     assert 0.87 < float(rate[3]) < 0.93
     assert 0.70 < float(rate[4]) < 0.80  # unknown: a uniform 50–100 % draw, mean 75 %
     # without frequencies every annotation is drawn like an unknown one
-    uniform = _patients(batch, edges[HAS_PHENOTYPE][1], by_disease, prior, TermWeightConfig(frequency=False), gen).mean(
-        0
-    )
+    uniform = simulate_patients(
+        batch, edges[HAS_PHENOTYPE][1], by_disease, prior, TermWeightConfig(frequency=False), gen
+    ).mean(0)
     assert bool(((uniform[1:] > 0.70) & (uniform[1:] < 0.80)).all())
 
 
@@ -85,7 +85,7 @@ def test_a_patient_keeps_at_least_its_most_frequent_term() -> None:
     num_nodes = {"Phenotype": 3, "Disease": 1, "Gene": 1}
     edges = {IS_A: torch.tensor([[1, 2], [0, 0]]), HAS_PHENOTYPE: torch.tensor([[0, 0], [1, 2]])}
     prior = PhenotypePrior(num_nodes, edges, facts=DiseaseFacts(frequency=torch.tensor([0.05, 0.2])))
-    shown = _patients(
+    shown = simulate_patients(
         torch.zeros(500, dtype=torch.long),
         edges[HAS_PHENOTYPE][1],
         [torch.arange(2)],

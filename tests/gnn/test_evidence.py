@@ -1,0 +1,140 @@
+"""The evidence network on a hand-made graph: it starts as the prior, its paths add up to its score."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from gnn.evidence import GATE_INPUTS, EvidenceConfig, EvidenceGraph, EvidenceNet
+from gnn.evidence_fit import FitConfig, fit
+from gnn.evidence_paths import GO_TERM, PARTNER, SIMILAR_DISEASE, deletion, gene_evidence, sufficiency
+from gnn.ontology import HAS_PHENOTYPE, IS_A, DiseaseFacts
+from gnn.prior import PhenotypePrior
+from gnn.split import TARGET
+
+# phenotypes: 0 root, 1 AD mode, 2 AR mode, 3–6 organ terms; 1–6 are children of 0
+IS = torch.tensor([[1, 2, 3, 4, 5, 6], [0, 0, 0, 0, 0, 0]])
+# diseases: 0 (AD; 3, 5), 1 (AR; 4, 6), 2 (AD; 3, 4, 5), 3 (AR; 3, 6), 4 (AR; 4, 5) and a query 5 (AR; 3, 5)
+ANNOTATIONS = torch.tensor(
+    [
+        [0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5],
+        [1, 3, 5, 2, 4, 6, 1, 3, 4, 5, 2, 3, 6, 2, 4, 5, 2, 3, 5],
+    ]
+)
+# genes: 0 → 0, 1 → 1, 2 → 2 and 1, 3 → 3, 4 → 4; gene 5 has no disease; interactions 5–0, 5–2; GO: 0, 5, 2 share term 0
+LINKS = torch.tensor([[0, 1, 2, 2, 3, 4], [0, 1, 2, 1, 3, 4]])
+INTERACTIONS = torch.tensor([[5, 5], [0, 2]])
+EDGES = {
+    IS_A: IS,
+    HAS_PHENOTYPE: ANNOTATIONS,
+    TARGET: LINKS,
+    ("Gene", "INTERACTS_WITH", "Gene"): INTERACTIONS,
+    ("Gene", "rev_INTERACTS_WITH", "Gene"): INTERACTIONS.flip(0),
+    ("Gene", "ANNOTATED_WITH", "GOTerm"): torch.tensor([[0, 5, 2], [0, 0, 0]]),
+}
+NUM = {"Phenotype": 7, "Disease": 6, "Gene": 6}
+MODES = torch.tensor([1, 2])
+QUERY = torch.tensor([5])
+
+
+def _graph(power: float = 6.0) -> tuple[PhenotypePrior, EvidenceGraph]:
+    facts = DiseaseFacts(source=DiseaseFacts.source_codes(["OMIM:1", "ORPHA:2", "OMIM:3", "OMIM:4", "OMIM:5", "X:6"]))
+    prior = PhenotypePrior(NUM, EDGES, power=power, facts=facts)
+    return prior, EvidenceGraph(prior, EDGES, NUM["Gene"], MODES, term_size=(1, 500), loeuf=torch.rand(6))
+
+
+def _perturbed(config: EvidenceConfig | None = None) -> EvidenceNet:
+    """A net whose every learned part is away from its neutral start."""
+    net = EvidenceNet(config or EvidenceConfig())
+    gen = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.5 * torch.randn(p.shape, generator=gen))
+    return net
+
+
+def test_the_untrained_network_scores_like_the_phenotype_prior() -> None:
+    prior, graph = _graph()
+    out = EvidenceNet()(graph, graph.for_rows(QUERY))
+    assert torch.allclose(out.direct, prior.scores(QUERY, LINKS), atol=1e-6)
+    assert torch.all(out.gate == 1.0)
+    # the gene without a disease is reached only through its partners and its GO term
+    assert out.direct[0, 5] == 0 and out.partner[0, 5] > 0 and out.go[0, 5] > 0
+
+
+def test_every_paths_share_adds_up_to_the_served_score() -> None:
+    _, graph = _graph()
+    net = _perturbed()
+    query = graph.for_rows(QUERY)
+    with torch.no_grad():
+        out = net(graph, query)
+    for gene in range(NUM["Gene"]):
+        explained = gene_evidence(net, graph, query, out, gene)
+        total = sum(p.share for p in explained.paths) + explained.baseline
+        assert total == pytest.approx(float(out.score[0, gene]), rel=1e-5)
+        assert explained.score == pytest.approx(float(out.score[0, gene]), rel=1e-6)
+        assert set(explained.gate_inputs) == set(GATE_INPUTS)
+    lonely = gene_evidence(net, graph, query, out, 5)
+    assert {p.kind for p in lonely.paths} == {PARTNER, GO_TERM}
+    assert {p.node for p in lonely.paths if p.kind == PARTNER} == {0, 2}
+    shared = gene_evidence(net, graph, query, out, 2)
+    assert {p.node for p in shared.paths if p.kind == SIMILAR_DISEASE} == {1, 2}
+    # the similar disease's value is its cosine with the query, in [0, 1]
+    assert all(0 <= p.value <= 1 for p in shared.paths if p.kind == SIMILAR_DISEASE)
+    top, random = deletion(shared, k=1)
+    assert top >= random and 0 < sufficiency(shared, k=10) <= 1 + 1e-6
+
+
+def test_a_query_never_reaches_a_gene_through_its_own_link() -> None:
+    # disease 3's only gene is gene 3: as a query it finds gene 3 only through other paths
+    _, graph = _graph()
+    out = EvidenceNet()(graph, graph.for_rows(torch.tensor([3])))
+    assert out.direct[0, 3] == 0
+
+
+def test_the_ablations_drop_what_they_name() -> None:
+    _, graph = _graph()
+    query = graph.for_rows(QUERY)
+    bare = _perturbed(EvidenceConfig(gene_gene=False))(graph, query)
+    assert torch.all(bare.partner == 0) and torch.all(bare.go == 0)
+    mean = EvidenceNet(EvidenceConfig(attention=False))
+    out = mean(graph, query)
+    # mean aggregation: gene 2's two diseases are averaged, not summed
+    s = graph.for_rows(QUERY).similarity.clamp(min=0)[0]
+    expected = (s[graph.linked == 1] ** 6 + s[graph.linked == 2] ** 6) / 2
+    raw = torch.zeros(NUM["Gene"]).index_add(0, graph.link_gene, mean.link_weights(graph, query)[1][0])
+    assert float(raw[2]) == pytest.approx(float(expected), rel=1e-5)
+    assert out.score.shape == (1, NUM["Gene"])
+
+
+def test_a_patients_terms_are_scored_like_a_disease_with_the_same_terms() -> None:
+    prior, graph = _graph()
+    net = _perturbed()
+    as_row = net(graph, graph.for_rows(QUERY)).score
+    patient = graph.for_terms(torch.tensor([2, 3, 5]))
+    patient.source = graph.for_rows(QUERY).source  # a patient has no source; give it the row's to compare
+    assert torch.allclose(net(graph, patient).score, as_row, rtol=1e-4)
+    simulated = graph.for_profiles(prior.ancestors(torch.tensor([2, 3, 5])))
+    assert torch.allclose(simulated.similarity, patient.similarity, atol=1e-6)
+
+
+def test_training_keeps_the_best_epoch_and_learns() -> None:
+    prior, _ = _graph(power=6.0)
+    net = EvidenceNet()
+    seen: list[float] = []
+    history = fit(
+        net,
+        prior,
+        EDGES,
+        NUM["Gene"],
+        MODES,
+        FitConfig(epochs=3, batch=2, folds=2, lr=0.05),
+        validate=lambda n: seen.append(float(n.power)) or -abs(float(n.power) - 6.0),
+    )
+    assert [row["epoch"] for row in history[:4]] == [0.0, 1.0, 2.0, 3.0]
+    assert all(math.isfinite(row["loss"]) for row in history[1:4])
+    # the best epoch is the one kept: here the untrained net (power 6 exactly) wins the made-up validation
+    assert float(net.power) == pytest.approx(6.0, rel=1e-5)
+    assert len(seen) == 4
