@@ -106,7 +106,12 @@ def prior_part(p: dict[str, Any] | None, ref: Callable[[dict[str, Any]], NodeRef
 
 
 def evidence_score(e: dict[str, Any] | None) -> EvidenceScore | None:
-    """The explanation's evidence-ranker score and parts (``None`` without a ranker)."""
+    """The explanation's score and its parts: the evidence network's paths, or an older run's ranker features."""
     if e is None:
         return None
-    return EvidenceScore(score=e["score"], parts=[EvidencePart(**p) for p in e["parts"]])
+    return EvidenceScore(
+        score=e["score"],
+        parts=[EvidencePart(**p) for p in e["parts"]],
+        probability=e.get("probability"),
+        gate=e.get("gate"),
+    )

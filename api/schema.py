@@ -328,6 +328,9 @@ async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> Explan
                 nodes=[ref(n) for n in p["nodes"]],
                 relations=p["relations"],
                 synthetic=p.get("synthetic", False),
+                kind=p.get("kind"),
+                value=p.get("value"),
+                attention=p.get("attention"),
             )
             for p in e.paths
         ],

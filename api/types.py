@@ -84,13 +84,25 @@ class Evidence:
 
 @strawberry.type
 class ExplanationPath:
-    weight: float = strawberry.field(description="Attention flow: product of the coefficients along the path")
+    weight: float = strawberry.field(
+        description="The evidence network: the path's share of the score (the shares and the baseline add up to "
+        "it). A run without it: attention flow, the product of the coefficients along the path"
+    )
     hops: int
-    nodes: list[NodeRef]
+    nodes: list[NodeRef] = strawberry.field(description="From the gene to the query disease")
     relations: list[str]
     synthetic: bool = strawberry.field(
         default=False, description="An edge of this path comes from a synthetic sample file (not real data)"
     )
+    kind: str | None = strawberry.field(
+        default=None, description="similar disease, interaction partner or shared GO term (the evidence network)"
+    )
+    value: float | None = strawberry.field(
+        default=None,
+        description="The similar disease's cosine with the query; the partner's own evidence (the query's top gene "
+        "is 1); the GO term's mean evidence over its genes",
+    )
+    attention: float | None = strawberry.field(default=None, description="The edge's attention weight (1 = neutral)")
 
 
 @strawberry.type
@@ -151,15 +163,29 @@ class PriorPart:
 
 @strawberry.type
 class EvidencePart:
-    feature: str = strawberry.field(description="A feature of the evidence ranker (kg's docs/gnn.md lists them)")
-    value: float = strawberry.field(description="The pair's value of it")
-    contribution: float = strawberry.field(description="Its part of the ranker's score (weight × standardised value)")
+    feature: str = strawberry.field(
+        description="A path of the evidence network (kind: node), the other paths together, or the baseline; "
+        "for a run without the network, a feature of the evidence ranker"
+    )
+    value: float = strawberry.field(description="The path's value in readable units (see ExplanationPath.value)")
+    contribution: float = strawberry.field(description="Its part of the score")
+    kind: str | None = strawberry.field(default=None, description="The path's kind (the evidence network)")
+    id: str | None = strawberry.field(default=None, description="The path's node next to the gene")
+    name: str | None = None
+    attention: float | None = strawberry.field(default=None, description="The edge's attention weight")
 
 
 @strawberry.type
 class EvidenceScore:
     score: float = strawberry.field(description="What predictions rank by: the sum of the parts")
     parts: list[EvidencePart] = strawberry.field(description="Largest effect first")
+    probability: float | None = strawberry.field(
+        default=None, description="The served probability: softmax of τ·log(score) over all genes"
+    )
+    gate: float | None = strawberry.field(
+        default=None,
+        description="The gene's gate, a factor already in every share (inheritance, source, degrees, constraint)",
+    )
 
 
 @strawberry.type

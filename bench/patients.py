@@ -104,7 +104,17 @@ def prepare_2021(home: Path, port: int) -> None:
     kg = [sys.executable, "-m", "kg"]
     steps = [
         [*kg, "neo4j", "start", "--port", str(port), "--data-dir", str(home / "neo4j")],
-        [*kg, "etl", "run", "--only", "genes,hpo,go,interactions", "--source", f"hpo={hpo}", "--source", f"go={gaf}"],
+        [
+            *kg,
+            "etl",
+            "run",
+            "--only",
+            "genes,hpo,go,interactions,constraint",
+            "--source",
+            f"hpo={hpo}",
+            "--source",
+            f"go={gaf}",
+        ],
         [*kg, "train", "--out", str(home / "model")],
     ]
     for step in steps:

@@ -17,6 +17,7 @@ from typing import Any
 
 from safetensors.torch import load_file, save_file
 
+from gnn.evidence import EvidenceConfig, EvidenceNet
 from gnn.model import HeteroGAT, ModelConfig
 from gnn.ranker import RANKER_FILE, Ranker
 from gnn.train import TrainConfig, TrainResult
@@ -25,6 +26,10 @@ from kg.errors import KGError
 
 class ArtefactError(KGError):
     """Artefacts are missing, corrupt, tampered with, or from another graph."""
+
+
+#: A run folder's evidence network (the served score), next to ``model.safetensors``.
+EVIDENCE_FILE = "evidence.safetensors"
 
 
 def _sha256(path: Path) -> str:
@@ -51,6 +56,8 @@ def save_run(
     split: dict[str, Any],
     metrics: dict[str, Any],
     ranker: Ranker | None = None,
+    evidence: EvidenceNet | None = None,
+    evidence_history: list[dict[str, float]] | None = None,
 ) -> Path:
     """Write every artefact of a training run into ``out``.
 
@@ -64,16 +71,24 @@ def save_run(
         split: The split manifest.
         metrics: Evaluation results.
         ranker: The evidence ranker predictions use (``ranker.json``; none: the model's logit).
+        evidence: The evidence network predictions use (``evidence.safetensors``; it outranks a ranker).
+        evidence_history: Its training history (validation MRR per epoch, epoch 0 untrained).
     """
     out.mkdir(parents=True, exist_ok=True)
     weights = out / "model.safetensors"
     save_file({k: v.contiguous() for k, v in result.model.state_dict().items()}, str(weights))
     config = {"model": asdict(model_config), "train": asdict(train_config), "graph": graph}
+    if evidence is not None:
+        save_file({k: v.contiguous() for k, v in evidence.state_dict().items()}, str(out / EVIDENCE_FILE))
+        config["evidence"] = asdict(evidence.config)
+    else:
+        (out / EVIDENCE_FILE).unlink(missing_ok=True)
     (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
     results = {
         "best_epoch": result.best_epoch,
         "train_seconds": result.seconds,
         "history": result.history,
+        **({"evidence_history": evidence_history} if evidence is not None else {}),
         "metrics": metrics,
         "split": split,
     }
@@ -84,6 +99,7 @@ def save_run(
         (out / RANKER_FILE).unlink(missing_ok=True)
     manifest = {
         **({"ranker_sha256": _sha256(out / RANKER_FILE)} if ranker is not None else {}),
+        **({"evidence_sha256": _sha256(out / EVIDENCE_FILE)} if evidence is not None else {}),
         "weights_sha256": _sha256(weights),
         "graph_release": graph["graph_release"],
         "git_commit": git_commit(),
@@ -91,7 +107,7 @@ def save_run(
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     _curve(out / "training_curve.png", result.history, result.best_epoch)
-    _card(out / "MODEL_CARD.md", manifest, config, results, ranker)
+    _card(out / "MODEL_CARD.md", manifest, config, results, ranker, evidence is not None)
     return out
 
 
@@ -128,7 +144,9 @@ def _curve(path: Path, history: list[dict[str, float]], best_epoch: int | None =
     plt.close(fig)
 
 
-def _card(path: Path, manifest: dict, config: dict, results: dict, ranker: Ranker | None = None) -> None:
+def _card(
+    path: Path, manifest: dict, config: dict, results: dict, ranker: Ranker | None = None, evidence: bool = False
+) -> None:
     sources = config["graph"].get("state", {})
     lines = [
         "# Model card",
@@ -149,7 +167,10 @@ def _card(path: Path, manifest: dict, config: dict, results: dict, ranker: Ranke
         f"- metrics: {json.dumps(results['metrics'], sort_keys=True)}",
         "- predictions rank by: "
         + (
-            f"the evidence ranker in `ranker.json` (fitted on {json.dumps(ranker.fitted_on, sort_keys=True)}; "
+            "the evidence network in `evidence.safetensors` (attention over similar-disease, interaction and GO "
+            "paths; the metrics above are its served score on the held-out test diseases)"
+            if evidence
+            else f"the evidence ranker in `ranker.json` (fitted on {json.dumps(ranker.fitted_on, sort_keys=True)}; "
             "the metrics above are the model's logit alone)"
             if ranker is not None
             else "the model's logit"
@@ -250,6 +271,22 @@ class Run:
             return Ranker.load(path)
         except (ValueError, TypeError, json.JSONDecodeError) as exc:
             raise ArtefactError(f"{path}: {exc}") from exc
+
+    @property
+    def evidence(self) -> EvidenceNet | None:
+        """The run's evidence network (``None``: a run from before it), checksum verified."""
+        expected = self.manifest.get("evidence_sha256")
+        if expected is None:
+            return None
+        path = self.folder / EVIDENCE_FILE
+        if not path.is_file() or _sha256(path) != expected:
+            raise ArtefactError(f"{path}: checksum does not match manifest.json (missing, corrupt or tampered)")
+        try:
+            net = EvidenceNet(EvidenceConfig.from_saved(self.config.get("evidence", {})))
+            net.load_state_dict(load_file(str(path)))
+        except (ValueError, TypeError, RuntimeError) as exc:
+            raise ArtefactError(f"{path}: {exc}") from exc
+        return net.eval()
 
     def load_model(self, expected_graph_release: str | None = None) -> HeteroGAT:
         """The model, after checking the weights' checksum (and, if given, the graph release)."""

@@ -11,12 +11,15 @@ disease link in the old release.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import torch
 from torch import Tensor
 
+from gnn.evidence import EvidenceConfig, EvidenceNet, gene_loeuf
+from gnn.evidence import mode_terms as network_modes
+from gnn.evidence_fit import FitConfig, fit
 from gnn.export import ExportedGraph
 from gnn.features import Featuriser
 from gnn.graph import MessageGraph
@@ -29,6 +32,7 @@ from gnn.prior import prior_for
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
 from gnn.ranker import Ranker, cross_validated
 from gnn.reproducible import deterministic
+from gnn.scorer import EvidenceScorer
 from gnn.split import TARGET, SplitMode, make_split
 from gnn.train import TrainConfig, train
 from gnn.walk import ANNOTATED, INTERACTS
@@ -196,6 +200,8 @@ def run_benchmark(
     model_name: str = "HeteroGAT (attention)",
     ranker_folds: int = 5,
     frozen: Ranker | None = None,
+    evidence: EvidenceConfig | None = None,
+    fit_config: FitConfig | None = None,
 ) -> BenchmarkResult:
     """Train on the old graph, then score every query with the model and each baseline.
 
@@ -204,6 +210,11 @@ def run_benchmark(
     queries only; the plain model becomes an ablation row, and the ranker fitted on every query
     is returned for use on later diseases. With a ``frozen`` ranker (fitted on an earlier step),
     the model's row applies it unchanged instead: nothing is fitted on this step's answers.
+
+    With ``evidence`` settings, the evidence network (what ``kg train`` serves) is trained on every
+    old link (:mod:`gnn.evidence_fit`) and becomes the model's row, nothing fitted on this step;
+    its twins with mean aggregation and without gene–gene relations are trained the same way, and
+    the ranker's row (cross-validated as above) becomes a baseline.
     """
     edges, num_nodes = graph.edges, graph.num_nodes
     links = edges[TARGET]
@@ -253,6 +264,12 @@ def run_benchmark(
         scorers = {f"{model_name} + evidence ranker ({label})": _Fixed(scores)}
         scorers[f"ablation: {model_name} without the ranker"] = model_scorer
         model_name = next(iter(scorers))
+    if evidence is not None and model_scorer.prior is not None:
+        networks = evidence_scorers(result.model, graph, full, num_nodes["Disease"], facts, evidence, fit_config)
+        # the plain model and its ranker (when fitted) stay as rows: the ranker's is a baseline now
+        renamed = {(f"baseline: {k}" if "evidence ranker" in k else k): v for k, v in scorers.items()}
+        scorers = {**networks, **renamed}
+        model_name = next(iter(networks))
     for cls in (IcCosine, SimGIC, Popularity):
         scorers[cls.name] = cls(space)
     scorers[RandomWalk.name] = RandomWalk(
@@ -273,6 +290,50 @@ def run_benchmark(
         }
     counts = {**queries.counts, "candidates": len(candidate_genes), "candidates_in_graph": int(candidates.sum())}
     return BenchmarkResult(table, model_name, counts, result.seconds, ranker, pairs)
+
+
+def evidence_scorers(
+    model: HeteroGAT,
+    graph: ExportedGraph,
+    full: MessageGraph,
+    first: int,
+    facts: DiseaseFacts,
+    config: EvidenceConfig,
+    fit_config: FitConfig | None,
+) -> dict[str, Scorer]:
+    """The served evidence network and its two ablation twins, trained on the old graph's links.
+
+    Each is trained on every old link (diseases held out fold by fold) and scores the queries,
+    appended to the graph after its ``first`` old diseases.
+    """
+    edges = MessageGraph.of(graph.num_nodes, graph.edges).edges
+    prior = prior_for(model, graph.num_nodes, edges, facts=graph.disease_facts)
+    query_prior = prior_for(model, full.num_nodes, full.edges, ic_rows=first, facts=facts)
+    assert prior is not None and query_prior is not None
+    prior.precompute()
+    modes, loeuf = network_modes(graph.index("Phenotype")), gene_loeuf(graph.node_attrs, graph.data)
+    genes = graph.num_nodes["Gene"]
+    out: dict[str, Scorer] = {}
+    for label, variant in (
+        ("evidence network (what kg serves)", config),
+        ("ablation: the network with mean aggregation instead of attention", replace(config, attention=False)),
+        ("ablation: the network without gene–gene relations (interactions, GO)", replace(config, gene_gene=False)),
+    ):
+        net = EvidenceNet(variant)
+        fit(net, prior, edges, genes, modes, fit_config or FitConfig(), loeuf=loeuf)
+        out[label] = _Rows(EvidenceScorer(net, query_prior, full.edges, genes, modes, loeuf), first)
+    return out
+
+
+class _Rows:
+    """A scorer of the graph's diseases as a scorer of the queries appended after ``first``."""
+
+    def __init__(self, scorer: EvidenceScorer, first: int) -> None:
+        self.scorer, self.first = scorer, first
+
+    def score_all(self, queries: Tensor) -> Tensor:
+        """``[len(queries), num_genes]`` the network's logits (ranked as its score)."""
+        return self.scorer.score_all(self.first + queries)
 
 
 class _Fixed:

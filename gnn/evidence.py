@@ -30,7 +30,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from gnn.ontology import SOURCES
+from gnn.ontology import HAS_PHENOTYPE, SOURCES
 from gnn.prior import PhenotypePrior
 from gnn.split import TARGET
 from gnn.term_weights import SparseProduct
@@ -56,6 +56,8 @@ GATE_INPUTS = (
 #: The link attention's inputs, per (query, similar disease, gene) edge.
 LINK_INPUTS = (
     "log cosine",
+    "cosine / best",
+    "disease terms",
     "inheritance match",
     "inheritance mismatch",
     "same source",
@@ -86,6 +88,14 @@ class EvidenceConfig:
     term_size: tuple[int, int] = (3, 500)
     attention: bool = True
     gene_gene: bool = True
+
+    @classmethod
+    def from_saved(cls, saved: dict[str, Any]) -> EvidenceConfig:
+        """The config of a saved run (JSON gives lists for tuples)."""
+        values = dict(saved)
+        if "term_size" in values:
+            values["term_size"] = tuple(values["term_size"])
+        return cls(**values)
 
 
 def mode_terms(phenotype_index: dict[str, int]) -> Tensor:
@@ -140,6 +150,9 @@ class EvidenceGraph:
         ones = torch.ones(links.shape[1])
         disease_genes = torch.zeros(self.linked.numel()).index_add_(0, self.link_disease, ones)
         self.link_size = torch.log1p(disease_genes)[self.link_disease]  # [E] log(1 + genes of the disease)
+        annotated = edges.get(HAS_PHENOTYPE, torch.empty(2, 0, dtype=torch.long))[0]
+        terms = torch.bincount(annotated, minlength=prior.num_diseases).float()
+        self.link_terms = torch.log1p(terms[self.linked])[self.link_disease]  # [E] log(1 + the disease's annotations)
         # modes of inheritance of each linked disease (its propagated terms) and of each gene (any of its diseases)
         rows, cols = prior.propagated.coalesce().indices()
         hit = torch.isin(cols, modes)
@@ -238,7 +251,7 @@ class EvidenceGraph:
         return self._static
 
     def link_evidence(self, query: Query) -> tuple[Tensor, Tensor]:
-        """``[Q, E]`` each link's cosine and ``[Q, E, 6]`` the link attention's inputs (:data:`LINK_INPUTS`)."""
+        """``[Q, E]`` each link's cosine and ``[Q, E, 8]`` the link attention's inputs (:data:`LINK_INPUTS`)."""
         s = query.similarity.clamp(min=0)[:, self.link_disease]
         modes = self.linked_modes[self.link_disease]  # [E, M]
         match = (query.modes @ modes.t()) > 0
@@ -247,9 +260,12 @@ class EvidenceGraph:
         known = (query.source[:, None] > 0) & (src[None, :] > 0)
         same = known & (query.source[:, None] == src[None, :])
         q = s.shape[0]
+        best = s.amax(dim=1, keepdim=True).clamp(min=1e-12)
         x = torch.stack(
             [
                 torch.log(1e-4 + s),
+                s / best,
+                self.link_terms.expand(q, -1),
                 (both & match).float(),
                 (both & ~match).float(),
                 same.float(),

@@ -40,7 +40,7 @@ class FitConfig:
         seed: Seed of the folds, batches and patients.
     """
 
-    epochs: int = 3
+    epochs: int = 1
     batch: int = 64
     lr: float = 0.02
     weight_decay: float = 0.0

@@ -9,12 +9,16 @@ own evidence (a query's top gene is 1), a GO term's size and the mean evidence o
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import torch
 from torch import Tensor
 
-from gnn.evidence import GATE_INPUTS, Evidence, EvidenceGraph, EvidenceNet, Query
+from gnn.evidence import ANNOTATED, GATE_INPUTS, INTERACTS, Evidence, EvidenceGraph, EvidenceNet, Query
+from gnn.split import TARGET
+from kg.typing import EdgeType
 
 SIMILAR_DISEASE = "similar disease"
 PARTNER = "interaction partner"
@@ -146,3 +150,78 @@ def deletion(explained: GeneEvidence, k: int = 5, seed: int = 0) -> tuple[float,
 def sufficiency(explained: GeneEvidence, k: int = 10) -> float:
     """The fraction of the score carried by the ``k`` paths an explanation shows."""
     return sum(p.share for p in explained.top(k)) / max(explained.score, 1e-12)
+
+
+Describe = Callable[[tuple[str, int]], dict[str, Any]]
+#: The relation a path's last hop stands for: the query's phenotypes shared with a similar disease,
+#: and a GO term's genes that carry the query's evidence.
+SIMILAR = "SIMILAR_PHENOTYPES"
+TERM_EVIDENCE = "ANNOTATES_GENES_WITH_EVIDENCE"
+_OTHERS = 20
+
+
+def path_edges(path: PathShare, gene: int) -> list[tuple[EdgeType, int, int]]:
+    """The graph edge next to the gene that ``path`` runs through (for deletion and graph exports)."""
+    if path.kind == SIMILAR_DISEASE:
+        return [(TARGET, gene, path.node)]
+    if path.kind == PARTNER:
+        return [(INTERACTS, path.node, gene)]
+    return [(ANNOTATED, gene, path.node)]
+
+
+def network_path(path: PathShare, gene: dict[str, Any], query: dict[str, Any], describe: Describe) -> dict[str, Any]:
+    """One path as the explanation's ``paths`` entry: nodes from the gene to the query, ``weight`` its share."""
+    if path.kind == SIMILAR_DISEASE:
+        nodes, relations = [gene, describe(("Disease", path.node)), query], ["ASSOCIATED_WITH", SIMILAR]
+    elif path.kind == PARTNER:
+        nodes, relations = [gene, describe(("Gene", path.node))], ["INTERACTS_WITH"]
+        if path.via >= 0:
+            nodes.append(describe(("Disease", path.via)))
+            relations.append("ASSOCIATED_WITH")
+        nodes.append(query)
+        relations.append(SIMILAR)
+    else:
+        nodes, relations = [gene, describe(("GOTerm", path.node)), query], ["ANNOTATED_WITH", TERM_EVIDENCE]
+    return {
+        "weight": path.share,
+        "hops": len(nodes) - 1,
+        "nodes": nodes,
+        "relations": relations,
+        "kind": path.kind,
+        "value": path.value,
+        "attention": path.attention,
+        "synthetic": False,
+    }
+
+
+def network_parts(explained: GeneEvidence, describe: Describe) -> dict[str, Any]:
+    """The score and its parts: the largest paths, the rest as one line, and the baseline; they add up to the score."""
+    node_type = {SIMILAR_DISEASE: "Disease", PARTNER: "Gene", GO_TERM: "GOTerm"}
+    ranked = sorted(explained.paths, key=lambda p: -p.share)
+    rows: list[dict[str, Any]] = []
+    for p in ranked[:_OTHERS]:
+        node = describe((node_type[p.kind], p.node))
+        label = node["name"] or node["id"]
+        rows.append(
+            {
+                "feature": f"{p.kind}: {label}",
+                "kind": p.kind,
+                "id": node["id"],
+                "name": node["name"],
+                "value": p.value,
+                "attention": p.attention,
+                "contribution": p.share,
+            }
+        )
+    rest = ranked[_OTHERS:]
+    if rest:
+        total = sum(p.share for p in rest)
+        rows.append({"feature": f"{len(rest)} other paths", "value": float(len(rest)), "contribution": total})
+    rows.append({"feature": "baseline (no path)", "value": explained.baseline, "contribution": explained.baseline})
+    return {
+        "score": explained.score,
+        "probability": explained.probability,
+        "gate": explained.gate,
+        "gate_inputs": explained.gate_inputs,
+        "parts": rows,
+    }

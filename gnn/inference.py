@@ -28,6 +28,7 @@ from gnn.ontology import HAS_PHENOTYPE
 from gnn.pair_features import RankerFeatures, mode_terms, model_parts
 from gnn.prior import prior_for
 from gnn.reproducible import deterministic_process
+from gnn.scorer import EvidenceScorer
 from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
 from kg.errors import KGError
@@ -100,8 +101,11 @@ class ModelContext:
         self.num_nodes, self.edges = self.message_graph.num_nodes, self.message_graph.edges
         self.featuriser = Featuriser.for_model(self.num_nodes, self.edges, self.model.config)
         self.prior = prior_for(self.model, self.num_nodes, self.edges, facts=graph.disease_facts)
-        #: What predictions rank by: the evidence ranker over the model's parts (``None``: the model's logit).
-        self.ranker = self.run.ranker if self.prior is not None else None
+        #: What predictions rank by: the run's evidence network (:mod:`gnn.scorer`); runs from before it
+        #: rank by the evidence ranker over the model's parts, or by the model's logit.
+        self.evidence = self.run.evidence if self.prior is not None else None
+        self.ranker = self.run.ranker if self.prior is not None and self.evidence is None else None
+        self._scorer: EvidenceScorer | None = None
         self._ranker_features: RankerFeatures | None = None
         self._encoded: tuple[dict[str, Tensor], Attention] | None = None
         self._features: dict[str, Tensor] | None = None
@@ -245,11 +249,22 @@ class ModelContext:
         with torch.no_grad():
             return self.model.prior_logit(raw, attention, edges, self.num_nodes["Gene"])
 
+    @property
+    def scorer(self) -> EvidenceScorer | None:
+        """The one scorer of this run (built once; ``None`` for a run without an evidence network)."""
+        with self._lock:
+            if self._scorer is None and self.evidence is not None and self.prior is not None:
+                self._scorer = EvidenceScorer.of_export(self.evidence, self.prior, self.graph, self.edges)
+            return self._scorer
+
     def logits(self, diseases: Tensor) -> Tensor:
         """``[Q, G]``: what predictions rank the genes by, for the graph's diseases ``diseases``.
 
-        With a ranker, its score of the model's parts and each gene's evidence; else the model's logit.
+        The evidence network's ``τ · log score``; for older runs the ranker's score, or the model's logit.
         """
+        scorer = self.scorer
+        if scorer is not None:
+            return scorer.logits(scorer.rows(diseases))
         h = self.encoded()[0]
         if self.ranker is None:
             with torch.no_grad():
@@ -310,7 +325,7 @@ class ModelContext:
         for g, d in links.t().tolist():
             genes_of.setdefault(self.node_id("Disease", d), []).append(g)
         out: list[Prediction] = []
-        chunk = 512 if self.ranker is None else 64  # the ranker's features are [chunk, G, F]
+        chunk = 512 if self.ranker is None and self.evidence is None else 64  # [chunk, G, F] features
         for begin in range(0, len(diseases), chunk):
             batch = torch.tensor(diseases[begin : begin + chunk], dtype=torch.long)
             logits = self.logits(batch)

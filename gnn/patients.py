@@ -164,6 +164,10 @@ class PatientScorer:
     def gene_scores(self, observed: Tensor, excluded: Tensor) -> Tensor:
         """``[G]`` what genes are ranked by for this patient (the served score)."""
         ctx = self.ctx
+        scorer = ctx.scorer
+        if scorer is not None:
+            penalty = self.penalty(excluded) if excluded.numel() else None
+            return scorer.logits(scorer.terms(observed, penalty))[0]
         model = ctx.model
         h_all, attention = ctx.encoded()
         with torch.no_grad():

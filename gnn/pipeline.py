@@ -8,11 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from gnn.artefacts import save_run
+from gnn.evaluation import score_pairs
+from gnn.evidence import EvidenceConfig, EvidenceNet, gene_loeuf, mode_terms
+from gnn.evidence_fit import FitConfig, fit
 from gnn.export import ExportedGraph
 from gnn.model import ModelConfig
 from gnn.ranker import Ranker
-from gnn.split import TARGET, SplitMode, make_split
-from gnn.train import TrainConfig, evaluate, train, with_target
+from gnn.scorer import EvidenceScorer
+from gnn.split import TARGET, Split, SplitMode, make_split
+from gnn.train import TrainConfig, TrainResult, evaluate, train, with_target
+
+#: The evidence network's settings when ``kg train`` is given none.
+DEFAULT_EVIDENCE = EvidenceConfig()
 
 
 @dataclass
@@ -33,17 +40,29 @@ def train_on_export(
     mode: SplitMode | str = SplitMode.disease,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
     ranker: Ranker | None = None,
+    evidence: EvidenceConfig | None = DEFAULT_EVIDENCE,
+    fit_config: FitConfig | None = None,
+    on_evidence_epoch: Callable[[dict[str, float]], None] | None = None,
 ) -> RunSummary:
-    """Train the attention model on an export and write every artefact to ``out``.
+    """Train on an export and write every artefact to ``out``.
 
-    ``ranker``: the evidence ranker its predictions apply (kept in the run folder); it is fitted
-    elsewhere (``kg benchmark``, on new diseases of a later release), never on this graph.
+    With the phenotype prior and ``evidence`` settings (``None``: none), the evidence network is
+    trained after the attention encoder on the same split and becomes what predictions rank by;
+    the metrics saved are then its scores on the held-out test diseases. ``ranker``: the earlier
+    evidence ranker, applied only to a run without the evidence network.
     """
     edges, num_nodes = graph.edges, graph.num_nodes
     split = make_split(edges, mode, seed=train_config.seed, target=TARGET)
     result = train(num_nodes, split, model_config, train_config, on_epoch, facts=graph.disease_facts)
     featuriser = result.featuriser
-    metrics = evaluate(result.model, featuriser, num_nodes, split, split.test, result.prior).to_flat_dict()
+    net: EvidenceNet | None = None
+    history: list[dict[str, float]] = []
+    if result.prior is not None and evidence is not None:
+        fit_config = fit_config or FitConfig()
+        net, metrics, history = train_evidence(graph, split, result, evidence, fit_config, on_evidence_epoch)
+        ranker = None
+    else:
+        metrics = evaluate(result.model, featuriser, num_nodes, split, split.test, result.prior).to_flat_dict()
     feats = featuriser(with_target(split, split.train))
     graph_info = {
         "graph_release": graph.graph_release,
@@ -55,5 +74,34 @@ def train_on_export(
         "spec_key": graph.spec_key,
         "synthetic_edges": graph.synthetic_edges,
     }
-    save_run(out, result, model_config, train_config, graph_info, split.manifest(), metrics, ranker)
+    save_run(out, result, model_config, train_config, graph_info, split.manifest(), metrics, ranker, net, history)
     return RunSummary(out, metrics, result.best_epoch, split.manifest())
+
+
+def train_evidence(
+    graph: ExportedGraph,
+    split: Split,
+    result: TrainResult,
+    config: EvidenceConfig,
+    fit_config: FitConfig,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+) -> tuple[EvidenceNet, dict[str, float], list[dict[str, float]]]:
+    """The evidence network trained on the split's training links, the epoch kept by validation MRR.
+
+    Returns the network, its metrics on the test diseases (the served score, every training link
+    in message passing, ranks among all genes) and its training history.
+    """
+    assert result.prior is not None
+    num_genes = graph.num_nodes["Gene"]
+    edges = with_target(split, split.train)
+    modes, loeuf = mode_terms(graph.index("Phenotype")), gene_loeuf(graph.node_attrs, graph.data)
+    net = EvidenceNet(config)
+    scorer = EvidenceScorer(net, result.prior, edges, num_genes, modes, loeuf)
+
+    def validate(candidate: EvidenceNet) -> float:
+        scorer.net = candidate.eval()
+        return score_pairs(scorer, split, split.val, num_genes).result.mrr
+
+    history = fit(net, result.prior, edges, num_genes, modes, fit_config, validate, on_epoch, loeuf)
+    scorer.net = net.eval()
+    return net, score_pairs(scorer, split, split.test, num_genes).result.to_flat_dict(), history

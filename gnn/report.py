@@ -25,6 +25,7 @@ from gnn.features import Featuriser
 from gnn.inference import ModelContext
 from gnn.model import ModelConfig
 from gnn.prior import prior_for
+from gnn.scorer import EvidenceScorer
 from gnn.split import Split, make_split
 from gnn.train import GNNScorer, TrainConfig, train, with_target
 
@@ -51,11 +52,14 @@ def _rebuild(graph: ExportedGraph, run: Path) -> tuple[ModelContext, dict[str, A
     return ctx, saved, make_split(edges, saved["split"]["mode"], seed=int(ctx.config["train"]["seed"]))
 
 
-def _saved_model(ctx: ModelContext, split: Split) -> GNNScorer:
+def _saved_model(ctx: ModelContext, split: Split) -> GeneScorer:
+    """What the run serves, over the split's training links: its evidence network, or its encoder."""
     config = ctx.model.config
-    featuriser = Featuriser.for_model(ctx.num_nodes, split.message_edges, config)
     edges = with_target(split, split.train)
     prior = prior_for(ctx.model, ctx.num_nodes, edges, facts=ctx.graph.disease_facts)
+    if ctx.evidence is not None and prior is not None:
+        return EvidenceScorer.of_export(ctx.evidence, prior, ctx.graph, edges)
+    featuriser = Featuriser.for_model(ctx.num_nodes, split.message_edges, config)
     return GNNScorer(ctx.model, featuriser, edges, prior)
 
 
@@ -95,8 +99,9 @@ def evaluate_run(
         )
         return GNNScorer(trained.model, trained.featuriser, with_target(split, split.train), trained.prior)
 
-    run_model("HeteroGAT (attention, this run)", lambda: _saved_model(ctx, split))
-    timings["HeteroGAT (attention, this run)"] = float(saved.get("train_seconds", float("nan")))  # training, not replay
+    served = "evidence network (this run, served)" if ctx.evidence is not None else "HeteroGAT (attention, this run)"
+    run_model(served, lambda: _saved_model(ctx, split))
+    timings[served] = float(saved.get("train_seconds", float("nan")))  # training, not replay
     run_model("Popularity (gene degree)", lambda: Popularity(num_nodes, split))
     run_model("Phenotype similarity (simGIC, HPO ancestors)", lambda: PhenotypeSimilarity(num_nodes, split))
     run_model("GraphSAGE (same size, no attention)", sage)

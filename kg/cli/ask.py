@@ -249,9 +249,15 @@ def explain(
     loaded = (
         "model kept loaded by its worker" if e["worker"] else f"model context loaded in {e['load_ms'] / 1000:.1f} s"
     )
+    network = (e.get("evidence") or {}).get("gate") is not None
+    value = (
+        f"score {e['evidence']['score']:.4f} (probability {e['evidence']['probability']:.4f})"
+        if network
+        else f"logit {e['logit']:.3f}"
+    )
     console.print(
-        f"{e['gene']['name']} ({e['gene']['id']}) → {e['disease']['name']} ({e['disease']['id']}): logit "
-        f"{e['logit']:.3f} [dim](model {e['model_version']}; {loaded}, explained in {e['ms']:.0f} ms)[/]"
+        f"{e['gene']['name']} ({e['gene']['id']}) → {e['disease']['name']} ({e['disease']['id']}): {value} "
+        f"[dim](model {e['model_version']}; {loaded}, explained in {e['ms']:.0f} ms)[/]"
     )
     if e["synthetic"]:
         err_console.print(
@@ -262,6 +268,9 @@ def explain(
 
 
 def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
+    if (e.get("evidence") or {}).get("gate") is not None:
+        _print_network(e, fmt)
+        return
     emit(
         ["weight", "hops", "path"],
         [
@@ -326,6 +335,32 @@ def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
             fmt,
             title=f"evidence ranker: score {e['evidence']['score']:.3f} = sum of the parts (what predictions rank by)",
         )
+
+
+def _print_network(e: dict[str, Any], fmt: OutputFormat) -> None:
+    """The evidence network's explanation: its paths with their shares, then the parts of the score."""
+    units = {"similar disease": "cosine", "interaction partner": "its evidence", "shared GO term": "genes' evidence"}
+    emit(
+        ["share", "path (gene → … → query)", "value"],
+        [
+            [f"{p['weight']:.4f}", _path_text(p), f"{units.get(p['kind'], 'value')} {p['value']:.3f}"]
+            for p in e["paths"]
+        ],
+        fmt,
+        title="paths of the evidence network, largest share of the score first",
+    )
+    ev = e["evidence"]
+    inputs = ev.get("gate_inputs", {})
+    said = [name for name in ("inheritance match", "inheritance mismatch", "no disease yet") if inputs.get(name)]
+    emit(
+        ["part of the score", "value", "share"],
+        [[r["feature"], f"{r['value']:.3f}", f"{r['contribution']:.4f}"] for r in ev["parts"]],
+        fmt,
+        title=(
+            f"score {ev['score']:.4f} = the sum of the shares (what predictions rank by); every path carries the "
+            f"gene's gate ×{ev['gate']:.2f}" + (f" ({', '.join(said)})" if said else "")
+        ),
+    )
 
 
 def _path_text(path: dict[str, Any]) -> str:

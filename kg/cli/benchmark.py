@@ -21,8 +21,9 @@ from kg.schema import NodeLabel, RelType
 from kg.settings import load_settings
 from kg.store import Neo4jStore
 
-#: Sources of the benchmark graph: identifiers, phenotypes and gene knowledge; never TCGA (synthetic here).
-SOURCES = ("genes", "hpo", "go", "interactions")
+#: Sources of the benchmark graph: identifiers, phenotypes and gene knowledge (GO, interactions, gnomAD
+#: constraint); never TCGA (synthetic here).
+SOURCES = ("genes", "hpo", "go", "interactions", "constraint")
 #: The gene reference only names genes (its 2022 date does not leak disease knowledge).
 IDENTIFIER_SOURCES = ("genes",)
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -79,11 +80,19 @@ def benchmark(
         Path | None,
         typer.Option(help="Apply this ranker.json (from an earlier step) unchanged instead of fitting one here."),
     ] = None,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence/--no-evidence",
+            help="Train the evidence network (what kg train serves) and its two ablation twins; the model's row [on].",
+        ),
+    ] = True,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Train on an old HPO release plus gene knowledge; rank all protein-coding genes for the new diseases."""
     try:
         from gnn.benchmark import run_benchmark
+        from gnn.evidence import EvidenceConfig
         from gnn.export import MODEL_SPEC, ExportCache, export_graph
         from gnn.model import ModelConfig
         from gnn.ranker import Ranker
@@ -142,7 +151,14 @@ def benchmark(
             bar.update(task, advance=1, description=f"training val MRR {row['val_mrr']:.3f}")
 
         result = run_benchmark(
-            graph, diseases, coding, ModelConfig(**model_table), TrainConfig(**train_table), on_epoch, frozen=frozen
+            graph,
+            diseases,
+            coding,
+            ModelConfig(**model_table),
+            TrainConfig(**train_table),
+            on_epoch,
+            frozen=frozen,
+            evidence=EvidenceConfig() if evidence else None,
         )
     summary = {"old": cutoff, "new": new_result.version, "sources": versions, **result.to_flat_dict()}
     out.mkdir(parents=True, exist_ok=True)

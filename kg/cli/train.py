@@ -57,11 +57,19 @@ def train_cmd(
             "weights on the same machine, at no measurable cost on the default graph.",
         ),
     ] = None,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence/--no-evidence",
+            help="Train the evidence network, which then ranks every prediction [on]: attention over the paths "
+            "from a query's similar diseases to each gene, through their interaction partners and GO terms.",
+        ),
+    ] = True,
     ranker: Annotated[
         str,
         typer.Option(
-            help="Evidence ranker applied to predictions: 'default' (shipped, fitted by kg benchmark on new "
-            "diseases of HPO 2021-10), a ranker.json, or 'none' (the model's logit alone).",
+            help="With --no-evidence only: the evidence ranker applied to predictions, 'default' (shipped, fitted "
+            "by kg benchmark on new diseases of HPO 2021-10), a ranker.json, or 'none' (the model's logit alone).",
         ),
     ] = "default",
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
@@ -70,7 +78,7 @@ def train_cmd(
     try:
         from gnn.export import ExportCache, export_graph, model_spec
         from gnn.model import ModelConfig
-        from gnn.pipeline import train_on_export
+        from gnn.pipeline import DEFAULT_EVIDENCE, train_on_export
         from gnn.ranker import DEFAULT_RANKER, Ranker
         from gnn.train import TrainConfig
     except ImportError as exc:
@@ -92,7 +100,7 @@ def train_cmd(
     except (TypeError, ValueError) as exc:
         raise KGError(f"invalid training config: {exc}") from exc
     chosen = None
-    if ranker != "none" and model_config.prior:
+    if ranker != "none" and model_config.prior and not evidence:
         path = DEFAULT_RANKER if ranker == "default" else Path(ranker)
         try:
             chosen = Ranker.load(path)
@@ -109,6 +117,11 @@ def train_cmd(
             text = f"training loss {row['loss']:.3f} val MRR {row['val_mrr']:.3f} AUROC {row['val_auroc']:.3f}"
             bar.update(task, advance=1, description=text)
 
+        stage = bar.add_task("evidence network", total=None, visible=evidence and model_config.prior)
+
+        def on_evidence_epoch(row: dict[str, float]) -> None:
+            bar.update(stage, description=f"evidence network: epoch {row['epoch']:.0f}, val MRR {row['val']:.3f}")
+
         summary = train_on_export(
             graph,
             out,
@@ -117,6 +130,8 @@ def train_cmd(
             split,
             on_epoch,
             chosen,
+            DEFAULT_EVIDENCE if evidence else None,
+            on_evidence_epoch=on_evidence_epoch,
         )
     if fmt is OutputFormat.json:
         emit_json(

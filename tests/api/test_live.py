@@ -11,8 +11,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.service import Service
-from gnn.pair_features import FEATURES
-from gnn.ranker import AVERAGE
 from kg import local_neo4j
 from kg.settings import Settings, load_settings
 from kg.store import Neo4jStore
@@ -124,22 +122,22 @@ def test_lookup_aliases_not_found_and_explain(client: TestClient) -> None:
     explained = gql(
         client,
         '{ explain(gene: "GENE1", disease: "OMIM:100000", topK: 3) { __typename ... on Explanation { '
-        "paths { hops relations nodes { id } } "
-        "prior { value withSpread logitPart "
-        "similarDiseases { node { id } cosine sharedPhenotypes { node { id } ic } } } "
-        "evidence { score parts { feature value contribution } } "
+        "paths { hops relations kind value weight nodes { id } } "
+        "evidence { score probability gate parts { feature value contribution kind } } "
         "} } }",
     )["explain"]
-    evidence = explained["evidence"]  # the ranker's score of the pair is the sum of its parts
-    # one part per ranker feature, plus the average pair's score
-    assert {p["feature"] for p in evidence["parts"]} == {*FEATURES, AVERAGE}
-    # the shipped ranker has a hidden layer, so its explanation carries the constant part
-    assert "average pair" in {p["feature"] for p in evidence["parts"]}
-    assert sum(p["contribution"] for p in evidence["parts"]) == pytest.approx(evidence["score"], abs=1e-4)
+    evidence = explained["evidence"]  # the served score is the sum of its paths' shares and the baseline
+    assert sum(p["contribution"] for p in evidence["parts"]) == pytest.approx(evidence["score"], rel=1e-5)
+    assert "baseline (no path)" in {p["feature"] for p in evidence["parts"]}
+    assert evidence["gate"] > 0 and 0 < evidence["probability"] <= 1
     assert explained["__typename"] == "Explanation" and 1 <= len(explained["paths"]) <= 3
-    prior = explained["prior"]  # both parts of the explanation: the phenotype prior and the attention paths
-    assert 0 <= prior["value"] <= prior["withSpread"] and isinstance(prior["logitPart"], float)
-    assert all(d["node"]["id"] != "OMIM:100000" and d["sharedPhenotypes"] for d in prior["similarDiseases"])
+    paths = explained["paths"]
+    assert all(p["nodes"][-1]["id"] == "OMIM:100000" and p["nodes"][0]["id"] == "NCBIGene:1" for p in paths)
+    assert paths == sorted(paths, key=lambda p: -p["weight"])
+    for p in paths:
+        assert p["kind"] in {"similar disease", "interaction partner", "shared GO term"}
+        if p["kind"] == "similar disease":  # the similar disease is another one, its value a cosine
+            assert p["nodes"][1]["id"] != "OMIM:100000" and 0 < p["value"] <= 1
     ranked = gql(
         client,
         '{ candidateGenesForPhenotypes(phenotypes: ["HP:0001021"], first: 5) '

@@ -38,7 +38,9 @@ def test_model_commands_end_to_end(
     assert report["replay_matches_results_json"] is True
     metrics = report["metrics"]
     assert len(metrics) == 5
-    model, popularity = metrics["HeteroGAT (attention, this run)"], metrics["Popularity (gene degree)"]
+    # the served score is the evidence network's: it is the run's row, and its metrics are the run's
+    model, popularity = metrics["evidence network (this run, served)"], metrics["Popularity (gene degree)"]
+    assert model["mrr"] == pytest.approx(json.loads((run / "results.json").read_text())["metrics"]["mrr"], abs=1e-5)
     # the planted modules are learnable: the model ranks far better than gene popularity
     assert model["auroc"] > 0.7 and model["mrr"] > 2 * popularity["mrr"], metrics
     assert report["fidelity"]["pairs"] >= 1
@@ -69,6 +71,11 @@ def test_model_commands_end_to_end(
     assert explained.returncode == 0, explained.stderr
     body = json.loads(explained.stdout)
     assert body["gene"]["name"] == "GENE2" and body["paths"]
+    # one score per explanation, and its parts add up to it
+    parts = body["evidence"]["parts"]
+    assert sum(p["contribution"] for p in parts) == pytest.approx(body["evidence"]["score"], rel=1e-5)
+    table = kg("explain", "GENE2", "OMIM:100001", "--model", str(run), **env)
+    assert table.returncode == 0 and "paths of the evidence network" in table.stdout, table.stderr
 
     unknown = kg("explain", "GENE999", "OMIM:100001", "--model", str(run), **env)
     assert unknown.returncode == 1 and "unknown gene 'GENE999'" in unknown.stderr and "Traceback" not in unknown.stderr

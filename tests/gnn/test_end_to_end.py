@@ -21,7 +21,8 @@ from gnn.model import ModelConfig
 from gnn.ontology import HAS_PHENOTYPE
 from gnn.pipeline import train_on_export
 from gnn.prior import prior_for
-from gnn.split import TARGET, reverse
+from gnn.scorer import EvidenceScorer
+from gnn.split import reverse
 from gnn.train import TrainConfig
 from kg.export import ExportSpec
 from kg.predictions import PredictionStore
@@ -130,25 +131,19 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
 
     ranked = ctx.rank_phenotypes(["HP:0001021", "HP:0001022", "HP:0001023"], top=6)  # module 2 terms
     assert sum(gene_module(r["gene_id"]) == 2 for r in ranked) >= 4
-    # the fast path (cached encoding + the transient disease's own computation graph) equals a full
-    # forward pass over the graph with the transient disease added
+    # the patient path (a phenotype set scored against the graph) equals the same terms appended to the
+    # graph as a disease and scored as one of its rows, by the one scorer
     terms = sorted(ctx.lookup("Phenotype", p) for p in ("HP:0001021", "HP:0001022", "HP:0001023"))
     nodes = {**ctx.num_nodes, "Disease": ctx.num_nodes["Disease"] + 1}
     transient = nodes["Disease"] - 1
     edges = dict(ctx.edges)
     edges[HAS_PHENOTYPE] = torch.cat([edges[HAS_PHENOTYPE], torch.tensor([[transient] * 3, terms])], dim=1)
     edges[reverse(HAS_PHENOTYPE)] = edges[HAS_PHENOTYPE].flip(0)
-    with torch.no_grad():
-        h, attention = ctx.model.encode(ctx.transient_features(nodes, edges), edges, return_attention=True)
-        # with the model's learned term weights and the graph's annotation frequencies (the transient's count in full)
-        prior = prior_for(ctx.model, nodes, edges, ic_rows=transient, facts=ctx.graph.disease_facts)
-        assert prior is not None
-        raw = prior.scores(torch.tensor([transient]), edges[TARGET])
-        full = ctx.model.score_all(
-            h["Gene"],
-            h["Disease"][transient : transient + 1],
-            ctx.model.prior_logit(raw, attention, edges, nodes["Gene"]),
-        )[0]
+    # with the model's learned term weights and the graph's annotation frequencies (the transient's count in full)
+    prior = prior_for(ctx.model, nodes, edges, ic_rows=transient, facts=ctx.graph.disease_facts)
+    assert prior is not None and ctx.evidence is not None and ctx.scorer is not None
+    appended = EvidenceScorer.of_export(ctx.evidence, prior, ctx.graph, edges)
+    full = appended.score_all(torch.tensor([transient]))[0]
     for r in ranked:
         assert r["logit"] == pytest.approx(float(full[ctx.lookup("Gene", r["gene_id"])]), abs=1e-4)
     with pytest.raises(UnknownId, match=r"unknown phenotype 'HP:0001099'.*close matches: HP:00010"):
@@ -162,17 +157,19 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
     assert all(
         p["nodes"][0]["id"] == new[0].gene_id and p["nodes"][-1]["id"] == "OMIM:100000" for p in explanation.paths
     )
-    assert {n["side"] for n in explanation.neighbours} == {"gene", "disease"}
-    prior = explanation.prior  # both parts of the logit: the phenotype prior and the attention paths
-    assert prior is not None and prior["logit_part"] == pytest.approx(
-        float(ctx.prior_logit(torch.tensor([d0]))[0, g])  # type: ignore[index]
-    )
-    for similar in prior["similar_diseases"]:
-        assert similar["id"] != "OMIM:100000" and 0 < similar["cosine"] <= 1 and similar["shared_phenotypes"]
+    # one score: the explanation's is the one the ranking uses, and its parts add up to it
+    assert explanation.logit == pytest.approx(float(ctx.logits(torch.tensor([d0]))[0, g]), abs=1e-5)
+    evidence = explanation.evidence
+    assert evidence is not None
+    assert sum(r["contribution"] for r in evidence["parts"]) == pytest.approx(evidence["score"], rel=1e-5)
+    for path in explanation.paths:
+        if path["kind"] == "similar disease":
+            assert path["nodes"][1]["id"] != "OMIM:100000" and 0 < path["value"] <= 1
     json.dumps(explanation.as_dict())
-    fid = fidelity(explainer, [(g, d0)], k=2)
-    # deleting the most-attended edges lowers the score (faithful), more than deleting random ones
-    assert fid["pairs"] == 1.0 and fid["drop_top_k"] > 0.0 and fid["drop_top_k"] > fid["drop_random_k"], fid
+    fid = fidelity(explainer, [(g, d0)], k=1)
+    # deleting the paths with the largest shares lowers the served score more than deleting random ones
+    assert fid["pairs"] == 1.0 and fid["drop_top_k"] > 0.0 and fid["drop_top_k"] >= fid["drop_random_k"], fid
+    assert 0 < fid["sufficiency"] <= 1 + 1e-6
 
 
 def test_store_replace_is_atomic(tmp_path: Path) -> None:
@@ -268,7 +265,7 @@ def test_the_evidence_ranker_orders_predictions_and_explains_its_score(store: Ne
     weight[FEATURES.index("best disease")], weight[FEATURES.index("gene diseases")] = 2.0, -0.5
     ranker = Ranker(FEATURES, [0.0] * len(FEATURES), [1.0] * len(FEATURES), weight, {"test": True})
     config = ModelConfig(hidden=16, layers=2, heads=2, dropout=0.0, sketch_dim=16)
-    train_on_export(graph, run, config, TrainConfig(epochs=5, lr=0.01), "disease", ranker=ranker)
+    train_on_export(graph, run, config, TrainConfig(epochs=5, lr=0.01), "disease", ranker=ranker, evidence=None)
     ctx = ModelContext(graph, run)
     assert ctx.ranker == ranker
     assert 'the evidence ranker in `ranker.json` (fitted on {"test": true}' in (run / "MODEL_CARD.md").read_text()

@@ -6,7 +6,7 @@ import torch
 
 from gnn.ontology import HAS_PHENOTYPE, IS_A, DiseaseFacts
 from gnn.prior import PhenotypePrior
-from gnn.term_weights import TermWeightConfig, simulate_patients, learn_term_factor
+from gnn.term_weights import TermWeightConfig, learn_term_factor, simulate_patients
 
 MODULES, PER_MODULE, GENES_PER_MODULE = 4, 12, 4
 

@@ -93,7 +93,7 @@ const Q = {
       neighbours { side layer relation weight node { ${REF} } }
       prior { value withSpread weight logitPart
         similarDiseases { cosine node { ${REF} } sharedPhenotypes { ic weight node { ${REF} } } } }
-      evidence { score parts { feature value contribution } } }
+      evidence { score probability gate parts { feature value contribution kind } } }
     ... on Ambiguous { message candidates } ${PROBLEMS} } }`,
   gene: `query GeneView($id: String!) { gene(id: $id) { __typename
     ... on Gene { id symbol name aliases predictedDiseases(first: 20) { __typename
@@ -315,7 +315,7 @@ function matchedPhenotypes(e) {
 function evidenceTable(e) {
   if (!e.evidence) return info("This model ranks by its logit alone (no evidence ranker).");
   const rows = e.evidence.parts.filter((p) => Math.abs(p.contribution) >= 0.005);
-  return h("table", { id: "evidence-parts" }, h("thead", {}, h("tr", {}, h("th", {}, "evidence"), h("th", { class: "hide-narrow" }, "value"), h("th", {}, "part of score"))),
+  return h("table", { id: "evidence-parts" }, h("thead", {}, h("tr", {}, h("th", {}, e.evidence.gate != null ? "path" : "evidence"), h("th", { class: "hide-narrow" }, "value"), h("th", {}, "part of score"))),
     h("tbody", {}, rows.map((p) => h("tr", {}, h("td", {}, p.feature), h("td", { class: "num hide-narrow" }, fmt(p.value)),
       h("td", { class: "num " + (p.contribution >= 0 ? "pos" : "neg") }, (p.contribution >= 0 ? "+" : "") + fmt(p.contribution))))));
 }
@@ -331,12 +331,13 @@ async function explainView(gene, disease, start) {
   const graph = h("div", { id: "graph", role: "img", "aria-label": `explanation graph, ${nodes.length} nodes` });
   dropGraph();
   box.replaceChildren(
-    h("p", { class: "sub" }, `${e.gene.name || e.gene.id} for ${e.disease.name || e.disease.id} · model logit ${fmt(e.logit)}`,
+    h("p", { class: "sub" }, `${e.gene.name || e.gene.id} for ${e.disease.name || e.disease.id} · ` +
+      (e.evidence && e.evidence.gate != null ? `score ${fmt(e.evidence.score)}, probability ${fmt(e.evidence.probability)}` : `model logit ${fmt(e.logit)}`),
       e.synthetic ? h("span", { class: "badge synthetic" }, "synthetic") : null),
     graph,
     h("div", { class: "legend" }, Object.entries(COLOURS).map(([t, c]) => h("span", {}, h("i", { style: "background:" + c }), t)), h("span", {}, "edge width: attention / weight")),
     h("h2", {}, "Matched phenotypes"), matchedPhenotypes(e),
-    h("h2", {}, e.evidence ? `Evidence · score ${fmt(e.evidence.score)}` : "Evidence"), evidenceTable(e));
+    h("h2", {}, e.evidence ? (e.evidence.gate != null ? `Paths of the score · their shares add up to ${fmt(e.evidence.score)} (gene gate ×${fmt(e.evidence.gate)} in each)` : `Evidence · score ${fmt(e.evidence.score)}`) : "Evidence"), evidenceTable(e));
   const cy = (state.cy = window.cytoscape({
     container: graph, elements: [...nodes, ...edges],
     layout: { name: "null" },
