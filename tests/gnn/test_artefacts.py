@@ -86,3 +86,52 @@ def test_tampered_weights_and_other_graph_are_refused(run, tmp_path: Path) -> No
         Run(copy)  # a clear artefact error, not a KeyError mistaken for "model not loaded"
     gnn_sources = "\n".join(p.read_text() for p in Path(__import__("gnn").__file__).parent.glob("*.py"))
     assert not re.search(r"torch\.load\(|pickle\.loads?\(|weights_only\s*=\s*False", gnn_sources)
+
+
+def test_the_evidence_network_round_trips_and_tampering_is_refused(run, tmp_path: Path) -> None:
+    import torch
+
+    from gnn.evidence import EvidenceConfig, EvidenceNet
+
+    out, result, n, split, metrics, _ = run
+    net = EvidenceNet(EvidenceConfig(hidden=4, term_size=(2, 50)))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.1)
+    history = [{"epoch": 0.0, "loss": float("nan"), "val": 0.5}]
+    folder = tmp_path / "with-network"
+    graph = json.loads((out / "config.json").read_text())["graph"]
+    save_run(
+        folder,
+        result,
+        ModelConfig(hidden=8, layers=2, heads=1, dropout=0.0),
+        TrainConfig(),
+        graph,
+        split.manifest(),
+        metrics,
+        None,
+        net,
+        history,
+    )
+    run_ = Run(folder)
+    loaded = run_.evidence
+    assert loaded is not None and loaded.config == net.config  # the tuple survives JSON
+    assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), net.state_dict().values(), strict=True))
+    assert json.loads((folder / "results.json").read_text())["evidence_history"][0]["val"] == 0.5
+    assert "the evidence network in `evidence.safetensors`" in (folder / "MODEL_CARD.md").read_text()
+    data = bytearray((folder / "evidence.safetensors").read_bytes())
+    data[-1] ^= 0xFF
+    (folder / "evidence.safetensors").write_bytes(bytes(data))
+    with pytest.raises(ArtefactError, match="checksum does not match"):
+        _ = Run(folder).evidence
+    # a run saved again without the network drops its file and its checksum
+    save_run(
+        folder,
+        result,
+        ModelConfig(hidden=8, layers=2, heads=1, dropout=0.0),
+        TrainConfig(),
+        graph,
+        split.manifest(),
+        metrics,
+    )
+    assert Run(folder).evidence is None and not (folder / "evidence.safetensors").exists()
