@@ -197,7 +197,9 @@ class Explanation:
     paths: list[ExplanationPath]
     neighbours: list[AttendedNeighbour]
     prior: PriorPart | None = strawberry.field(
-        description="The phenotype-prior part of the logit (null for a model without one)"
+        description="The similar known diseases of the gene and the phenotypes they share with the query. With the "
+        "evidence network, value and logitPart are the similar-disease paths' share of the score, withSpread every "
+        "path's, weight the gene's gate; an older run: the phenotype-prior part of its logit (null without one)"
     )
     evidence: EvidenceScore | None = strawberry.field(
         default=None, description="The evidence ranker's score and its parts (null for a run without a ranker)"

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gnn.evidence_paths import deletion, network_parts, network_path, path_edges, sufficiency
+from gnn.evidence_paths import SIMILAR_DISEASE, deletion, network_parts, network_path, path_edges, sufficiency
 from gnn.inference import ModelContext
 from gnn.ranker import AVERAGE
 from gnn.split import TARGET, reverse
@@ -194,7 +194,14 @@ class Explainer:
         paths = [network_path(p, g, d, self._describe) for p in explained.top(top_k)]
         edges = [(et, s, t, p.share) for p in explained.top(top_k) for et, s, t in path_edges(p, gene)]
         parts = network_parts(explained, self._describe)
-        return Explanation(g, d, logit, [], paths, edges, None, parts, self.ctx.synthetic)
+        # the phenotypes the query shares with the gene's similar diseases (the detail of those paths), with the
+        # network's own figures: the similar-disease paths' share, every path's, and the gene's gate
+        phenotypes = self._prior(gene, disease)[0]
+        if phenotypes is not None:
+            direct = sum(p.share for p in explained.paths if p.kind == SIMILAR_DISEASE)
+            every = sum(p.share for p in explained.paths)
+            phenotypes.update({"value": direct, "with_spread": every, "weight": explained.gate, "logit_part": direct})
+        return Explanation(g, d, logit, [], paths, edges, phenotypes, parts, self.ctx.synthetic)
 
     def _evidence(
         self, gene: int, disease: int, prior_parts: tuple[Tensor, dict[str, Tensor]] | None = None

@@ -59,7 +59,10 @@ def test_tiny_prospective_benchmark(tmp_path: Path) -> None:
     gaf = FIXTURES / "go" / "goa_human_head.gaf"
     inweb = FIXTURES / "interactions" / "inweb_pairwise_gene_interactions.tsv"
     args = ["benchmark", "--old", old, "--new", new, "--source", f"go={gaf}", "--source", f"interactions={inweb}"]
-    done = kg(*args, "--epochs", "2", "--out", str(tmp_path / "out"), "--format", "json", home=tmp_path / "home")
+    # the encoder, three evidence networks and the ranker's cross-validation: more than a plain command's 300 s
+    done = kg(
+        *args, "--epochs", "2", "--out", str(tmp_path / "out"), "--format", "json", home=tmp_path / "home", timeout=900
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
     assert result["old"] == "2020-10-12" and result["new"] == "2021-10-10"

@@ -14,11 +14,13 @@ from kg.schema import NodeLabel
 from kg.store import Neo4jStore
 
 
-def kg(*args: str, uri: str = "bolt://127.0.0.1:1", home: Path | None = None) -> subprocess.CompletedProcess[str]:
+def kg(
+    *args: str, uri: str = "bolt://127.0.0.1:1", home: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KG_NEO4J_URI": uri, "COLUMNS": "200"}
     if home:
         env["KG_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, env=env, timeout=timeout)
 
 
 def test_help_reads_well() -> None:

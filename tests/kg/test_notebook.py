@@ -43,7 +43,12 @@ def test_dataframes_and_graphs_from_a_notebook(served: Settings) -> None:  # noq
         assert isinstance(why, nx.DiGraph)
         assert why.nodes["NCBIGene:1"]["role"] == "gene" and why.nodes["OMIM:100000"]["role"] == "disease"
         kinds = {data["kind"] for _, _, data in why.edges(data=True)}
-        assert {"path", "neighbour"} <= kinds and all(d["weight"] >= 0 for _, _, d in why.edges(data=True))
+        # the evidence network's paths (their weights are shares of the score) from the gene to the disease, and
+        # the phenotypes the query shares with the gene's similar diseases; no encoder neighbours any more
+        assert (
+            "path" in kinds and "neighbour" not in kinds and kinds <= {"path", "similar_disease", "matched_phenotype"}
+        )
+        assert all(d["weight"] >= 0 for _, _, d in why.edges(data=True))
 
 
 def test_the_docs_example_runs(served: Settings, tmp_path: Path) -> None:  # noqa: F811
