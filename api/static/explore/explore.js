@@ -238,7 +238,7 @@ async function diseaseView(id, gene, start) {
     candidates.append(
       h("label", {}, h("input", { type: "checkbox", checked: state.known, onchange: (ev) => { state.known = ev.target.checked; state.cursors = []; route(); } }), " include known genes"),
       h("div", { class: "scroll" }, h("table", { id: "candidates" },
-        h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "gene"), h("th", {}, "score"), h("th", { class: "hide-narrow" }, "percentile"),
+        h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "gene"), h("th", { title: "softmax of the score over all genes" }, "probability"), h("th", { class: "hide-narrow" }, "percentile"),
           h("th", {}, ""), h("th", {}, "evidence"), h("th", { class: "hide-narrow" }, "via"))),
         h("tbody", {}, rows))),
       legend(),
@@ -380,7 +380,7 @@ async function geneView(id) {
   if (bad) return show(h("h1", {}, id), bad);
   const p = g.predictedDiseases;
   const body = p.__typename === "PredictedDiseases"
-    ? (p.items.length ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "disease"), h("th", {}, "rank there"), h("th", {}, "score"))),
+    ? (p.items.length ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "disease"), h("th", {}, "rank there"), h("th", {}, "probability"))),
       h("tbody", {}, p.items.map((c) => h("tr", {}, h("td", {}, link(`${diseaseRoute(c.diseaseId)}/gene/${encodeURIComponent(g.id)}`, c.disease && c.disease.name ? c.disease.name : c.diseaseId), " ", h("small", {}, c.diseaseId)),
         h("td", { class: "num" }, c.rank), h("td", { class: "num" }, fmt(c.score))))))
       : info("The model proposes this gene for no disease."))
@@ -402,7 +402,7 @@ async function phenotypeView(terms) {
   const bad = problem(r, "the phenotype set");
   if (bad) return out.replaceChildren(bad);
   out.replaceChildren(h("div", { class: "card" }, h("h2", {}, `Ranked genes · model ${r.modelVersion}`),
-    h("div", { class: "scroll" }, h("table", { id: "candidates" }, h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "gene"), h("th", {}, "score"))),
+    h("div", { class: "scroll" }, h("table", { id: "candidates" }, h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "gene"), h("th", {}, "probability"))),
       h("tbody", {}, r.genes.map((g) => h("tr", {}, h("td", { class: "num" }, g.rank), h("td", {}, link("/gene/" + encodeURIComponent(g.gene.id), g.gene.symbol || g.gene.id)),
         h("td", { class: "num" }, fmt(g.score)))))))));
 }
@@ -441,7 +441,7 @@ async function patientResults(out, patient, obs, exc) {
   obs.value = g.observed.join("\n"); exc.value = g.excluded.join("\n");
   const notes = g.notes.length ? h("div", { class: "message info", id: "notes" }, h("ul", { class: "plain" }, g.notes.map((n) => h("li", {}, n)))) : null;
   const genes = h("div", { class: "card" }, h("h2", {}, "Candidate genes"),
-    h("div", { class: "scroll" }, h("table", { id: "patient-genes" }, h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "gene"), h("th", {}, "score"))),
+    h("div", { class: "scroll" }, h("table", { id: "patient-genes" }, h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "gene"), h("th", {}, "probability"))),
       h("tbody", {}, g.genes.map((r) => h("tr", {}, h("td", { class: "num" }, r.rank), h("td", {}, link("/gene/" + encodeURIComponent(r.gene.id), r.gene.symbol || r.gene.id)),
         h("td", { class: "num" }, fmt(r.score))))))));
   const geneLinks = (x) => x.genes.slice(0, 4).map((gene, i) => [i ? ", " : "", link("/gene/" + encodeURIComponent(gene.id), gene.symbol || gene.id)]);
