@@ -211,11 +211,7 @@ class EvidenceGraph:
 
     def for_profiles(self, profiles: Tensor, exclude: Tensor | None = None) -> Query:
         """``[B, T]`` 0/1 propagated term sets (simulated patients); ``exclude``: ``[B]`` a disease each may not use."""
-        weighted = profiles * self.prior.weights
-        unit = weighted / weighted.norm(dim=1, keepdim=True).clamp(min=1e-12)
-        from gnn.ontology import sparse_mm
-
-        sim = sparse_mm(self.prior._csr, unit.t()).t()[:, self.linked]
+        sim = self.prior.profiles_similarity(profiles)[:, self.linked]
         if exclude is not None:
             sim = sim.masked_fill(exclude[:, None] == self.linked[None, :], 0.0)
         return Query(sim, profiles[:, self.modes], torch.zeros(profiles.shape[0], dtype=torch.long))
@@ -340,12 +336,20 @@ class EvidenceNet(nn.Module):
 
     def link_weights(self, graph: EvidenceGraph, query: Query) -> tuple[Tensor, Tensor]:
         """``[Q, E]`` each link's cosine and its message ``α · s^p`` (before the query's scale)."""
+        s, attention, message = self.link_parts(graph, query)
+        return s, attention * message
+
+    def link_parts(self, graph: EvidenceGraph, query: Query) -> tuple[Tensor, Tensor, Tensor]:
+        """``[Q, E]`` each: a link's cosine ``s``, its attention ``α`` and ``s^p``.
+
+        Without attention, ``α`` is ``1 / (the gene's diseases)``: the mean over them.
+        """
         s, x = graph.link_evidence(query)
-        message = torch.exp(self.power * torch.log(s.clamp(min=_TINY))) * (s > 0)
+        power = torch.exp(self.power * torch.log(s.clamp(min=_TINY))) * (s > 0)
         if not self.config.attention:
             degree = torch.bincount(graph.link_gene, minlength=graph.num_genes).float().clamp(min=1)
-            return s, message / degree[graph.link_gene]
-        return s, torch.exp(self.link(x).squeeze(-1)) * message
+            return s, (1.0 / degree[graph.link_gene]).expand_as(s), power
+        return s, torch.exp(self.link(x).squeeze(-1)), power
 
     def partner_factors(self, graph: EvidenceGraph) -> tuple[Tensor, Tensor]:
         """``[G]`` each: the sender's and the receiver's factor of an interaction's attention.

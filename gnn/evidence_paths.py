@@ -75,9 +75,8 @@ def gene_evidence(net: EvidenceNet, graph: EvidenceGraph, query: Query, evidence
         gate = float(evidence.gate[0, gene])
         z0, zi, zg = (float(v) for v in evidence.scale[0])
         paths: list[PathShare] = []
-        s, message = net.link_weights(graph, query)
-        _, x = graph.link_evidence(query)
-        attention = torch.exp(net.link(x).squeeze(-1))[0] if net.config.attention else torch.ones_like(s[0])
+        s, alpha, power = net.link_parts(graph, query)  # the link inputs built once
+        message, attention = alpha * power, alpha[0]
         mine = (graph.link_gene == gene).nonzero().flatten()
         for e in mine.tolist():
             disease = int(graph.linked[graph.link_disease[e]])

@@ -212,6 +212,12 @@ class PhenotypePrior:
         query = weighted / weighted.norm().clamp(min=1e-12)
         return sparse_mm(self._csr, query.t()).t()
 
+    def profiles_similarity(self, profiles: Tensor) -> Tensor:
+        """``[B, D]`` weighted cosine of ``[B, T]`` 0/1 propagated term sets (simulated patients) with every disease."""
+        weighted = profiles * self.weights
+        unit = weighted / weighted.norm(dim=1, keepdim=True).clamp(min=1e-12)
+        return sparse_mm(self._csr, unit.t()).t()
+
     def _genes(self, sim: Tensor, links: Tensor) -> Tensor:
         """``[Q, D_linked]`` cosines (columns: ``unique(links[1])``) → normalised gene prior ``[Q, G]``."""
         gene_disease = self._linked(links)[1]
