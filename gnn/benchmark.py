@@ -10,9 +10,9 @@ disease link in the old release.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor
@@ -202,6 +202,7 @@ def run_benchmark(
     frozen: Ranker | None = None,
     evidence: EvidenceConfig | None = None,
     fit_config: FitConfig | None = None,
+    ranker_fit: Mapping[str, Any] | None = None,
 ) -> BenchmarkResult:
     """Train on the old graph, then score every query with the model and each baseline.
 
@@ -214,7 +215,8 @@ def run_benchmark(
     With ``evidence`` settings, the evidence network (what ``kg train`` serves) is trained on every
     old link (:mod:`gnn.evidence_fit`) and becomes the model's row, nothing fitted on this step;
     its twins with mean aggregation and without gene–gene relations are trained the same way, and
-    the ranker's row (cross-validated as above) becomes a baseline.
+    the ranker's row (cross-validated as above) becomes a baseline. ``ranker_fit``: the ranker's
+    fit settings (:meth:`gnn.ranker.Ranker.fit`; its defaults when empty).
     """
     edges, num_nodes = graph.edges, graph.num_nodes
     links = edges[TARGET]
@@ -257,9 +259,9 @@ def run_benchmark(
             label, scores = "frozen, fitted on an earlier step", frozen.score(x)
         else:
             label = f"{ranker_folds}-fold CV"
-            scores, _ = cross_validated(x, queries.pairs, candidates, folds=ranker_folds)
+            scores, _ = cross_validated(x, queries.pairs, candidates, folds=ranker_folds, **(ranker_fit or {}))
             provenance = {"queries": nq, "links": int(queries.pairs.shape[1]), "folds": ranker_folds}
-            ranker = Ranker.fit(x, queries.pairs, candidates, fitted_on=provenance)
+            ranker = Ranker.fit(x, queries.pairs, candidates, fitted_on=provenance, **(ranker_fit or {}))
         del x
         scorers = {f"{model_name} + evidence ranker ({label})": _Fixed(scores)}
         scorers[f"ablation: {model_name} without the ranker"] = model_scorer

@@ -59,10 +59,12 @@ def test_tiny_prospective_benchmark(tmp_path: Path) -> None:
     gaf = FIXTURES / "go" / "goa_human_head.gaf"
     inweb = FIXTURES / "interactions" / "inweb_pairwise_gene_interactions.tsv"
     args = ["benchmark", "--old", old, "--new", new, "--source", f"go={gaf}", "--source", f"interactions={inweb}"]
-    # the encoder, three evidence networks and the ranker's cross-validation: more than a plain command's 300 s
-    done = kg(
-        *args, "--epochs", "2", "--out", str(tmp_path / "out"), "--format", "json", home=tmp_path / "home", timeout=900
-    )
+    # the baseline ranker's cross-validation with one fit of 100 steps per fold (its defaults: 3 of 300)
+    config = tmp_path / "bench.toml"
+    config.write_text("[ranker]\nsteps = 100\nbag = 1\n")
+    out = str(tmp_path / "out")
+    common = ["--epochs", "2", "--config", str(config), "--out", out, "--format", "json"]
+    done = kg(*args, *common, home=tmp_path / "home", timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
     assert result["old"] == "2020-10-12" and result["new"] == "2021-10-10"
@@ -79,6 +81,7 @@ def test_tiny_prospective_benchmark(tmp_path: Path) -> None:
     } <= set(models)
     ranker = Ranker.load(tmp_path / "out" / "ranker.json")
     assert ranker.fitted_on["old"] == "2020-10-12" and ranker.fitted_on["queries"] == result["counts"]["queries"]
+    assert ranker.fitted_on["steps"] == 100 and ranker.fitted_on["bag"] == 1  # the [ranker] table was used
     for groups in models.values():
         assert set(groups) == {"all", "OMIM", "ORPHA", "novel-gene"}
         assert groups["all"]["pairs"] >= groups["OMIM"]["pairs"]
@@ -129,3 +132,10 @@ def test_cutoff_check() -> None:
         check_cutoff({"gtex": "v8+sha256:abc"}, "2020-10-12")
     with pytest.raises(KGError, match="dated 2022-07-01"):
         check_cutoff({"go": "gaf:2018-12-03+ontology:2022-07-01"}, "2020-10-12")
+
+
+def test_unknown_ranker_setting_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "bench.toml"
+    config.write_text("[ranker]\nstep = 100\n")
+    done = kg("benchmark", "--config", str(config), "--out", str(tmp_path / "out"), home=tmp_path / "home")
+    assert done.returncode == 1 and "unknown settings ['step'] in the ranker table" in done.stderr

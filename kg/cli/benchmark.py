@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import re
 import socket
+import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -75,7 +76,12 @@ def benchmark(
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for benchmark.md and benchmark.json.")] = Path("runs/benchmark"),
     epochs: Annotated[int | None, typer.Option(help="Maximum full-graph training epochs [3].")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with [model] and [train] tables.")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="TOML file with [model] and [train] tables, and [ranker] (steps, bag) for the baseline ranker."
+        ),
+    ] = None,
     ranker: Annotated[
         Path | None,
         typer.Option(help="Apply this ranker.json (from an earlier step) unchanged instead of fitting one here."),
@@ -114,6 +120,7 @@ def benchmark(
         except (OSError, ValueError, TypeError) as exc:
             raise KGError(f"--ranker {ranker}: {exc}") from exc
     model_table, train_table = _config_tables(config)
+    ranker_table = _ranker_table(config)
     if epochs is not None:
         train_table["epochs"] = epochs
     overrides = parse_pairs(source or [], "--source", repeat=",")
@@ -159,6 +166,7 @@ def benchmark(
             on_epoch,
             frozen=frozen,
             evidence=EvidenceConfig() if evidence else None,
+            ranker_fit=ranker_table,
         )
     summary = {"old": cutoff, "new": new_result.version, "sources": versions, **result.to_flat_dict()}
     out.mkdir(parents=True, exist_ok=True)
@@ -176,6 +184,20 @@ def benchmark(
     console.print(header, highlight=False)
     console.print(result.markdown(), highlight=False, markup=False)
     console.print(f"counts: {summary['counts']}; written to {out}", highlight=False, markup=False)
+
+
+_RANKER_KEYS = {"hidden", "weight_decay", "steps", "batch", "lr", "seed", "bag"}
+
+
+def _ranker_table(path: Path | None) -> dict[str, Any]:
+    """The config's ``[ranker]`` table: the baseline ranker's fit settings (:meth:`gnn.ranker.Ranker.fit`)."""
+    if path is None:
+        return {}
+    table = dict(tomllib.loads(path.read_text()).get("ranker", {}))  # readable: _config_tables read it first
+    unknown = sorted(set(table) - _RANKER_KEYS)
+    if unknown:
+        raise KGError(f"{path}: unknown settings {unknown} in the ranker table; known: {sorted(_RANKER_KEYS)}")
+    return table
 
 
 def _cohorts():  # noqa: ANN202
