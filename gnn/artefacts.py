@@ -84,11 +84,13 @@ def save_run(
     else:
         (out / EVIDENCE_FILE).unlink(missing_ok=True)
     (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
+    kept = int(evidence_history[-1]["epoch"]) if evidence is not None and evidence_history else None
     results = {
-        "best_epoch": result.best_epoch,
+        # the epoch kept of what ranks predictions: the evidence network's, else the encoder's
+        "best_epoch": result.best_epoch if kept is None else kept,
         "train_seconds": result.seconds,
         "history": result.history,
-        **({"evidence_history": evidence_history} if evidence is not None else {}),
+        **({"evidence_history": evidence_history, "encoder_best_epoch": result.best_epoch} if kept is not None else {}),
         "metrics": metrics,
         "split": split,
     }
@@ -106,12 +108,19 @@ def save_run(
         "seed": model_config.seed,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    _curve(out / "training_curve.png", result.history, result.best_epoch)
+    if kept is not None and evidence_history:
+        # the served network's curve: epoch 0 is the untrained network (the phenotype prior and its spread)
+        rows = [{"epoch": h["epoch"], "loss": h["loss"], "val_mrr": h["val"]} for h in evidence_history[:-1]]
+        _curve(out / "training_curve.png", rows, kept, "the evidence network")
+    else:
+        _curve(out / "training_curve.png", result.history, result.best_epoch)
     _card(out / "MODEL_CARD.md", manifest, config, results, ranker, evidence is not None)
     return out
 
 
-def _curve(path: Path, history: list[dict[str, float]], best_epoch: int | None = None) -> None:
+def _curve(
+    path: Path, history: list[dict[str, float]], best_epoch: int | None = None, what: str = "the encoder"
+) -> None:
     """Training loss (left axis) and validation MRR/AUROC (right axis, 0–1) per epoch, best epoch marked."""
     import math
 
@@ -125,12 +134,13 @@ def _curve(path: Path, history: list[dict[str, float]], best_epoch: int | None =
     fig, loss_ax = plt.subplots(figsize=(7, 4))
     losses = [(e, h["loss"]) for e, h in zip(epochs, history, strict=True) if not math.isnan(h["loss"])]
     loss_ax.plot([e for e, _ in losses], [v for _, v in losses], "o-", color="tab:gray", label="training loss")
-    loss_ax.set_xlabel("epoch (0 = after pre-training)")
+    loss_ax.set_xlabel("epoch (0 = after pre-training)" if what == "the encoder" else "epoch (0 = untrained)")
     loss_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     loss_ax.set_ylabel("training loss (softmax cross-entropy)")
     metric_ax = loss_ax.twinx()
     metric_ax.plot(epochs, [h["val_mrr"] for h in history], "o-", color="tab:blue", label="validation MRR")
-    metric_ax.plot(epochs, [h["val_auroc"] for h in history], "s--", color="tab:green", label="validation AUROC")
+    if all("val_auroc" in h for h in history):
+        metric_ax.plot(epochs, [h["val_auroc"] for h in history], "s--", color="tab:green", label="validation AUROC")
     metric_ax.set_ylabel("validation metric")
     metric_ax.set_ylim(0, 1)
     if best_epoch is not None:
@@ -138,7 +148,7 @@ def _curve(path: Path, history: list[dict[str, float]], best_epoch: int | None =
     handles = loss_ax.get_legend_handles_labels()[0] + metric_ax.get_legend_handles_labels()[0]
     loss_ax.legend(handles=handles, loc="center right", fontsize="small")
     loss_ax.grid(alpha=0.3)
-    loss_ax.set_title("Training curve: loss and validation metrics per epoch")
+    loss_ax.set_title(f"Training curve of {what}: loss and validation metrics per epoch")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -163,7 +173,14 @@ def _card(
         ),
         f"- weights sha256: `{manifest['weights_sha256']}`",
         f"- split: {json.dumps({k: v for k, v in results['split'].items() if k != 'held_out_diseases'})}",
-        f"- best epoch: {results['best_epoch']}",
+        (
+            f"- evidence network: epoch {results['best_epoch']} kept (validation MRR by epoch: "
+            + ", ".join(f"{h['val']:.3f}" for h in results["evidence_history"][:-1])
+            + "); encoder (HeteroGAT, not read by the served score): "
+            + (f"best epoch {results['encoder_best_epoch']}" if results["history"] else "not trained")
+            if evidence
+            else f"- best epoch: {results['best_epoch']}"
+        ),
         f"- metrics: {json.dumps(results['metrics'], sort_keys=True)}",
         "- predictions rank by: "
         + (

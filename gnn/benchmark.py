@@ -303,7 +303,7 @@ def evidence_scorers(
     config: EvidenceConfig,
     fit_config: FitConfig | None,
 ) -> dict[str, Scorer]:
-    """The served evidence network and its two ablation twins, trained on the old graph's links.
+    """The served evidence network and its three ablation twins, trained on the old graph's links.
 
     Each is trained on every old link (diseases held out fold by fold) and scores the queries,
     appended to the graph after its ``first`` old diseases.
@@ -320,6 +320,7 @@ def evidence_scorers(
         ("evidence network (what kg serves)", config),
         ("ablation: the network with mean aggregation instead of attention", replace(config, attention=False)),
         ("ablation: the network without gene–gene relations (interactions, GO)", replace(config, gene_gene=False)),
+        ("ablation: the same inputs without message passing", replace(config, message_passing=False)),
     ):
         net = EvidenceNet(variant)
         fit(net, prior, edges, genes, modes, fit_config or FitConfig(), loeuf=loeuf)

@@ -79,6 +79,8 @@ class EvidenceConfig:
         term_size: Smallest and largest GO term (in genes) a GO path goes through.
         attention: ``False``: uniform weights (the mean-aggregation twin of the ablation).
         gene_gene: ``False``: no interaction or GO paths (the ablation without gene–gene relations).
+        message_passing: ``False``: no path at all, the gate's inputs alone rank the genes (the
+            ablation with the same inputs and no message passing).
     """
 
     power: float = 6.0
@@ -88,6 +90,7 @@ class EvidenceConfig:
     term_size: tuple[int, int] = (3, 500)
     attention: bool = True
     gene_gene: bool = True
+    message_passing: bool = True
 
     @classmethod
     def from_saved(cls, saved: dict[str, Any]) -> EvidenceConfig:
@@ -378,13 +381,14 @@ class EvidenceNet(nn.Module):
     def forward(self, graph: EvidenceGraph, query: Query) -> Evidence:
         """Every part of the score of every gene for each query."""
         q, genes = query.similarity.shape[0], graph.num_genes
-        _, message = self.link_weights(graph, query)
-        raw = torch.zeros(q, genes).index_add(1, graph.link_gene, message)
+        raw = torch.zeros(q, genes)
+        if self.config.message_passing:
+            raw = raw.index_add(1, graph.link_gene, self.link_weights(graph, query)[1])
         z0 = raw.amax(dim=1, keepdim=True).clamp(min=1e-12)
         direct = raw / z0
         zeros = torch.zeros_like(direct)
         partner, go, scales = zeros, zeros, [z0, torch.ones_like(z0), torch.ones_like(z0)]
-        if self.config.gene_gene:
+        if self.config.gene_gene and self.config.message_passing:
             kappa, spread = self.kappa, self.spread
             if graph.inter.numel():
                 source, target = self.partner_factors(graph)

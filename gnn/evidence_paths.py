@@ -78,35 +78,34 @@ def gene_evidence(net: EvidenceNet, graph: EvidenceGraph, query: Query, evidence
         s, alpha, power = net.link_parts(graph, query)  # the link inputs built once
         message, attention = alpha * power, alpha[0]
         mine = (graph.link_gene == gene).nonzero().flatten()
-        for e in mine.tolist():
-            disease = int(graph.linked[graph.link_disease[e]])
-            share = gate * float(message[0, e]) / z0
-            paths.append(PathShare(SIMILAR_DISEASE, disease, -1, float(s[0, e]), float(attention[e]), share))
+        if not net.config.message_passing:
+            mine = mine[:0]  # no path reaches the gene: its score is the gate times the baseline
+        diseases = graph.linked[graph.link_disease[mine]]
+        shares = gate * message[0, mine] / z0
+        for d, value, a, share in zip(
+            *(t.tolist() for t in (diseases, s[0, mine], attention[mine], shares)), strict=True
+        ):
+            paths.append(PathShare(SIMILAR_DISEASE, d, -1, value, a, share))
         direct = evidence.direct[0]
-        if net.config.gene_gene and graph.inter.numel():
-            kappa = net.kappa
+        if net.config.gene_gene and net.config.message_passing and graph.inter.numel():
             source, target = net.partner_factors(graph)
             partners = graph.inter[0][graph.inter[1] == gene]
-            best = _best_disease(graph, message[0])
-            for p in partners.tolist():
-                value = float(direct[p])
-                if value <= 0:
-                    continue
-                weight = float(source[p] * target[gene])
-                share = gate * weight * value ** float(kappa[0]) / zi
-                paths.append(PathShare(PARTNER, p, best.get(p, -1), value, weight, share))
-        if net.config.gene_gene and graph.go.numel():
-            kappa = net.kappa
+            partners = partners[direct[partners] > 0]
+            best = _best_disease(graph, message[0], partners)
+            values = direct[partners]
+            weights = source[partners] * target[gene]
+            shares = gate * weights * values ** net.kappa[0] / zi
+            for p, value, w, share in zip(*(t.tolist() for t in (partners, values, weights, shares)), strict=True):
+                paths.append(PathShare(PARTNER, p, best.get(p, -1), value, w, share))
+        if net.config.gene_gene and net.config.message_passing and graph.go.numel():
             term_factor, gene_factor = net.go_factors(graph)
             terms = graph.go[1][graph.go[0] == gene]
-            values = graph.term_mean(direct[:, None])[:, 0]
-            for t in terms.tolist():
-                value = float(values[t])
-                if value <= 0:
-                    continue
-                weight = float(term_factor[t] * gene_factor[gene])
-                share = gate * weight * value ** float(kappa[1]) / zg
-                paths.append(PathShare(GO_TERM, t, -1, value, weight, share))
+            values = graph.term_mean(direct[:, None])[:, 0][terms]
+            terms, values = terms[values > 0], values[values > 0]
+            weights = term_factor[terms] * gene_factor[gene]
+            shares = gate * weights * values ** net.kappa[1] / zg
+            for t, value, w, share in zip(*(x.tolist() for x in (terms, values, weights, shares)), strict=True):
+                paths.append(PathShare(GO_TERM, t, -1, value, w, share))
         logits = net.logits(evidence)[0]
         inputs = graph.pair_evidence(query)[0, gene]
     return GeneEvidence(
@@ -125,11 +124,12 @@ def astuple_shallow(evidence: Evidence) -> tuple[Tensor, ...]:
     return tuple(getattr(evidence, f.name) for f in fields(evidence))
 
 
-def _best_disease(graph: EvidenceGraph, message: Tensor) -> dict[int, int]:
-    """Per gene with evidence, the similar disease whose link sends it the most."""
-    order = torch.argsort(message, descending=True)
+def _best_disease(graph: EvidenceGraph, message: Tensor, genes: Tensor) -> dict[int, int]:
+    """Per gene of ``genes`` with evidence, the similar disease whose link sends it the most."""
+    mine = (torch.isin(graph.link_gene, genes) & (message > 0)).nonzero().flatten()
+    order = mine[torch.argsort(message[mine], descending=True, stable=True)]
     out: dict[int, int] = {}
-    for e in order[message[order] > 0].tolist():
+    for e in order.tolist():
         out.setdefault(int(graph.link_gene[e]), int(graph.linked[graph.link_disease[e]]))
     return out
 

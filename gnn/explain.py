@@ -25,7 +25,16 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gnn.evidence_paths import SIMILAR_DISEASE, deletion, network_parts, network_path, path_edges, sufficiency
+from gnn.evidence_paths import (
+    GO_TERM,
+    PARTNER,
+    SIMILAR_DISEASE,
+    deletion,
+    network_parts,
+    network_path,
+    path_edges,
+    sufficiency,
+)
 from gnn.inference import ModelContext
 from gnn.ranker import AVERAGE
 from gnn.split import TARGET, reverse
@@ -76,15 +85,24 @@ class Explainer:
         if not ctx.model.has_attention:
             raise NoAttention(f"the {ctx.model.config.conv} model has no attention coefficients to explain")
         self.ctx, self.fanout = ctx, fanout
-        _, attention = ctx.encoded()
         self.layers = ctx.model.config.layers
-        self._incoming: dict[tuple[int, EdgeType], tuple[Tensor, Tensor, Tensor]] = {}
-        for (layer, et), (ei, alpha) in attention.items():
-            dst_count = ctx.num_nodes[et[2]]
-            order = torch.argsort(ei[1], stable=True)
-            ptr = torch.zeros(dst_count + 1, dtype=torch.long)
-            ptr[1:] = torch.cumsum(torch.bincount(ei[1], minlength=dst_count), 0)
-            self._incoming[(layer, et)] = (ptr, ei[0][order], alpha.mean(1)[order])
+        self._index: dict[tuple[int, EdgeType], tuple[Tensor, Tensor, Tensor]] | None = None
+        if ctx.scorer is not None:
+            ctx.scorer.graph.gene_static()  # the network's graph is built here, not on the first request
+
+    @property
+    def _incoming(self) -> dict[tuple[int, EdgeType], tuple[Tensor, Tensor, Tensor]]:
+        """The encoder's attention by destination (built on first use: the evidence network needs none)."""
+        if self._index is None:
+            index = {}
+            for (layer, et), (ei, alpha) in self.ctx.encoded()[1].items():
+                dst_count = self.ctx.num_nodes[et[2]]
+                order = torch.argsort(ei[1], stable=True)
+                ptr = torch.zeros(dst_count + 1, dtype=torch.long)
+                ptr[1:] = torch.cumsum(torch.bincount(ei[1], minlength=dst_count), 0)
+                index[(layer, et)] = (ptr, ei[0][order], alpha.mean(1)[order])
+            self._index = index
+        return self._index
 
     def incoming(self, layer: int, node: Node) -> list[Step]:
         """Edges into ``node`` at ``layer`` with their attention, strongest first (``fanout`` per type)."""
@@ -196,11 +214,27 @@ class Explainer:
         parts = network_parts(explained, self._describe)
         # the phenotypes the query shares with the gene's similar diseases (the detail of those paths), with the
         # network's own figures: the similar-disease paths' share, every path's, and the gene's gate
-        phenotypes = self._prior(gene, disease)[0]
-        if phenotypes is not None:
-            direct = sum(p.share for p in explained.paths if p.kind == SIMILAR_DISEASE)
-            every = sum(p.share for p in explained.paths)
-            phenotypes.update({"value": direct, "with_spread": every, "weight": explained.gate, "logit_part": direct})
+        direct = sum(p.share for p in explained.paths if p.kind == SIMILAR_DISEASE)
+        every = sum(p.share for p in explained.paths)
+        phenotypes = {
+            "value": direct,
+            "with_spread": every,
+            "weight": explained.gate,
+            "logit_part": direct,
+            "similar_diseases": self._similar(gene, disease),
+            # the network's partner and GO paths (edge weight: their attention; prior: the node's evidence)
+            "spread_from": [
+                {
+                    **self._describe(("Gene", p.node) if p.kind == PARTNER else ("GOTerm", p.node)),
+                    "relation": "INTERACTS_WITH" if p.kind == PARTNER else "ANNOTATED_WITH",
+                    "weight": p.attention,
+                    "prior": p.value,
+                    "flow": p.share,
+                }
+                for p in explained.top(len(explained.paths))
+                if p.kind in (PARTNER, GO_TERM)
+            ][:5],
+        }
         return Explanation(g, d, logit, [], paths, edges, phenotypes, parts, self.ctx.synthetic)
 
     def _evidence(
@@ -240,19 +274,7 @@ class Explainer:
             spread_weight = {
                 rel: float(w) for rel, w in zip(ctx.model.config.spread, ctx.model.spread_weight, strict=True)
             }
-        similar = []
-        for d, cosine, factor, shared in ctx.prior.contributions(disease, gene, ctx.edges[TARGET]):
-            similar.append(
-                {
-                    **self._describe(("Disease", d)),
-                    "cosine": cosine,
-                    "source_factor": factor,
-                    "shared_phenotypes": [
-                        {**self._describe(("Phenotype", t)), "ic": float(ctx.prior.ic[t]), "weight": weight}
-                        for t, weight in shared
-                    ],
-                }
-            )
+        similar = self._similar(gene, disease)
         prior = float(raw[0, gene])
         spread = []  # neighbours (partners, GO terms) whose prior spread to the gene
         model, attention = ctx.model, ctx.encoded()[1]
@@ -284,6 +306,23 @@ class Explainer:
             "spread_from": spread[:5],
         }
         return part, logit, (raw, spreads)
+
+    def _similar(self, gene: int, disease: int) -> list[dict[str, Any]]:
+        """The gene's known diseases like ``disease`` (cosine, source factor) and the phenotypes they share."""
+        prior = self.ctx.prior
+        assert prior is not None
+        return [
+            {
+                **self._describe(("Disease", d)),
+                "cosine": cosine,
+                "source_factor": factor,
+                "shared_phenotypes": [
+                    {**self._describe(("Phenotype", t)), "ic": float(prior.ic[t]), "weight": weight}
+                    for t, weight in shared
+                ],
+            }
+            for d, cosine, factor, shared in prior.contributions(disease, gene, self.ctx.edges[TARGET])
+        ]
 
     def computation_edges(self, gene: int, disease: int) -> list[tuple[EdgeType, int, int]]:
         """Every edge whose message reaches the pair's representations (up to ``layers`` hops)."""

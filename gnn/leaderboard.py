@@ -118,6 +118,16 @@ class BenchmarkResult:
                 for group in GROUPS
                 if group in self.models[self.model_name]
             },
+            # every other row against the model, on MRR (the paired interval of each ablation and baseline)
+            "vs_model": {
+                group: {
+                    name: self.versus(group, "mrr", name).to_flat_dict()
+                    for name in self.models
+                    if name != self.model_name
+                }
+                for group in GROUPS
+                if group in self.models[self.model_name]
+            },
         }
 
     def best_baseline(self, group: str, metric: str) -> tuple[str, float]:
@@ -131,7 +141,11 @@ class BenchmarkResult:
 
     def compare(self, group: str, metric: str) -> Comparison:
         """The model's ratio to the best baseline on ``group``'s ``metric``, with its interval."""
-        best, theirs = self.best_baseline(group, metric)
+        return self.versus(group, metric, self.best_baseline(group, metric)[0])
+
+    def versus(self, group: str, metric: str, other: str) -> Comparison:
+        """The model's ratio to row ``other`` on ``group``'s ``metric``, with its paired interval."""
+        best, theirs = other, _get(self.models[other][group], metric)
         mine = _get(self.models[self.model_name][group], metric)
         nan = float("nan")
         if not theirs > 0:  # 0, or NaN for a group without pairs
@@ -152,13 +166,25 @@ class BenchmarkResult:
         for group in GROUPS:
             n = self.models[self.model_name][group]
             out.append(f"\n**{group}** ({n.diseases} diseases, {n.pairs} gene links)\n")
-            out.append("| model | MRR | Hits@1 | Hits@10 | Hits@100 |\n|---|---|---|---|---|")
+            out.append(
+                "| model | MRR | Hits@1 | Hits@10 | Hits@100 | model's MRR ÷ this row's (95 % CI) |\n"
+                "|---|---|---|---|---|---|"
+            )
             for name, groups in self.models.items():
                 m = groups[group]
-                out.append(f"| {name} | {m.mrr:.3f} | {m.hits[1]:.3f} | {m.hits[10]:.3f} | {m.hits[100]:.3f} |")
+                versus = "" if name == self.model_name else _ratio(self.versus(group, "mrr", name))
+                out.append(
+                    f"| {name} | {m.mrr:.3f} | {m.hits[1]:.3f} | {m.hits[10]:.3f} | {m.hits[100]:.3f} | {versus} |"
+                )
             gains = [_gain(self.compare(group, metric)) for metric in COMPARED]
             out.append("\nmodel vs best baseline (95 % CI, diseases resampled): " + "; ".join(gains))
         return "\n".join(out)
+
+
+def _ratio(c: Comparison) -> str:
+    if c.ratio != c.ratio:
+        return "n/a"
+    return f"{c.ratio:.2f}×" + (f" ({c.low:.2f}–{c.high:.2f})" if c.low == c.low else "")
 
 
 def _gain(c: Comparison) -> str:

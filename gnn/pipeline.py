@@ -28,6 +28,7 @@ class RunSummary:
 
     out: Path
     metrics: dict[str, float]
+    #: The epoch kept of what ranks predictions (the evidence network's, else the encoder's).
     best_epoch: int
     split: dict[str, Any]
 
@@ -75,7 +76,8 @@ def train_on_export(
         "synthetic_edges": graph.synthetic_edges,
     }
     save_run(out, result, model_config, train_config, graph_info, split.manifest(), metrics, ranker, net, history)
-    return RunSummary(out, metrics, result.best_epoch, split.manifest())
+    kept = int(history[-1]["epoch"]) if net is not None and history else result.best_epoch
+    return RunSummary(out, metrics, kept, split.manifest())
 
 
 def train_evidence(

@@ -37,7 +37,8 @@ class TrainConfig:
     """Optimisation settings.
 
     Args:
-        epochs: Maximum number of epochs (one full-graph step each).
+        epochs: Maximum number of epochs (one full-graph step each); 0 trains no encoder (only the
+            prior's term weights are learned, all the evidence network reads).
         lr: Adam learning rate.
         weight_decay: Adam weight decay.
         patience: Epochs without validation improvement before stopping.
@@ -92,8 +93,8 @@ class TrainConfig:
             raise ValueError(
                 f"batch_size must be >= 0 and fanouts positive or -1, got {self.batch_size}, {self.fanout}"
             )
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        if self.epochs < 0:
+            raise ValueError(f"epochs must be >= 0 (0: the encoder keeps its initial weights), got {self.epochs}")
 
 
 @dataclass

@@ -30,7 +30,8 @@ def test_help_reads_well() -> None:
     assert "NAME=PATH_OR_URL" in kg("etl", "run", "--help").stdout
     # bracketed words survive (Rich markup would eat them)
     assert "[model] and [train] tables" in " ".join(kg("train", "--help").stdout.split())
-    assert "[3]" in kg("train", "--help").stdout  # the default epochs
+    # the encoder's default epochs: none when the evidence network serves
+    assert "[3 with --no-evidence; 0 with the evidence network" in " ".join(kg("train", "--help").stdout.split())
 
 
 @pytest.mark.neo4j

@@ -90,7 +90,8 @@ def benchmark(
         bool,
         typer.Option(
             "--evidence/--no-evidence",
-            help="Train the evidence network (what kg train serves) and its two ablation twins; the model's row [on].",
+            help="Train the evidence network (what kg train serves) and its three ablation twins; the model's "
+            "row [on].",
         ),
     ] = True,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,

@@ -30,7 +30,13 @@ def train_cmd(
         Path | None, typer.Option(help="TOML file with [model] and [train] tables (flags below override it).")
     ] = None,
     split: Annotated[str, typer.Option(help="Evaluation split: disease (held-out diseases) or random.")] = "disease",
-    epochs: Annotated[int | None, typer.Option(help="Maximum epochs (early stopping on validation MRR) [3].")] = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option(
+            help="Maximum epochs of the HeteroGAT encoder (early stopping on validation MRR) [3 with --no-evidence; "
+            "0 with the evidence network, whose score does not read it].",
+        ),
+    ] = None,
     hidden: Annotated[int | None, typer.Option(help="Hidden width [64].")] = None,
     layers: Annotated[int | None, typer.Option(help="Attention layers [2].")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate [0.005].")] = None,
@@ -95,6 +101,9 @@ def train_cmd(
     }
     model_table.update({k: v for k, v in flags_model.items() if v is not None})
     train_table.update({k: v for k, v in flags_train.items() if v is not None})
+    if evidence and "epochs" not in train_table:
+        # the served score is the evidence network's: it reads the prior's learned term weights, not the encoder
+        train_table.update(epochs=0, pretrain_steps=train_table.get("pretrain_steps", 0))
     try:
         model_config, train_config = ModelConfig(**model_table), TrainConfig(**train_table)
     except (TypeError, ValueError) as exc:
@@ -111,7 +120,8 @@ def train_cmd(
         graph, _ = export_graph(store, model_spec(include_synthetic), ExportCache.of_home(settings.home))
     with progress("epochs") as bar:
         # epoch 0 is the evaluation after pre-training
-        task = bar.add_task("training", total=train_config.epochs + (1 if train_config.pretrain_steps else 0))
+        total = train_config.epochs + (1 if train_config.pretrain_steps else 0)
+        task = bar.add_task("training the encoder", total=total, visible=total > 0)
 
         def on_epoch(row: dict[str, float]) -> None:
             text = f"training loss {row['loss']:.3f} val MRR {row['val_mrr']:.3f} AUROC {row['val_auroc']:.3f}"

@@ -21,13 +21,18 @@ def test_model_commands_end_to_end(
     load_planted(store)
     store.mark_source("genes", "loaded", {"fingerprint": "genes-v1", "release": "r1", "version": "v"})
     config = tmp_path / "train.toml"
-    config.write_text("[model]\nhidden = 16\nsketch_dim = 16\n\n[train]\nepochs = 12\nlr = 0.01\n")
+    config.write_text("[model]\nhidden = 16\nsketch_dim = 16\n\n[train]\nlr = 0.01\n")
     run = tmp_path / "run"
     env: dict = {"uri": neo4j_server.uri, "home": tmp_path / "home"}
     trained = kg("train", "--config", str(config), "--out", str(run), "--format", "json", **env)
     assert trained.returncode == 0, trained.stderr
     assert json.loads(trained.stdout)["split"]["mode"] == "disease"
     assert json.loads((run / "config.json").read_text())["model"]["hidden"] == 16  # the TOML was used
+    # what is trained is what is served: the evidence network (its kept epoch reported), no encoder epochs
+    results = json.loads((run / "results.json").read_text())
+    assert results["history"] == [] and results["best_epoch"] == results["evidence_history"][-1]["epoch"]
+    assert json.loads(trained.stdout)["best_epoch"] == results["best_epoch"]
+    assert "encoder (HeteroGAT, not read by the served score): not trained" in (run / "MODEL_CARD.md").read_text()
 
     replayed = kg("replay", "--model", str(run), "--format", "json", **env)
     assert replayed.returncode == 0 and json.loads(replayed.stdout)["matches"], replayed.stderr

@@ -107,6 +107,12 @@ def test_the_ablations_drop_what_they_name() -> None:
     raw = torch.zeros(NUM["Gene"]).index_add(0, graph.link_gene, mean.link_weights(graph, query)[1][0])
     assert float(raw[2]) == pytest.approx(float(expected), rel=1e-5)
     assert out.score.shape == (1, NUM["Gene"])
+    # no message passing: no path reaches any gene, the gate's inputs alone rank them
+    alone = _perturbed(EvidenceConfig(message_passing=False))
+    still = alone(graph, query)
+    assert torch.all(still.direct == 0) and torch.all(still.partner == 0) and torch.all(still.go == 0)
+    assert torch.allclose(still.score, still.gate * still.baseline)
+    assert gene_evidence(alone, graph, query, still, 2).paths == ()
 
 
 def test_a_patients_terms_are_scored_like_a_disease_with_the_same_terms() -> None:

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from gnn.leaderboard import GroupMetrics
+from gnn.leaderboard import GROUPS, BenchmarkResult, GroupMetrics, PairRanks
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
 
 # terms: 0 root; 1, 2 children of 0; 3 child of 1; 4 child of 2
@@ -49,6 +49,24 @@ def test_group_metrics() -> None:
     m = GroupMetrics.of(torch.tensor([1.0, 2.0, 200.0]), diseases=2)
     assert abs(m.mrr - (1 + 0.5 + 1 / 200) / 3) < 1e-6
     assert m.hits == pytest.approx({1: 1 / 3, 10: 2 / 3, 100: 2 / 3})
+
+
+def test_every_row_gets_a_paired_interval_against_the_model() -> None:
+    ranks = {
+        "model": torch.tensor([1.0, 2.0, 1.0, 4.0]),
+        "ablation: x": torch.tensor([2.0, 4.0, 1.0, 8.0]),
+        "baseline": torch.tensor([3.0, 3.0, 3.0, 3.0]),
+    }
+    disease = torch.tensor([0, 0, 1, 2])
+    groups = {g: torch.ones(4, dtype=torch.bool) for g in GROUPS}
+    models = {name: {g: GroupMetrics.of(r, diseases=3) for g in GROUPS} for name, r in ranks.items()}
+    result = BenchmarkResult(models, "model", pairs=PairRanks(ranks, disease, groups))
+    versus = result.versus("all", "mrr", "ablation: x")
+    assert versus.ratio == pytest.approx(models["model"]["all"].mrr / models["ablation: x"]["all"].mrr)
+    assert versus.low <= versus.ratio <= versus.high
+    assert result.to_flat_dict()["vs_model"]["all"]["ablation: x"]["ratio"] == pytest.approx(versus.ratio)
+    row = next(line for line in result.markdown().splitlines() if line.startswith("| ablation: x |"))
+    assert row.endswith(f"| {versus.ratio:.2f}× ({versus.low:.2f}–{versus.high:.2f}) |")
 
 
 def test_phenotype_prior_matches_the_cosine_and_ignores_the_diseases_own_links() -> None:
