@@ -354,13 +354,20 @@ def _print_network(e: dict[str, Any], fmt: OutputFormat) -> None:
     said = [name for name in ("inheritance match", "inheritance mismatch", "no disease yet") if inputs.get(name)]
     emit(
         ["part of the score", "value", "share"],
-        [[r["feature"], f"{r['value']:.3f}", f"{r['contribution']:.4f}"] for r in ev["parts"]],
+        [[r["feature"], _value(r), f"{r['contribution']:.4f}"] for r in ev["parts"]],
         fmt,
         title=(
             f"score {ev['score']:.4f} = the sum of the shares (what predictions rank by); every path carries the "
             f"gene's gate ×{ev['gate']:.2f}" + (f" ({', '.join(said)})" if said else "")
         ),
     )
+
+
+def _value(row: dict[str, Any]) -> str:
+    """A part's value in its unit: a count of paths as a count, a cosine or an evidence to 3 decimals."""
+    if row["feature"].endswith(" other paths"):
+        return f"{row['value']:.0f} paths"
+    return f"{row['value']:.3f}"
 
 
 def _path_text(path: dict[str, Any]) -> str:
