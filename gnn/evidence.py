@@ -115,11 +115,19 @@ class Query:
             a patient's excluded terms' factor applied).
         modes: ``[Q, M]`` 0/1, the query's modes of inheritance (:data:`MODE_TERMS` it has).
         source: ``[Q]`` its curation source (:data:`gnn.ontology.SOURCES` code; 0 unknown, a patient).
+        factor: ``[Q, L]`` a patient's excluded terms' factor on each linked disease's message
+            (``None``: none), applied once to ``s^p``, not raised to the power with the cosine.
     """
 
     similarity: Tensor
     modes: Tensor
     source: Tensor
+    factor: Tensor | None = None
+
+    def row(self, i: int) -> Query:
+        """Query ``i`` alone."""
+        factor = None if self.factor is None else self.factor[i : i + 1]
+        return Query(self.similarity[i : i + 1], self.modes[i : i + 1], self.source[i : i + 1], factor)
 
 
 class EvidenceGraph:
@@ -204,13 +212,12 @@ class EvidenceGraph:
     def for_terms(self, terms: Tensor, penalty: Tensor | None = None) -> Query:
         """A phenotype set that is no disease of the graph (a patient).
 
-        ``penalty``: ``[1, D]`` the factor of the patient's excluded terms on each disease's cosine.
+        ``penalty``: ``[1, D]`` the factor of the patient's excluded terms on each disease's evidence.
         """
         sim = self.prior.term_similarity(terms)
-        if penalty is not None:
-            sim = sim * penalty
         modes = self.prior.ancestors(terms)[:, self.modes]
-        return Query(sim[:, self.linked], modes, torch.zeros(1, dtype=torch.long))
+        factor = None if penalty is None else penalty[:, self.linked]
+        return Query(sim[:, self.linked], modes, torch.zeros(1, dtype=torch.long), factor)
 
     def for_profiles(self, profiles: Tensor, exclude: Tensor | None = None) -> Query:
         """``[B, T]`` 0/1 propagated term sets (simulated patients); ``exclude``: ``[B]`` a disease each may not use."""
@@ -349,6 +356,8 @@ class EvidenceNet(nn.Module):
         """
         s, x = graph.link_evidence(query)
         power = torch.exp(self.power * torch.log(s.clamp(min=_TINY))) * (s > 0)
+        if query.factor is not None:
+            power = power * query.factor[:, graph.link_disease]
         if not self.config.attention:
             degree = torch.bincount(graph.link_gene, minlength=graph.num_genes).float().clamp(min=1)
             return s, (1.0 / degree[graph.link_gene]).expand_as(s), power

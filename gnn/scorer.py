@@ -88,8 +88,7 @@ class EvidenceScorer:
 
     def explain(self, scored: Scored, gene: int, row: int = 0) -> GeneEvidence:
         """Every path of ``gene`` for query ``row`` of ``scored``, with its share of the score."""
-        q = scored.query
-        one = Query(q.similarity[row : row + 1], q.modes[row : row + 1], q.source[row : row + 1])
+        one = scored.query.row(row)
         ev = scored.evidence
         sliced = Evidence(*(t[row : row + 1] for t in (ev.direct, ev.partner, ev.go, ev.baseline, ev.gate, ev.scale)))
         return gene_evidence(self.net, self.graph, one, sliced, gene)

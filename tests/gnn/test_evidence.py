@@ -122,6 +122,16 @@ def test_a_patients_terms_are_scored_like_a_disease_with_the_same_terms() -> Non
     patient = graph.for_terms(torch.tensor([2, 3, 5]))
     patient.source = graph.for_rows(QUERY).source  # a patient has no source; give it the row's to compare
     assert torch.allclose(net(graph, patient).score, as_row, rtol=1e-4)
+    # a patient's excluded terms scale each disease's message once (not raised to the power with the cosine)
+    penalty = torch.ones(1, NUM["Disease"])
+    penalty[0, 2] = 0.5
+    plain, scaled = graph.for_terms(torch.tensor([2, 3, 5])), graph.for_terms(torch.tensor([2, 3, 5]), penalty)
+    assert torch.equal(plain.similarity, scaled.similarity)
+    disease_2 = graph.linked[graph.link_disease] == 2
+    ratio = net.link_weights(graph, scaled)[1] / net.link_weights(graph, plain)[1].clamp(min=1e-30)
+    assert torch.allclose(ratio[0, disease_2], torch.tensor(0.5)) and torch.allclose(
+        ratio[0, ~disease_2], torch.tensor(1.0)
+    )
     simulated = graph.for_profiles(prior.ancestors(torch.tensor([2, 3, 5])))
     assert torch.allclose(simulated.similarity, patient.similarity, atol=1e-6)
 
