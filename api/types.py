@@ -99,8 +99,8 @@ class ExplanationPath:
     )
     value: float | None = strawberry.field(
         default=None,
-        description="The similar disease's cosine with the query; the partner's own evidence (the query's top gene "
-        "is 1); the GO term's mean evidence over its genes",
+        description="The similar disease's cosine with the query; for a partner, its disease's cosine with the query; "
+        "for a GO term, the evidence of the term's gene on the path (the query's top gene is 1)",
     )
     attention: float | None = strawberry.field(default=None, description="The edge's attention weight (1 = neutral)")
 

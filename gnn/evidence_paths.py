@@ -2,14 +2,17 @@
 
 The network's score of a gene is ``γ · (Σ path messages + ε)`` (:mod:`gnn.evidence`), so each
 path's share is its message times the gate, and the shares plus the baseline ``γ · ε`` add up to
-the served score. Values are given in a biologist's units: a similar disease's cosine, a partner's
-own evidence (a query's top gene is 1), a GO term's size and the mean evidence of its genes.
+the served score. A path runs the whole way from the query to the gene: a partner's hop is split
+by the partner's similar diseases, a GO term's hop by the term's genes that carry evidence (each
+path's part of its hop is exact, the hop's exponent included: :meth:`GeneEvidence.lost`). Values
+are given in a biologist's units: a disease's cosine with the query, a gene's own evidence (a
+query's top gene is 1).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -27,17 +30,23 @@ GO_TERM = "shared GO term"
 
 @dataclass(frozen=True)
 class PathShare:
-    """One path from the query to the gene and its part of the score.
+    """One path from the query to the gene (at most three graph hops) and its part of the score.
+
+    * similar disease: query ⇢ disease ``node`` → gene;
+    * interaction partner: query ⇢ disease ``via`` → partner gene ``node`` → gene;
+    * shared GO term: query ⇢ gene ``via`` (its own evidence) → GO term ``node`` → gene.
 
     Args:
         kind: :data:`SIMILAR_DISEASE`, :data:`PARTNER` or :data:`GO_TERM`.
         node: Graph index of the path's node next to the gene: the similar disease, the partner
             gene, the GO term.
-        via: For a partner, the similar disease that gives it most of its evidence (index, or -1).
-        value: The node's evidence in readable units: the disease's cosine with the query; the
-            partner's own evidence (the query's top gene is 1); the GO term's mean evidence over its genes.
-        attention: The edge's attention weight (its factor on the message, 1 = neutral).
+        via: The node before it: a partner's disease, or a GO term's gene (-1 for a similar disease).
+        value: Evidence in readable units: a disease's cosine with the query (a similar disease, a
+            partner's disease); a GO term's gene's own evidence (the query's top gene is 1).
+        attention: The attention weight of the edge into the gene (its factor on the message, 1 = neutral).
         share: The path's part of the score.
+        fraction: The path's part of what its hop into the gene carries (1 for a similar disease):
+            deleting paths of one partner or GO term removes their fractions before the hop's exponent.
     """
 
     kind: str
@@ -46,13 +55,15 @@ class PathShare:
     value: float
     attention: float
     share: float
+    fraction: float = 1.0
 
 
 @dataclass(frozen=True)
 class GeneEvidence:
     """A gene's score for one query and every path that makes it.
 
-    ``sum(p.share for p in paths) + baseline == score`` (up to float rounding).
+    ``sum(p.share for p in paths) + baseline == score`` (up to float rounding). ``exponents``: the
+    network's exponent of the partner and GO hops (a hop's message is its evidence to that power).
     """
 
     gene: int
@@ -62,10 +73,43 @@ class GeneEvidence:
     baseline: float
     gate: float
     gate_inputs: dict[str, float] = field(default_factory=dict)
+    exponents: dict[str, float] = field(default_factory=dict)
+    #: Each partner's and GO term's own evidence (a partner's; the mean of a term's genes), by (kind, node).
+    hop_values: dict[tuple[str, int], float] = field(default_factory=dict)
 
     def top(self, k: int) -> tuple[PathShare, ...]:
         """The ``k`` paths with the largest shares."""
         return tuple(sorted(self.paths, key=lambda p: -p.share)[:k])
+
+    def lost(self, removed: Sequence[PathShare]) -> float:
+        """The score lost by deleting ``removed`` (the query's scale held fixed), exactly.
+
+        A similar-disease path's share is linear in its message. A partner's or GO term's hop
+        carries its evidence to the power ``κ``: deleting a fraction ``f`` of it loses
+        ``share · (1 − (1 − f)^κ)`` of the hop's whole share.
+        """
+        return self._through(removed, lambda f, kappa: 1.0 - max(0.0, 1.0 - f) ** kappa)
+
+    def carried(self, kept: Sequence[PathShare]) -> float:
+        """The score that ``kept`` gives on its own (every other path deleted, no baseline), exactly."""
+        return self._through(kept, lambda f, kappa: min(1.0, f) ** kappa)
+
+    def _through(self, chosen: Sequence[PathShare], part: Callable[[float, float], float]) -> float:
+        """Similar-disease shares of ``chosen`` plus, per partner or GO hop, its share times ``part(f, κ)``."""
+        cut: dict[tuple[str, int], float] = {}
+        total = 0.0
+        for p in chosen:
+            if p.kind == SIMILAR_DISEASE:
+                total += p.share
+            else:
+                cut[(p.kind, p.node)] = cut.get((p.kind, p.node), 0.0) + p.fraction
+        whole: dict[tuple[str, int], float] = {}
+        for p in self.paths:
+            if (p.kind, p.node) in cut:
+                whole[(p.kind, p.node)] = whole.get((p.kind, p.node), 0.0) + p.share
+        for key, f in cut.items():
+            total += whole[key] * part(f, self.exponents.get(key[0], 1.0))
+        return total
 
 
 def gene_evidence(net: EvidenceNet, graph: EvidenceGraph, query: Query, evidence: Evidence, gene: int) -> GeneEvidence:
@@ -76,36 +120,25 @@ def gene_evidence(net: EvidenceNet, graph: EvidenceGraph, query: Query, evidence
         z0, zi, zg = (float(v) for v in evidence.scale[0])
         paths: list[PathShare] = []
         s, alpha, power = net.link_parts(graph, query)  # the link inputs built once
-        message, attention = alpha * power, alpha[0]
+        message, attention = (alpha * power)[0], alpha[0]
         mine = (graph.link_gene == gene).nonzero().flatten()
         if not net.config.message_passing:
             mine = mine[:0]  # no path reaches the gene: its score is the gate times the baseline
         diseases = graph.linked[graph.link_disease[mine]]
-        shares = gate * message[0, mine] / z0
+        shares = gate * message[mine] / z0
         for d, value, a, share in zip(
             *(t.tolist() for t in (diseases, s[0, mine], attention[mine], shares)), strict=True
         ):
             paths.append(PathShare(SIMILAR_DISEASE, d, -1, value, a, share))
         direct = evidence.direct[0]
-        if net.config.gene_gene and net.config.message_passing and graph.inter.numel():
-            source, target = net.partner_factors(graph)
-            partners = graph.inter[0][graph.inter[1] == gene]
-            partners = partners[direct[partners] > 0]
-            best = _best_disease(graph, message[0], partners)
-            values = direct[partners]
-            weights = source[partners] * target[gene]
-            shares = gate * weights * values ** net.kappa[0] / zi
-            for p, value, w, share in zip(*(t.tolist() for t in (partners, values, weights, shares)), strict=True):
-                paths.append(PathShare(PARTNER, p, best.get(p, -1), value, w, share))
-        if net.config.gene_gene and net.config.message_passing and graph.go.numel():
-            term_factor, gene_factor = net.go_factors(graph)
-            terms = graph.go[1][graph.go[0] == gene]
-            values = graph.term_mean(direct[:, None])[:, 0][terms]
-            terms, values = terms[values > 0], values[values > 0]
-            weights = term_factor[terms] * gene_factor[gene]
-            shares = gate * weights * values ** net.kappa[1] / zg
-            for t, value, w, share in zip(*(x.tolist() for x in (terms, values, weights, shares)), strict=True):
-                paths.append(PathShare(GO_TERM, t, -1, value, w, share))
+        kappa = net.kappa.tolist()
+        spread = net.config.gene_gene and net.config.message_passing
+        hop_values: dict[tuple[str, int], float] = {}
+        if spread and graph.inter.numel():
+            hops = _Hops(gate / zi, kappa[0], hop_values)
+            paths += _partner_paths(net, graph, s[0], message, direct, gene, hops)
+        if spread and graph.go.numel():
+            paths += _go_paths(net, graph, direct, gene, _Hops(gate / zg, kappa[1], hop_values))
         logits = net.logits(evidence)[0]
         inputs = graph.pair_evidence(query)[0, gene]
     return GeneEvidence(
@@ -116,7 +149,67 @@ def gene_evidence(net: EvidenceNet, graph: EvidenceGraph, query: Query, evidence
         gate * float(evidence.baseline[0, gene]),
         gate,
         {name: float(v) for name, v in zip(GATE_INPUTS, inputs, strict=True)},
+        {PARTNER: kappa[0], GO_TERM: kappa[1]},
+        hop_values,
     )
+
+
+@dataclass
+class _Hops:
+    """What splitting the partner and GO hops needs: the gate over the kind's scale, its exponent, the hops' values."""
+
+    unit: float
+    kappa: float
+    values: dict[tuple[str, int], float]
+
+    def split(
+        self,
+        kind: str,
+        nodes: Tensor,
+        evidence: Tensor,
+        weights: Tensor,
+        at: Tensor,
+        sent: Tensor,
+        via: Tensor,
+        value: Tensor,
+    ) -> list[PathShare]:
+        """Paths of ``kind``: hop ``nodes[i]`` carries ``unit · weights[i] · evidence[i]^κ``, split by ``sent``.
+
+        ``at``: each path's hop (index into ``nodes``); ``via``, ``value``: its node before the hop, its value.
+        """
+        hop = self.unit * weights * evidence**self.kappa  # each hop's whole share
+        self.values.update(((kind, n), v) for n, v in zip(nodes.tolist(), evidence.tolist(), strict=True))
+        fraction = sent / torch.zeros(nodes.numel()).index_add_(0, at, sent)[at]
+        columns = (nodes[at], via, value, weights[at], hop[at] * fraction, fraction)
+        return [PathShare(kind, *row) for row in zip(*(t.tolist() for t in columns), strict=True)]
+
+
+def _partner_paths(
+    net: EvidenceNet, graph: EvidenceGraph, cosine: Tensor, message: Tensor, direct: Tensor, gene: int, hops: _Hops
+) -> list[PathShare]:
+    """One path per (partner, disease of the partner): the partner's hop split by where its evidence comes from."""
+    source, target = net.partner_factors(graph)
+    partners = torch.unique(graph.inter[0][graph.inter[1] == gene])
+    partners = partners[direct[partners] > 0]
+    links = (torch.isin(graph.link_gene, partners) & (message > 0)).nonzero().flatten()
+    at = torch.searchsorted(partners, graph.link_gene[links])
+    diseases = graph.linked[graph.link_disease[links]]
+    weights = source[partners] * target[gene]
+    return hops.split(PARTNER, partners, direct[partners], weights, at, message[links], diseases, cosine[links])
+
+
+def _go_paths(net: EvidenceNet, graph: EvidenceGraph, direct: Tensor, gene: int, hops: _Hops) -> list[PathShare]:
+    """One path per (GO term of the gene, gene of the term with evidence): each term's hop split by its genes."""
+    term_factor, gene_factor = net.go_factors(graph)
+    terms = torch.unique(graph.go[1][graph.go[0] == gene])
+    members = graph.go[:, torch.isin(graph.go[1], terms)]
+    members = members[:, direct[members[0]] > 0]  # the terms' genes that carry evidence
+    terms = torch.unique(members[1])
+    at = torch.searchsorted(terms, members[1])
+    own = direct[members[0]]
+    values = torch.zeros(terms.numel()).index_add_(0, at, own) / graph.term_size[terms]  # mean over all its genes
+    weights = term_factor[terms] * gene_factor[gene]
+    return hops.split(GO_TERM, terms, values, weights, at, own, members[0], own)
 
 
 def astuple_shallow(evidence: Evidence) -> tuple[Tensor, ...]:
@@ -124,38 +217,27 @@ def astuple_shallow(evidence: Evidence) -> tuple[Tensor, ...]:
     return tuple(getattr(evidence, f.name) for f in fields(evidence))
 
 
-def _best_disease(graph: EvidenceGraph, message: Tensor, genes: Tensor) -> dict[int, int]:
-    """Per gene of ``genes`` with evidence, the similar disease whose link sends it the most."""
-    mine = (torch.isin(graph.link_gene, genes) & (message > 0)).nonzero().flatten()
-    order = mine[torch.argsort(message[mine], descending=True, stable=True)]
-    out: dict[int, int] = {}
-    for e in order.tolist():
-        out.setdefault(int(graph.link_gene[e]), int(graph.linked[graph.link_disease[e]]))
-    return out
-
-
 def deletion(explained: GeneEvidence, k: int = 5, seed: int = 0) -> tuple[float, float]:
     """The score lost by deleting the ``k`` paths with the largest shares, and ``k`` random paths.
 
-    The score is linear in its paths' messages with the query's scale held fixed (its top gene's
-    evidence), so deleting paths lowers the score by exactly their shares.
+    Both are exact (:meth:`GeneEvidence.lost`): the query's scale held fixed, the score is the sum
+    of its paths' messages, a partner's or GO term's hop raised to its exponent.
     """
     rng = random.Random(seed)
-    top = sum(p.share for p in explained.top(k))
     picked = rng.sample(explained.paths, min(k, len(explained.paths)))
-    return top, sum(p.share for p in picked)
+    return explained.lost(explained.top(k)), explained.lost(picked)
 
 
 def sufficiency(explained: GeneEvidence, k: int = 10) -> float:
-    """The fraction of the score carried by the ``k`` paths an explanation shows."""
-    return sum(p.share for p in explained.top(k)) / max(explained.score, 1e-12)
+    """The fraction of the score that the ``k`` paths an explanation shows give on their own (exact)."""
+    return explained.carried(explained.top(k)) / max(explained.score, 1e-12)
 
 
 Describe = Callable[[tuple[str, int]], dict[str, Any]]
 #: The relation a path's last hop stands for: the query's phenotypes shared with a similar disease,
-#: and a GO term's genes that carry the query's evidence.
+#: and a GO term's gene that carries the query's evidence (its own similar diseases).
 SIMILAR = "SIMILAR_PHENOTYPES"
-TERM_EVIDENCE = "ANNOTATES_GENES_WITH_EVIDENCE"
+GENE_EVIDENCE = "HAS_EVIDENCE_FOR_QUERY"
 _OTHERS = 20
 
 
@@ -173,14 +255,11 @@ def network_path(path: PathShare, gene: dict[str, Any], query: dict[str, Any], d
     if path.kind == SIMILAR_DISEASE:
         nodes, relations = [gene, describe(("Disease", path.node)), query], ["ASSOCIATED_WITH", SIMILAR]
     elif path.kind == PARTNER:
-        nodes, relations = [gene, describe(("Gene", path.node))], ["INTERACTS_WITH"]
-        if path.via >= 0:
-            nodes.append(describe(("Disease", path.via)))
-            relations.append("ASSOCIATED_WITH")
-        nodes.append(query)
-        relations.append(SIMILAR)
+        nodes = [gene, describe(("Gene", path.node)), describe(("Disease", path.via)), query]
+        relations = ["INTERACTS_WITH", "ASSOCIATED_WITH", SIMILAR]
     else:
-        nodes, relations = [gene, describe(("GOTerm", path.node)), query], ["ANNOTATED_WITH", TERM_EVIDENCE]
+        nodes = [gene, describe(("GOTerm", path.node)), describe(("Gene", path.via)), query]
+        relations = ["ANNOTATED_WITH", "ANNOTATED_WITH", GENE_EVIDENCE]
     return {
         "weight": path.share,
         "hops": len(nodes) - 1,
@@ -196,22 +275,18 @@ def network_path(path: PathShare, gene: dict[str, Any], query: dict[str, Any], d
 def network_parts(explained: GeneEvidence, describe: Describe) -> dict[str, Any]:
     """The score and its parts: the largest paths, the rest as one line, and the baseline; they add up to the score."""
     node_type = {SIMILAR_DISEASE: "Disease", PARTNER: "Gene", GO_TERM: "GOTerm"}
+    via_type = {PARTNER: "Disease", GO_TERM: "Gene"}
     ranked = sorted(explained.paths, key=lambda p: -p.share)
     rows: list[dict[str, Any]] = []
     for p in ranked[:_OTHERS]:
         node = describe((node_type[p.kind], p.node))
         label = node["name"] or node["id"]
-        rows.append(
-            {
-                "feature": f"{p.kind}: {label}",
-                "kind": p.kind,
-                "id": node["id"],
-                "name": node["name"],
-                "value": p.value,
-                "attention": p.attention,
-                "contribution": p.share,
-            }
-        )
+        row = {"kind": p.kind, "id": node["id"], "name": node["name"], "value": p.value, "attention": p.attention}
+        if p.kind in via_type:
+            via = describe((via_type[p.kind], p.via))
+            label = f"{label} via {via['name'] or via['id']}"
+            row["via"] = via["id"]
+        rows.append({"feature": f"{p.kind}: {label}", **row, "contribution": p.share})
     rest = ranked[_OTHERS:]
     if rest:
         total = sum(p.share for p in rest)

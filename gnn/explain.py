@@ -18,7 +18,7 @@ computation graph.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,8 @@ from gnn.evidence_paths import (
     GO_TERM,
     PARTNER,
     SIMILAR_DISEASE,
+    GeneEvidence,
+    PathShare,
     deletion,
     network_parts,
     network_path,
@@ -222,18 +224,8 @@ class Explainer:
             "weight": explained.gate,
             "logit_part": direct,
             "similar_diseases": self._similar(gene, disease),
-            # the network's partner and GO paths (edge weight: their attention; prior: the node's evidence)
-            "spread_from": [
-                {
-                    **self._describe(("Gene", p.node) if p.kind == PARTNER else ("GOTerm", p.node)),
-                    "relation": "INTERACTS_WITH" if p.kind == PARTNER else "ANNOTATED_WITH",
-                    "weight": p.attention,
-                    "prior": p.value,
-                    "flow": p.share,
-                }
-                for p in explained.top(len(explained.paths))
-                if p.kind in (PARTNER, GO_TERM)
-            ][:5],
+            # the network's partner and GO hops (edge weight: their attention; prior: the node's evidence)
+            "spread_from": _hops(explained, self._describe)[:5],
         }
         return Explanation(g, d, logit, [], paths, edges, phenotypes, parts, self.ctx.synthetic)
 
@@ -335,6 +327,28 @@ class Explainer:
         finally:
             self.fanout = saved
         return sorted(pool)
+
+
+def _hops(explained: GeneEvidence, describe: Callable[[Node], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The gene's partner and GO-term hops, largest first: each hop's paths summed (its flow)."""
+    flow: dict[tuple[str, int], float] = {}
+    first: dict[tuple[str, int], PathShare] = {}
+    for p in explained.paths:
+        if p.kind in (PARTNER, GO_TERM):
+            flow[(p.kind, p.node)] = flow.get((p.kind, p.node), 0.0) + p.share
+            first.setdefault((p.kind, p.node), p)
+    out = []
+    for (kind, node), share in sorted(flow.items(), key=lambda kv: -kv[1]):
+        out.append(
+            {
+                **describe(("Gene", node) if kind == PARTNER else ("GOTerm", node)),
+                "relation": "INTERACTS_WITH" if kind == PARTNER else "ANNOTATED_WITH",
+                "weight": first[(kind, node)].attention,
+                "prior": explained.hop_values.get((kind, node), 0.0),
+                "flow": share,
+            }
+        )
+    return out
 
 
 def _without(edges: dict[EdgeType, Tensor], removed: Sequence[tuple[EdgeType, int, int]]) -> dict[EdgeType, Tensor]:

@@ -339,7 +339,11 @@ def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
 
 def _print_network(e: dict[str, Any], fmt: OutputFormat) -> None:
     """The evidence network's explanation: its paths with their shares, then the parts of the score."""
-    units = {"similar disease": "cosine", "interaction partner": "its evidence", "shared GO term": "genes' evidence"}
+    units = {
+        "similar disease": "cosine",
+        "interaction partner": "disease's cosine",
+        "shared GO term": "gene's evidence",
+    }
     emit(
         ["share", "path (gene → … → query)", "value"],
         [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 import torch
@@ -85,6 +86,41 @@ def test_every_paths_share_adds_up_to_the_served_score() -> None:
     assert all(0 <= p.value <= 1 for p in shared.paths if p.kind == SIMILAR_DISEASE)
     top, random = deletion(shared, k=1)
     assert top >= random and 0 < sufficiency(shared, k=10) <= 1 + 1e-6
+
+
+def test_paths_run_from_the_query_and_deleting_them_is_exact() -> None:
+    _, graph = _graph()
+    net = _perturbed()
+    with torch.no_grad():
+        net.raw_kappa.fill_(1.0)  # κ = softplus(1) ≈ 1.31: a hop is not linear in its paths
+    query = graph.for_rows(QUERY)
+    with torch.no_grad():
+        out = net(graph, query)
+    lonely = gene_evidence(net, graph, query, out, 5)
+    hops: dict[tuple[str, int], list[float]] = {}
+    for p in lonely.paths:
+        hops.setdefault((p.kind, p.node), []).append(p.fraction)
+        if p.kind == PARTNER:  # a partner's path goes on to one of the partner's own diseases
+            assert p.via in graph.linked[graph.link_disease[graph.link_gene == p.node]].tolist()
+        if p.kind == GO_TERM:  # …and a GO term's to one of the term's genes with evidence
+            assert float(out.direct[0, p.via]) > 0 and p.value == pytest.approx(float(out.direct[0, p.via]))
+    assert all(sum(f) == pytest.approx(1.0) for f in hops.values())
+    assert any(len(f) > 1 for f in hops.values())  # some hop is split over several paths
+    every = lonely.score - lonely.baseline
+    assert lonely.carried(lonely.paths) == pytest.approx(every, rel=1e-5)
+    assert lonely.lost(lonely.paths) == pytest.approx(every, rel=1e-5)
+    rng = random.Random(0)
+    for _ in range(20):
+        cut = rng.sample(lonely.paths, rng.randint(1, len(lonely.paths)))
+        rest = [p for p in lonely.paths if p not in cut]
+        assert lonely.lost(cut) == pytest.approx(every - lonely.carried(rest), rel=1e-4, abs=1e-9)
+    # half a hop's evidence gone loses more than half its share (κ > 1): the exponent is applied, not the sum
+    key = next(k for k, f in hops.items() if len(f) > 1)
+    half = [p for p in lonely.paths if (p.kind, p.node) == key]
+    whole = sum(p.share for p in half)
+    f = half[0].fraction
+    assert lonely.lost(half[:1]) == pytest.approx(whole * (1 - (1 - f) ** lonely.exponents[key[0]]), rel=1e-6)
+    assert lonely.lost(half[:1]) != pytest.approx(half[0].share, rel=1e-3)
 
 
 def test_a_query_never_reaches_a_gene_through_its_own_link() -> None:
