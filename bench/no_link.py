@@ -33,7 +33,6 @@ from gnn.inference import load_context  # noqa: E402
 from gnn.patient_benchmark import PatientBenchmark  # noqa: E402
 from kg import queries  # noqa: E402
 from kg.diseases import read_disease_space  # noqa: E402
-from kg.errors import KGError  # noqa: E402
 from kg.store import Neo4jStore  # noqa: E402
 
 
@@ -64,18 +63,12 @@ def main() -> None:
         space = read_disease_space(store)
         ctx = load_context(store, args.home_2021, args.home_2021 / "model", alternatives=lambda: alternatives)
     bench = PatientBenchmark(ctx, space, set())
-    scorer, resolver = bench.scorer, ctx.term_resolver()
     linked = torch.zeros(ctx.num_nodes["Gene"], dtype=torch.bool)
     linked[sorted(bench.linked_genes)] = True
     rows, genes = [], []
-    for patient in patients:
-        try:
-            observed, excluded = scorer.terms(resolver.resolve(patient))
-        except KGError:
-            continue
-        gene, _ = bench.truth(patient)
+    for _, observed, excluded, gene, _ in bench.resolved(patients):
         if gene >= 0:
-            rows.append(scorer.gene_scores(observed, excluded))
+            rows.append(bench.scorer.gene_scores(observed, excluded))
             genes.append(gene)
     scores, truth = torch.stack(rows), torch.tensor(genes)
     alone = ~linked[truth]

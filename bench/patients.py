@@ -164,17 +164,12 @@ def sweep(uri: str, home: Path, model: Path, space: DiseaseSpace, patients: list
         alternatives = queries.phenotype_alternatives(store)
         ctx = load_context(store, home, model, alternatives=lambda: alternatives)
     bench = PatientBenchmark(ctx, space, set())
-    prior, scorer, resolver = bench.scorer.prior, bench.scorer, ctx.term_resolver()
+    prior, scorer = bench.scorer.prior, bench.scorer
     entries = int(torch.unique(bench.classes[scorer.annotated()]).numel())
     grid = [Exclusion(enabled=False), Exclusion(1.0, 0.25, 1.0), Exclusion(1.0, 0.0, 1.0)]
     grid += [Exclusion(c, u, t) for c in (0.15, 0.2, 0.3, 0.5) for u in (0.1, 0.25, 0.5) for t in (0.15, 0.25, 0.5)]
     ranks: dict[str, list[float]] = {}
-    for patient in patients:
-        try:
-            observed, excluded = scorer.terms(resolver.resolve(patient))
-        except KGError:
-            continue
-        _, entry = bench.truth(patient)
+    for _, observed, excluded, _, entry in bench.resolved(patients):
         if entry is None:
             continue
         sim = prior.term_similarity(observed)[0]

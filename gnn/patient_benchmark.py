@@ -21,7 +21,7 @@ patient) and macro-averaged over genes (each gene's patients averaged first).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -149,6 +149,16 @@ class PatientBenchmark:
                 if e in index and annotated[index[e]]:
                     return gene, int(self.classes[index[e]])
         return gene, None
+
+    def resolved(self, patients: Sequence[Patient]) -> Iterator[tuple[Patient, Tensor, Tensor, int, int | None]]:
+        """Each patient whose terms the graph knows: its observed and excluded terms, gene and disease entry."""
+        resolver = self.ctx.term_resolver()
+        for patient in patients:
+            try:
+                observed, excluded = self.scorer.terms(resolver.resolve(patient))
+            except KGError:
+                continue
+            yield (patient, observed, excluded, *self.truth(patient))
 
     def run(self, patients: Sequence[Patient], on_patient: Callable[[int], None] | None = None) -> PatientRanks:
         """Rank every patient's gene and disease with the model (with and without excluded terms) and the baselines."""

@@ -7,6 +7,7 @@ with frequencies: its observed terms, and two terms the patient was examined for
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from gnn.cohort import rank_cohort
 from gnn.export import export_graph
 from gnn.inference import ModelContext
 from gnn.model import ModelConfig
+from gnn.patient_benchmark import PatientBenchmark
 from gnn.patients import IGNORE_EXCLUDED, Exclusion, PatientScorer
 from gnn.pipeline import train_on_export
 from gnn.train import TrainConfig
@@ -79,6 +81,21 @@ def test_a_real_phenopacket_is_diagnosed_with_its_reasons(patient_model: ModelCo
     assert top.score == pytest.approx(top.similarity * top.best_match * factor)
     assert top.genes == (("NCBIGene:1", "GENE1"),)
     assert top.missing_frequent == ()  # every frequent term of Marfan is observed or excluded
+
+
+def test_the_patient_benchmark_reads_what_the_graph_knows_and_skips_the_rest(patient_model: ModelContext) -> None:
+    real = dataclasses.replace(read_phenopacket(PHENOPACKET), genes=("GENE1",), diseases=(MARFAN,))
+    unreadable = dataclasses.replace(real, id="unknown terms", observed=("HP:7777777",))
+    elsewhere = dataclasses.replace(real, id="gene outside", genes=("NOT_A_GENE",))
+    bench = PatientBenchmark(patient_model, DiseaseSpace([]), set())
+    read = list(bench.resolved([real, unreadable, elsewhere]))
+    assert [p.id for p, *_ in read] == [real.id, "gene outside"]  # a patient with no known term is skipped
+    (_, observed, excluded, gene, entry), (*_, outside, _) = read
+    assert observed.numel() and gene == patient_model.lookup("Gene", "GENE1") and outside == -1
+    assert entry is not None and excluded.numel() == len(set(real.excluded))  # Marfan is annotated; absent terms read
+    ranks = bench.run([real, unreadable, elsewhere])
+    assert ranks.skipped and len(ranks.genes["model"]) == 2
+    assert ranks.genes["model"][1] == patient_model.num_nodes["Gene"]  # a gene outside the graph ranks last
 
 
 def test_a_diagnosis_without_reasons_keeps_the_ranks_and_scores(patient_model: ModelContext) -> None:
