@@ -15,8 +15,9 @@ The network passes one number along them, the query's evidence, and attends to e
     score(g)   = γ(g) · [direct/Z₀ + ρ_I partner/Z_I + ρ_GO go/Z_GO + ε]     γ = exp(u · gene evidence)
 
 ``Z`` are each query's largest value (a top gene's evidence is 1), ``γ`` a gate on every path of
-the gene from its inheritance and source match and degrees, ``ε`` the baseline of a gene no path
-reaches. Every term is positive and the score is their sum, so each path's share of the score is
+the gene from its inheritance and source match and degrees (optionally with a hidden layer that
+also reads the gene's evidence per path kind: ``EvidenceConfig.gate_hidden``), ``ε`` the baseline
+of a gene no path reaches. Every term is positive and the score is their sum, so each path's share of the score is
 exact: an explanation's parts add up to the served score. Ranking uses the score; training and
 the served probability use ``τ · log score`` (a softmax over genes, fitted listwise).
 """
@@ -24,7 +25,7 @@ the served probability use ``τ · log score`` (a softmax over genes, fitted lis
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
@@ -65,6 +66,7 @@ LINK_INPUTS = (
     "disease genes",
 )
 _TINY = 1e-8
+_FLOOR = 1e-4  # added to a path kind's evidence before its log (the gate's hidden layer reads it)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class EvidenceConfig:
         gene_gene: ``False``: no interaction or GO paths (the ablation without gene–gene relations).
         message_passing: ``False``: no path at all, the gate's inputs alone rank the genes (the
             ablation with the same inputs and no message passing).
+        gate_hidden: Units of a hidden layer added to the gate, over its inputs and the gene's log
+            evidence per path kind (0: the linear gate alone). The gate is still one factor per
+            gene, so the paths' shares add up to the score; deleting paths holds it fixed.
     """
 
     power: float = 6.0
@@ -91,6 +96,11 @@ class EvidenceConfig:
     attention: bool = True
     gene_gene: bool = True
     message_passing: bool = True
+    gate_hidden: int = 0
+
+    def with_settings(self, settings: dict[str, Any]) -> EvidenceConfig:
+        """This config with ``settings`` (a TOML ``[evidence]`` table) applied."""
+        return EvidenceConfig.from_saved({**asdict(self), **settings})
 
     @classmethod
     def from_saved(cls, saved: dict[str, Any]) -> EvidenceConfig:
@@ -328,6 +338,13 @@ class EvidenceNet(nn.Module):
         nn.init.zeros_(self.gate.weight)
         nn.init.zeros_(self.gate.bias)
         self.log_temperature = nn.Parameter(torch.zeros(()))
+        #: The gate's hidden layer (``gate_hidden`` units; its output starts at 0), or ``None``.
+        self.gate_mlp: nn.Sequential | None = None
+        if config.gate_hidden:
+            last = nn.Linear(config.gate_hidden, 1)
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
+            self.gate_mlp = nn.Sequential(nn.Linear(len(GATE_INPUTS) + 3, config.gate_hidden), nn.ReLU(), last)
 
     @property
     def power(self) -> Tensor:
@@ -412,7 +429,11 @@ class EvidenceNet(nn.Module):
                 raw_g = graph.term_up(sent.t()).t() * gene_factor
                 zg = raw_g.amax(dim=1, keepdim=True).clamp(min=1e-12)
                 go, scales[2] = spread[1] * raw_g / zg, zg / spread[1]
-        gate = torch.exp(self.gate_logit(graph, query))
+        gate_logit = self.gate_logit(graph, query)
+        if self.gate_mlp is not None:
+            kinds = torch.stack([torch.log(_FLOOR + part) for part in (direct, partner, go)], dim=-1)
+            gate_logit = gate_logit + self.gate_mlp(torch.cat([graph.pair_evidence(query), kinds], -1)).squeeze(-1)
+        gate = torch.exp(gate_logit)
         baseline = torch.exp(self.log_floor).expand(q, genes)
         return Evidence(direct, partner, go, baseline, gate, torch.cat(scales, dim=1))
 
@@ -430,6 +451,10 @@ class EvidenceNet(nn.Module):
 
     def summary(self) -> dict[str, Any]:
         """The learned scalars, in readable units (for the model card)."""
+        with torch.no_grad():
+            return self._summary()
+
+    def _summary(self) -> dict[str, Any]:
         return {
             "power": float(self.power),
             "partner weight": float(self.spread[0]),
@@ -439,6 +464,7 @@ class EvidenceNet(nn.Module):
             "baseline": float(torch.exp(self.log_floor)),
             "temperature": float(torch.exp(self.log_temperature)),
             "gate": dict(zip(GATE_INPUTS, self.gate.weight[0].tolist(), strict=True)),
+            "gate hidden units": self.config.gate_hidden,
         }
 
 

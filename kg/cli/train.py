@@ -14,6 +14,18 @@ from kg.settings import load_settings
 from kg.store import Neo4jStore
 
 
+def _evidence_table(path: Path | None) -> dict[str, Any]:
+    """The config's ``[evidence]`` table: the evidence network's settings (``gnn.evidence.EvidenceConfig``)."""
+    if path is None:
+        return {}
+    table = dict(tomllib.loads(path.read_text()).get("evidence", {}))  # readable: _config_tables read it first
+    known = {"power", "hidden", "spread", "floor", "term_size", "gate_hidden"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise KGError(f"{path}: unknown settings {unknown} in the evidence table; known: {sorted(known)}")
+    return table
+
+
 def _config_tables(path: Path | None) -> tuple[dict[str, Any], dict[str, Any]]:
     if path is None:
         return {}, {}
@@ -27,7 +39,8 @@ def _config_tables(path: Path | None) -> tuple[dict[str, Any], dict[str, Any]]:
 def train_cmd(
     out: Annotated[Path, typer.Option(help="Folder for the artefacts.")] = Path("runs/latest"),
     config: Annotated[
-        Path | None, typer.Option(help="TOML file with [model] and [train] tables (flags below override it).")
+        Path | None,
+        typer.Option(help="TOML file with [model], [train] and [evidence] tables (flags below override it)."),
     ] = None,
     split: Annotated[str, typer.Option(help="Evaluation split: disease (held-out diseases) or random.")] = "disease",
     epochs: Annotated[
@@ -90,6 +103,7 @@ def train_cmd(
     except ImportError as exc:
         raise KGError(f"kg train needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
     model_table, train_table = _config_tables(config)
+    evidence_config = DEFAULT_EVIDENCE.with_settings(_evidence_table(config))
     flags_model = {"hidden": hidden, "layers": layers, "seed": seed}
     flags_train = {
         "epochs": epochs,
@@ -140,7 +154,7 @@ def train_cmd(
             split,
             on_epoch,
             chosen,
-            DEFAULT_EVIDENCE if evidence else None,
+            evidence_config if evidence else None,
             on_evidence_epoch=on_evidence_epoch,
         )
     if fmt is OutputFormat.json:

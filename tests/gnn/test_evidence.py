@@ -123,6 +123,26 @@ def test_paths_run_from_the_query_and_deleting_them_is_exact() -> None:
     assert lonely.lost(half[:1]) != pytest.approx(half[0].share, rel=1e-3)
 
 
+def test_a_gate_with_a_hidden_layer_starts_as_the_linear_gate_and_keeps_the_shares_exact() -> None:
+    _, graph = _graph()
+    query = graph.for_rows(QUERY)
+    linear = _perturbed()
+    hidden = EvidenceNet(EvidenceConfig(gate_hidden=4))
+    hidden.load_state_dict(linear.state_dict(), strict=False)  # everything but the new layer
+    with torch.no_grad():
+        assert torch.allclose(hidden(graph, query).score, linear(graph, query).score)  # its output starts at 0
+        for p in hidden.gate_mlp.parameters():  # type: ignore[union-attr]
+            p.add_(0.5 * torch.randn(p.shape, generator=torch.Generator().manual_seed(5)))
+        out = hidden(graph, query)
+    assert not torch.allclose(out.gate, linear(graph, query).gate)
+    for gene in range(NUM["Gene"]):
+        explained = gene_evidence(hidden, graph, query, out, gene)
+        total = sum(p.share for p in explained.paths) + explained.baseline
+        assert total == pytest.approx(float(out.score[0, gene]), rel=1e-5)
+    saved = EvidenceConfig.from_saved({"gate_hidden": 4, "term_size": [3, 500]})
+    assert saved.gate_hidden == 4 and EvidenceConfig.from_saved({}).gate_hidden == 0  # runs saved before it
+
+
 def test_a_query_never_reaches_a_gene_through_its_own_link() -> None:
     # disease 3's only gene is gene 3: as a query it finds gene 3 only through other paths
     _, graph = _graph()
