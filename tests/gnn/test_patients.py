@@ -23,6 +23,7 @@ from gnn.patient_benchmark import PatientBenchmark
 from gnn.patients import IGNORE_EXCLUDED, Exclusion, PatientScorer
 from gnn.pipeline import train_on_export
 from gnn.train import TrainConfig
+from kg import local_neo4j
 from kg.diseases import DiseaseSpace
 from kg.export import ExportSpec
 from kg.patient import Patient, read_phenopacket
@@ -54,12 +55,18 @@ def load_patient_terms(store: Neo4jStore) -> None:
     store.merge_edges(RelType.ASSOCIATED_WITH, [_edge("NCBIGene:1", MARFAN)])
 
 
-@pytest.fixture()
-def patient_model(store: Neo4jStore, tmp_path: Path) -> ModelContext:
-    load_planted(store)
-    load_patient_terms(store)
-    graph, _ = export_graph(store, ExportSpec(), tmp_path / "exports")
-    run = tmp_path / "run"
+@pytest.fixture(scope="module")
+def patient_model(neo4j_server: local_neo4j.ServerConfig, tmp_path_factory: pytest.TempPathFactory) -> ModelContext:
+    """One trained model for the module's tests (none of them reads Neo4j or changes the model)."""
+    local_neo4j.start(neo4j_server)  # a previous test may have killed it
+    home = tmp_path_factory.mktemp("patients")
+    with Neo4jStore(neo4j_server.uri, retry_s=2.0) as store:
+        store.clear()
+        store.ensure_schema()
+        load_planted(store)
+        load_patient_terms(store)
+        graph, _ = export_graph(store, ExportSpec(), home / "exports")
+    run = home / "run"
     config = ModelConfig(hidden=16, layers=2, heads=2, dropout=0.0, sketch_dim=16)
     train_on_export(graph, run, config, TrainConfig(epochs=10, lr=0.01), "disease")
     return ModelContext(graph, run, alternatives=lambda: {"HP:0009999": "HP:0004970"})
