@@ -173,6 +173,10 @@ class EvidencePart:
     id: str | None = strawberry.field(default=None, description="The path's node next to the gene")
     name: str | None = None
     attention: float | None = strawberry.field(default=None, description="The edge's attention weight")
+    via: str | None = strawberry.field(
+        default=None,
+        description="The path's node before that one: a partner's similar disease, or the GO term's gene with evidence",
+    )
 
 
 @strawberry.type
