@@ -29,7 +29,7 @@ def test_help_reads_well() -> None:
         assert command in out
     assert "NAME=PATH_OR_URL" in kg("etl", "run", "--help").stdout
     # bracketed words survive (Rich markup would eat them)
-    assert "[model] and [train] tables" in " ".join(kg("train", "--help").stdout.split())
+    assert "[model], [train] and [evidence] tables" in " ".join(kg("train", "--help").stdout.split())
     # the encoder's default epochs: none when the evidence network serves
     assert "[3 with --no-evidence; 0 with the evidence network" in " ".join(kg("train", "--help").stdout.split())
 
