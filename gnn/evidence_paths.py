@@ -94,6 +94,14 @@ class GeneEvidence:
         """The score that ``kept`` gives on its own (every other path deleted, no baseline), exactly."""
         return self._through(kept, lambda f, kappa: min(1.0, f) ** kappa)
 
+    def hop_shares(self) -> dict[tuple[str, int], float]:
+        """Each partner's and GO term's whole share (its paths summed), by (kind, node), largest first."""
+        whole: dict[tuple[str, int], float] = {}
+        for p in self.paths:
+            if p.kind != SIMILAR_DISEASE:
+                whole[(p.kind, p.node)] = whole.get((p.kind, p.node), 0.0) + p.share
+        return dict(sorted(whole.items(), key=lambda kv: -kv[1]))
+
     def _through(self, chosen: Sequence[PathShare], part: Callable[[float, float], float]) -> float:
         """Similar-disease shares of ``chosen`` plus, per partner or GO hop, its share times ``part(f, κ)``."""
         cut: dict[tuple[str, int], float] = {}
@@ -103,10 +111,7 @@ class GeneEvidence:
                 total += p.share
             else:
                 cut[(p.kind, p.node)] = cut.get((p.kind, p.node), 0.0) + p.fraction
-        whole: dict[tuple[str, int], float] = {}
-        for p in self.paths:
-            if (p.kind, p.node) in cut:
-                whole[(p.kind, p.node)] = whole.get((p.kind, p.node), 0.0) + p.share
+        whole = self.hop_shares() if cut else {}
         for key, f in cut.items():
             total += whole[key] * part(f, self.exponents.get(key[0], 1.0))
         return total

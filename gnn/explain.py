@@ -26,11 +26,9 @@ import torch
 from torch import Tensor
 
 from gnn.evidence_paths import (
-    GO_TERM,
     PARTNER,
     SIMILAR_DISEASE,
     GeneEvidence,
-    PathShare,
     deletion,
     network_parts,
     network_path,
@@ -225,7 +223,7 @@ class Explainer:
             "logit_part": direct,
             "similar_diseases": self._similar(gene, disease),
             # the network's partner and GO hops (edge weight: their attention; prior: the node's evidence)
-            "spread_from": _hops(explained, self._describe)[:5],
+            "spread_from": _hops(explained, self._describe, 5),
         }
         return Explanation(g, d, logit, [], paths, edges, phenotypes, parts, self.ctx.synthetic)
 
@@ -329,26 +327,19 @@ class Explainer:
         return sorted(pool)
 
 
-def _hops(explained: GeneEvidence, describe: Callable[[Node], dict[str, Any]]) -> list[dict[str, Any]]:
-    """The gene's partner and GO-term hops, largest first: each hop's paths summed (its flow)."""
-    flow: dict[tuple[str, int], float] = {}
-    first: dict[tuple[str, int], PathShare] = {}
-    for p in explained.paths:
-        if p.kind in (PARTNER, GO_TERM):
-            flow[(p.kind, p.node)] = flow.get((p.kind, p.node), 0.0) + p.share
-            first.setdefault((p.kind, p.node), p)
-    out = []
-    for (kind, node), share in sorted(flow.items(), key=lambda kv: -kv[1]):
-        out.append(
-            {
-                **describe(("Gene", node) if kind == PARTNER else ("GOTerm", node)),
-                "relation": "INTERACTS_WITH" if kind == PARTNER else "ANNOTATED_WITH",
-                "weight": first[(kind, node)].attention,
-                "prior": explained.hop_values.get((kind, node), 0.0),
-                "flow": share,
-            }
-        )
-    return out
+def _hops(explained: GeneEvidence, describe: Callable[[Node], dict[str, Any]], k: int) -> list[dict[str, Any]]:
+    """The gene's ``k`` largest partner and GO-term hops: each hop's paths summed (its flow)."""
+    attention = {(p.kind, p.node): p.attention for p in explained.paths}
+    return [
+        {
+            **describe(("Gene", node) if kind == PARTNER else ("GOTerm", node)),
+            "relation": "INTERACTS_WITH" if kind == PARTNER else "ANNOTATED_WITH",
+            "weight": attention[(kind, node)],
+            "prior": explained.hop_values.get((kind, node), 0.0),
+            "flow": share,
+        }
+        for (kind, node), share in list(explained.hop_shares().items())[:k]
+    ]
 
 
 def _without(edges: dict[EdgeType, Tensor], removed: Sequence[tuple[EdgeType, int, int]]) -> dict[EdgeType, Tensor]:
