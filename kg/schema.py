@@ -66,6 +66,14 @@ ENDPOINTS: dict[RelType, tuple[NodeLabel, NodeLabel]] = {
 #: Links between disease vocabularies: a mapping file names far more diseases than the graph
 #: holds, so an edge whose endpoint no source produced is left out (and counted), not rejected.
 CROSS_REFERENCES = frozenset({RelType.SAME_AS, RelType.HEREDITARY_FORM})
+#: Sources a default graph loads from real reference data (``kg data install``); the TCGA ones are samples.
+REFERENCE_SOURCES = ("genes", "hpo", "gtex", "go", "interactions", "constraint")
+
+
+def missing_reference(loaded: dict[str, bool]) -> list[str]:
+    """The reference sources a graph lacks: not loaded, or loaded synthetic (``loaded``: name → synthetic)."""
+    return [name for name in REFERENCE_SOURCES if loaded.get(name, True)]
+
 
 #: Properties that, with the two endpoints and the type, identify one relationship.
 #: ``source`` is always part of the key so that each source owns its own edges.

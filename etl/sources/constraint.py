@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from etl.io import LocalFile, numbered_lines, parse_float
+from etl.reference import wheel_data
 from etl.sources.base import SourceContext
-from etl.sources.packaged import wheel_data
 from kg.errors import SourceFormatError
 from kg.schema import Node, NodeLabel, Record
 

@@ -22,8 +22,8 @@ from typing import ClassVar
 
 from etl.genemap import GeneResolver
 from etl.io import LocalFile, numbered_lines
+from etl.reference import debian_file, wheel_data
 from etl.sources.base import SourceContext
-from etl.sources.packaged import debian_file, wheel_data
 from kg.errors import SourceFormatError
 from kg.ids import is_valid
 from kg.schema import Edge, Node, NodeLabel, Record, RelType

@@ -16,8 +16,8 @@ from typing import ClassVar
 import numpy as np
 
 from etl.io import LocalFile, is_number, numbered_lines, parse_int
+from etl.reference import wheel_data
 from etl.sources.base import SourceContext
-from etl.sources.packaged import wheel_data
 from kg.errors import SourceFormatError
 from kg.schema import Edge, Record, RelType
 

