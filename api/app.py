@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Response
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from strawberry.asgi import GraphQL
 
 from api.cache import ResponseCache
 from api.context import Context, run_sync
+from api.downloads import DOWNLOADS, index_page
 from api.middleware import EXPLORER, Gate
 from api.query import build_schema
 from api.service import Service
@@ -141,6 +142,18 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
             return FileResponse(STATIC / "explore" / "index.html", media_type="text/html")
 
         app.mount(EXPLORER + "static", StaticFiles(directory=STATIC), name="explorer-static")
+
+    downloads = settings.home / "downloads"
+
+    @app.get(DOWNLOADS.rstrip("/"), include_in_schema=False)
+    async def downloads_redirect() -> RedirectResponse:
+        return RedirectResponse(DOWNLOADS)
+
+    @app.get(DOWNLOADS, include_in_schema=False)
+    async def downloads_index() -> HTMLResponse:
+        return HTMLResponse(await run_sync(index_page, downloads))
+
+    app.mount(DOWNLOADS, StaticFiles(directory=downloads, check_dir=False), name="downloads")
 
     @app.get("/metrics")
     async def metrics_endpoint() -> Response:

@@ -75,6 +75,16 @@ class Graph:
         """A read-only Cypher query (checked as ``kg cypher`` checks it) as a DataFrame; ``$name`` ← ``name=…``."""
         return run_read_only(self.store, query, params, timeout_s=timeout_s, limit=limit).to_frame()
 
+    def download(self, table: str, release: str | None = None) -> pd.DataFrame:
+        """A table of a published release (``kg release publish``; the newest by default) as a DataFrame.
+
+        ``table``: ``predictions``, ``prediction_evidence``, ``nodes/Gene``, ``associations/ASSOCIATED_WITH``, …
+        (the release's ``README.md`` lists them). The file's SHA-256 is checked against the manifest first.
+        """
+        from kg.downloads import read_table
+
+        return read_table(self.settings.home / "downloads", table, release)
+
     def candidates(self, disease: str, top: int = 20, include_known: bool = False) -> pd.DataFrame:
         """The model's candidate genes of ``disease``, best first (a MONDO id: its exact match's candidates)."""
         import pandas as pd

@@ -18,6 +18,7 @@ from kg.cli import etl as etl_cmd
 from kg.cli import export as export_cmd
 from kg.cli import model as model_cmd
 from kg.cli import neo4j as neo4j_cmd
+from kg.cli import release as release_cmd
 from kg.cli import serve as serve_cmd
 from kg.cli import train as train_cmd
 from kg.cli.output import err_console
@@ -45,6 +46,7 @@ app.command(name="worker", hidden=True)(ask_cmd.worker_cmd)
 app.command(name="serve")(serve_cmd.serve)
 app.add_typer(etl_cmd.app, name="etl")
 app.add_typer(data_cmd.app, name="data")
+app.add_typer(release_cmd.app, name="release")
 
 
 def main() -> None:
