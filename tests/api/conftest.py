@@ -83,7 +83,7 @@ def _serve(store: Neo4jStore, neo4j_server: local_neo4j.ServerConfig, tmp_path: 
     return load_settings(neo4j_uri=neo4j_server.uri, home=home, api={"model_dir": str(run)})
 
 
-#: Runs trained in this session, by their export's fingerprint (copied, never changed in place).
+#: Runs trained in this pytest run, by their export's fingerprint (copied, never changed in place).
 _TRAINED: dict[str, Path] = {}
 
 
