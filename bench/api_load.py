@@ -36,7 +36,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -47,17 +46,13 @@ from pathlib import Path
 
 import httpx
 
+from kg.local_neo4j import free_port
+
 CANDIDATES = """query($d: String!) { candidateGenes(disease: $d, first: 20) { ... on CandidateConnection {
   totalCount edges { node { rank score known gene { id symbol }
   evidence { ... on Evidence { overall datatypes { datatype score source } } } } } } } }"""
 EXPLAIN = """query($g: String!, $d: String!) { explain(gene: $g, disease: $d, topK: 5) { ... on Explanation {
   logit paths { weight hops relations nodes { id name } } } } }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def plain_app() -> object:

@@ -19,8 +19,6 @@ Usage: ``python bench/bulk_import.py [--rounds N]``
 from __future__ import annotations
 
 import argparse
-import shutil
-import socket
 import tempfile
 import time
 from pathlib import Path
@@ -33,34 +31,21 @@ from kg.settings import Settings, load_settings
 from kg.store import Neo4jStore
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def load_once(path: str, root: Path, settings: Settings, report: RunReport, n: int) -> dict[str, Any]:
     """Load the release into a fresh local server by ``path``; its seconds and the graph's counts."""
-    server = local_neo4j.ServerConfig(
-        home=root / f"{path}-{n}", port=free_port(), heap_mb=settings.neo4j_heap_mb, pagecache_mb=1024
-    )
-    local_neo4j.start(server)
-    try:
-        with Neo4jStore(server.uri, retry_s=60.0) as store:
-            began = time.monotonic()
-            if path == "bulk":
-                done = bulk_load_results(store, server, report.release, report.results, settings.etl, root)
-                out: dict[str, Any] = {"seconds": done["import_s"], "total": done["total_s"]}
-                out.update({k: done[k] for k in ("files_s", "start_s", "schema_s")})
-            else:
-                load_results(store, report.release, report.results, settings.etl)
-                out = {"seconds": time.monotonic() - began}
-                out["total"] = out["seconds"]
-            out["counts"] = (store.count_nodes(), store.count_edges())
-            return out
-    finally:
-        local_neo4j.stop(server)
-        shutil.rmtree(server.home, ignore_errors=True)
+    scratch = local_neo4j.scratch(root / f"{path}-{n}", heap_mb=settings.neo4j_heap_mb, remove=True)
+    with scratch as server, Neo4jStore(server.uri, retry_s=60.0) as store:
+        began = time.monotonic()
+        if path == "bulk":
+            done = bulk_load_results(store, server, report.release, report.results, settings.etl, root)
+            out: dict[str, Any] = {"seconds": done["import_s"], "total": done["total_s"]}
+            out.update({k: done[k] for k in ("files_s", "start_s", "schema_s")})
+        else:
+            load_results(store, report.release, report.results, settings.etl)
+            out = {"seconds": time.monotonic() - began}
+            out["total"] = out["seconds"]
+        out["counts"] = (store.count_nodes(), store.count_edges())
+        return out
 
 
 def main() -> None:

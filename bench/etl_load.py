@@ -23,21 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
-import tempfile
 import time
-from pathlib import Path
 
 from etl.load import write_edges
 from kg import local_neo4j
 from kg.schema import NodeLabel, RelType
 from kg.store import Neo4jStore, batched
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def generate(n_genes: int, n_diseases: int, n_edges: int, seed: int = 0) -> list[dict]:
@@ -88,34 +79,28 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10_000)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp:
-        config = local_neo4j.ServerConfig(home=Path(tmp), port=free_port())
-        local_neo4j.start(config)
-        try:
-            with Neo4jStore(config.uri) as store:
-                store.ensure_schema()
-                for label, ids in (
-                    (NodeLabel.GENE, [f"NCBIGene:{i + 1}" for i in range(args.genes)]),
-                    (NodeLabel.DISEASE, [f"MONDO:{i + 1:07d}" for i in range(args.diseases)]),
-                ):
-                    for chunk in batched(({"id": i} for i in ids), args.batch):
-                        store.merge_nodes(label, chunk)
-                rows = generate(args.genes, args.diseases, args.edges)
-                # baseline first, on its own source key, then removed
-                sample = [{**r, "props": {**r["props"], "source": "bench-per-row"}} for r in rows[: args.per_row]]
-                t_row = per_row(store, sample)
-                store.delete_stale_edges("bench-per-row", "none")
-                row_rate = len(sample) / t_row
+    with local_neo4j.scratch() as config, Neo4jStore(config.uri) as store:
+        store.ensure_schema()
+        for label, ids in (
+            (NodeLabel.GENE, [f"NCBIGene:{i + 1}" for i in range(args.genes)]),
+            (NodeLabel.DISEASE, [f"MONDO:{i + 1:07d}" for i in range(args.diseases)]),
+        ):
+            for chunk in batched(({"id": i} for i in ids), args.batch):
+                store.merge_nodes(label, chunk)
+        rows = generate(args.genes, args.diseases, args.edges)
+        # baseline first, on its own source key, then removed
+        sample = [{**r, "props": {**r["props"], "source": "bench-per-row"}} for r in rows[: args.per_row]]
+        t_row = per_row(store, sample)
+        store.delete_stale_edges("bench-per-row", "none")
+        row_rate = len(sample) / t_row
 
-                t0 = time.perf_counter()
-                write_edges(store, RelType.MUTATED_IN, rows, args.batch, args.workers, fresh=True)
-                t_fresh = time.perf_counter() - t0
-                t0 = time.perf_counter()
-                write_edges(store, RelType.MUTATED_IN, rows, args.batch, args.workers, fresh=False)
-                t_rerun = time.perf_counter() - t0
-                count = store.count_edges()["MUTATED_IN"]
-        finally:
-            local_neo4j.stop(config)
+        t0 = time.perf_counter()
+        write_edges(store, RelType.MUTATED_IN, rows, args.batch, args.workers, fresh=True)
+        t_fresh = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        write_edges(store, RelType.MUTATED_IN, rows, args.batch, args.workers, fresh=False)
+        t_rerun = time.perf_counter() - t0
+        count = store.count_edges()["MUTATED_IN"]
 
     assert count == args.edges, f"expected {args.edges} relationships after the re-run, found {count}"
     fresh_rate, rerun_rate = args.edges / t_fresh, args.edges / t_rerun

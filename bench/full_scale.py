@@ -185,7 +185,6 @@ def check(kind: str, out: dict, truths: dict, files: list[Path]) -> str:  # type
 def end_to_end(data: Path, mode: str) -> None:
     """All five full-size inputs through one ``kg etl run`` into an empty Neo4j; prints the figures."""
     import os
-    import socket
 
     from kg import local_neo4j
     from kg.store import Neo4jStore
@@ -194,14 +193,9 @@ def end_to_end(data: Path, mode: str) -> None:
     by_source: dict[str, list[Path]] = {}
     for kind, files in sources.items():
         by_source.setdefault(SOURCES[kind], []).extend(files)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
     with tempfile.TemporaryDirectory(prefix="kg-end-to-end-") as tmp:
         home = Path(tmp)
-        server = local_neo4j.ServerConfig(home=home / "neo4j", port=port, tx_log_retention="100M size")
-        local_neo4j.start(server)
-        try:
+        with local_neo4j.scratch(home / "neo4j", tx_log_retention="100M size") as server:
             env = {
                 **os.environ,
                 "KG_HOME": str(home),
@@ -221,8 +215,6 @@ def end_to_end(data: Path, mode: str) -> None:
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
             with Neo4jStore(server.uri) as store:
                 rels = sum(store.count_edges().values())
-        finally:
-            local_neo4j.stop(server)
     summary = json.loads(done.stdout[done.stdout.index("{") :])
     per_source = ", ".join(f"{s['source']} {s['seconds']:.0f} s" for s in summary["sources"] if s["seconds"] >= 1)
     met = wall <= 1800 and peak_mb <= 4096

@@ -10,9 +10,12 @@ import hashlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -267,6 +270,49 @@ def stop(config: ServerConfig, timeout_s: float = 60.0, kill: bool = False) -> b
         time.sleep(0.2)
     config.pid_file.unlink(missing_ok=True)
     return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on ``host`` right now (the operating system picks it)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def scratch(
+    home: Path | None = None,
+    *,
+    heap_mb: int = 2048,
+    pagecache_mb: int = 1024,
+    tx_log_retention: str = "1G size",
+    remove: bool | None = None,
+) -> Iterator[ServerConfig]:
+    """A throwaway local server on a free port: started on entry, stopped on exit, whatever happens inside.
+
+    Args:
+        home: Its folder (default: a new temporary one).
+        heap_mb: JVM heap.
+        pagecache_mb: Page cache.
+        tx_log_retention: Transaction-log retention.
+        remove: Delete the folder on exit (default: only a temporary one).
+    """
+    temporary = home is None
+    folder = Path(tempfile.mkdtemp(prefix="kg-neo4j-")) if home is None else home
+    config = ServerConfig(
+        home=folder,
+        port=free_port(),
+        heap_mb=heap_mb,
+        pagecache_mb=pagecache_mb,
+        tx_log_retention=tx_log_retention,
+    )
+    start(config)
+    try:
+        yield config
+    finally:
+        stop(config)
+        if temporary if remove is None else remove:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def status(config: ServerConfig) -> dict[str, object]:

@@ -8,7 +8,6 @@ session starts itself on a free port in a temporary folder.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,12 +30,6 @@ os.environ.setdefault("KG_WORKER", "0")
 TX_LOG_RETENTION = "100M size"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_neo4j.ServerConfig]:
     """The running real Neo4j server (started here unless CI started one)."""
@@ -52,7 +45,7 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_neo
         return
     config = local_neo4j.ServerConfig(
         home=tmp_path_factory.mktemp("neo4j"),
-        port=_free_port(),
+        port=local_neo4j.free_port(),
         heap_mb=1024,
         pagecache_mb=512,
         tx_log_retention=TX_LOG_RETENTION,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -56,12 +55,6 @@ def check_cutoff(versions: dict[str, str], cutoff: str) -> None:
                 f"source {name} ({version}) is dated {late[0]}, after the benchmark's cutoff {cutoff}: "
                 "features must not postdate the old release"
             )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def benchmark(
@@ -132,7 +125,6 @@ def benchmark(
     overrides["hpo"] = old or wheel_hpo("2.5.0")
     new_location = new or wheel_hpo("3.0.0")
     home = settings.home / "benchmark"
-    server = local_neo4j.ServerConfig(home=home / "neo4j", port=_free_port(), heap_mb=2048, pagecache_mb=1024)
     with progress() as bar:
 
         def start(description: str, total: int | None):  # noqa: ANN202
@@ -144,15 +136,11 @@ def benchmark(
         cutoff = versions["hpo"]
         check_cutoff(versions, cutoff)
         new_result, _ = extract("hpo", new_location, settings.etl, home / "cache", report.resolver, _cohorts(), start)
-        local_neo4j.start(server)
-        try:
-            with Neo4jStore(server.uri) as store:
-                store.clear()
-                store.ensure_schema()
-                load_results(store, report.release, report.results, settings.etl, start=start)
-                graph, _ = export_graph(store, MODEL_SPEC, ExportCache.of_home(home))
-        finally:
-            local_neo4j.stop(server)
+        with local_neo4j.scratch(home / "neo4j") as server, Neo4jStore(server.uri) as store:
+            store.clear()
+            store.ensure_schema()
+            load_results(store, report.release, report.results, settings.etl, start=start)
+            graph, _ = export_graph(store, MODEL_SPEC, ExportCache.of_home(home))
         diseases = _new_diseases(report.results, new_result)
         genes = next(r for r in report.results if r.name == "genes")
         coding = {row["id"] for row in genes.nodes.get(NodeLabel.GENE, []) if row.get("biotype") == "protein-coding"}

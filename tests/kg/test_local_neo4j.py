@@ -8,7 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from kg import local_neo4j
+from kg.store import Neo4jStore
 
 
 def test_an_exited_server_that_nobody_reaped_counts_as_stopped() -> None:
@@ -45,3 +48,14 @@ def test_the_launcher_is_compiled_once_and_a_server_stops_without_bolts_quiet_pe
     # Bolt's default 5 s shutdown quiet period came after the databases had closed: every stop
     # (each test server, each `kg etl run --bulk`) took over 10 s; now well under a second
     assert time.monotonic() - began < 5.0 and local_neo4j.read_pid(config) is None
+
+
+def test_a_scratch_server_answers_inside_and_is_stopped_and_removed_after_an_error() -> None:
+    with pytest.raises(RuntimeError, match="inside"), local_neo4j.scratch(heap_mb=512, pagecache_mb=64) as server:
+        folder = server.home
+        with Neo4jStore(server.uri) as store:
+            assert store.read(lambda tx: tx.run("RETURN 1 AS one").single()["one"]) == 1
+        assert local_neo4j.ping(server.uri)
+        raise RuntimeError("inside")
+    assert not local_neo4j.ping(server.uri, timeout_s=1.0)
+    assert not folder.exists()  # a temporary folder goes with the server
