@@ -24,7 +24,7 @@ from gnn.features import Featuriser
 from gnn.inference import ModelContext
 from gnn.pair_features import RankerFeatures, mode_terms, model_parts
 from gnn.prior import prior_for
-from gnn.report import _rebuild
+from gnn.report import rebuild
 from gnn.split import TARGET, Split
 from gnn.train import with_target
 from kg.settings import load_settings
@@ -66,7 +66,7 @@ def main() -> None:
     folder = ExportCache.of_home(load_settings().home).find(release)
     if folder is None:
         raise SystemExit(f"no cached export of graph release {release}: run `kg train` first")
-    ctx, saved, split = _rebuild(load(folder), args.model)
+    ctx, saved, split = rebuild(load(folder), args.model)
     n = ctx.num_nodes
     rows = {"model (saved test metrics)": saved["metrics"]}
     if ctx.ranker is not None:  # what kg serves: the run's evidence ranker over the same held-out split

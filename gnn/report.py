@@ -38,13 +38,13 @@ def _model_config(config: dict[str, Any], **override: Any) -> ModelConfig:
 
 def replay(graph: ExportedGraph, run: Path) -> dict[str, Any]:
     """Rebuild the run's split from its seed and mode and re-evaluate the saved weights on it."""
-    ctx, saved, split = _rebuild(graph, run)
+    ctx, saved, split = rebuild(graph, run)
     replayed = score_pairs(_saved_model(ctx, split), split, split.test, ctx.num_nodes["Gene"]).metrics
     matches = _matches(replayed, saved)
     return {"model_version": ctx.version, "saved": saved["metrics"], "replayed": replayed, "matches": matches}
 
 
-def _rebuild(graph: ExportedGraph, run: Path) -> tuple[ModelContext, dict[str, Any], Split]:
+def rebuild(graph: ExportedGraph, run: Path) -> tuple[ModelContext, dict[str, Any], Split]:
     """The run's model, its saved results and its split, rebuilt from the seed and mode."""
     ctx = ModelContext(graph, run)
     saved = ctx.run.results()
@@ -75,7 +75,7 @@ def evaluate_run(
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     """Evaluate the run in ``run`` and all baselines on its split; returns the report dict."""
-    ctx, saved, split = _rebuild(graph, run)
+    ctx, saved, split = rebuild(graph, run)
     num_nodes = ctx.num_nodes
     train_config = TrainConfig(**ctx.config["train"])
     genes = num_nodes["Gene"]

@@ -1,9 +1,10 @@
 """kg: a gene–disease knowledge graph in Neo4j.
 
-The ``kg`` package holds the graph schema, typed identifiers, settings, the Neo4j
-store and the local Neo4j runner. It never imports ``etl``, ``gnn`` or ``api``;
-only the edges wire the layers together: the command line (:mod:`kg.cli`) and the
-notebook API (:mod:`kg.notebook`, ``kg.connect()``).
+The ``kg`` package is two things. Its **kernel** (every module but the shell) holds the graph
+schema, typed identifiers, settings, the Neo4j store, predictions, downloads and the local Neo4j
+runner, and never imports ``etl``, ``gnn`` or ``api``. Its **shell** (:data:`SHELL`: the command
+line :mod:`kg.cli` and the notebook API :mod:`kg.notebook`, ``kg.connect()``) composes the layers
+for users. ``tests/test_layers.py`` holds both to that.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     from kg.notebook import Graph
 
 __version__ = "0.1.0"
+#: The shell: the modules of ``kg`` that compose ``etl``, ``gnn`` and ``api`` for users.
+SHELL = ("kg.cli", "kg.notebook")
 SCHEMA_VERSION = "1"
 
 

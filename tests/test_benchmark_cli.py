@@ -144,11 +144,11 @@ def test_unknown_ranker_setting_is_refused(tmp_path: Path) -> None:
 
 def test_the_evidence_table_sets_the_network_and_refuses_unknown_settings(tmp_path: Path) -> None:
     from gnn.evidence import EvidenceConfig
-    from kg.cli.train import _evidence_table
+    from kg.cli.train import evidence_table
 
     config = tmp_path / "bench.toml"
     config.write_text("[evidence]\ngate_hidden = 8\nterm_size = [5, 300]\n")
-    chosen = EvidenceConfig().with_settings(_evidence_table(config))
+    chosen = EvidenceConfig().with_settings(evidence_table(config))
     assert chosen == EvidenceConfig(gate_hidden=8, term_size=(5, 300))
     config.write_text("[evidence]\ngate = 8\n")
     for command in ("benchmark", "train"):

@@ -1,12 +1,15 @@
-"""Each layer imports only downward: etl → kg; gnn → kg; api → gnn, kg. Only kg.cli wires them."""
+"""Each layer imports only downward: etl → kg; gnn → kg; api → gnn, kg. Only the shell (``kg.SHELL``:
+kg.cli, kg.notebook) wires them. Every import counts, those inside functions too, and no module
+imports a private name (``_x``) of another package."""
 
 import ast
 from pathlib import Path
 
 import pytest
 
+from kg import SHELL
+
 ROOT = Path(__file__).resolve().parents[1]
-EDGES = {"cli", "notebook.py"}  # kg.cli and kg.notebook: the user-facing edges
 ALLOWED = {"kg": {"kg"}, "etl": {"etl", "kg"}, "gnn": {"gnn", "kg"}, "api": {"api", "gnn", "kg"}}
 
 
@@ -25,7 +28,7 @@ def _imports(path: Path) -> set[str]:
 def test_imports_point_downward(package: str) -> None:
     bad = []
     for path in (ROOT / package).rglob("*.py"):
-        if package == "kg" and path.relative_to(ROOT / "kg").parts[0] in EDGES:
+        if package == "kg" and _in_shell(path):
             continue  # the command line and the notebook API wire the layers
         for target in _imports(path) - ALLOWED[package]:
             bad.append(f"{path.relative_to(ROOT)} imports {target}")
@@ -53,6 +56,39 @@ def test_neo4j_driver_only_inside_kg() -> None:
         if "neo4j" in {n.split(".")[0] for n in _raw_imports(p)}
     ]
     assert not users
+
+
+def _in_shell(path: Path) -> bool:
+    module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    return any(module == s or module.startswith(s + ".") for s in SHELL)
+
+
+def test_the_shell_exists_and_is_the_only_part_of_kg_that_imports_upward() -> None:
+    shell = [p for p in (ROOT / "kg").rglob("*.py") if _in_shell(p)]
+    assert {p.relative_to(ROOT).parts[1] for p in shell} == {"cli", "notebook.py"}
+    upward = {p.relative_to(ROOT).as_posix() for p in shell if _imports(p) - {"kg"}}
+    assert "kg/notebook.py" in upward and "kg/cli/etl.py" in upward  # a test that can fail: the shell does wire
+
+
+def test_an_import_inside_a_function_counts(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from gnn.model import HeteroGAT\n    import api.app\n")
+    assert _imports(module) == {"gnn", "api"}
+
+
+def test_no_private_name_is_imported_from_another_package() -> None:
+    bad = []
+    for package in ("kg", "etl", "gnn", "api", "bench", "tests", "scripts"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+                    continue
+                if node.module.split(".")[0] == package or node.module.split(".")[0] not in {*ALLOWED, "bench"}:
+                    continue
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                private += [part for part in node.module.split(".") if part.startswith("_")]
+                bad += [f"{path.relative_to(ROOT)}: from {node.module} import {name}" for name in private]
+    assert bad == []
 
 
 def _raw_imports(path: Path) -> set[str]:

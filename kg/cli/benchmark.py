@@ -104,7 +104,7 @@ def benchmark(
     from etl.load import load_results
     from etl.pipeline import build_release, extract
     from etl.sources import REGISTRY
-    from kg.cli.train import _config_tables, _evidence_table
+    from kg.cli.train import _config_tables, evidence_table
 
     if fmt is OutputFormat.csv:
         raise KGError("kg benchmark writes a table or json (--format table|json); the tables are in benchmark.md")
@@ -117,7 +117,7 @@ def benchmark(
             raise KGError(f"--ranker {ranker}: {exc}") from exc
     model_table, train_table = _config_tables(config)
     ranker_table = _ranker_table(config)
-    evidence_table = _evidence_table(config)
+    evidence_settings = evidence_table(config)
     if epochs is not None:
         train_table["epochs"] = epochs
     overrides = parse_pairs(source or [], "--source", repeat=",")
@@ -157,7 +157,7 @@ def benchmark(
             TrainConfig(**train_table),
             on_epoch,
             frozen=frozen,
-            evidence=EvidenceConfig().with_settings(evidence_table) if evidence else None,
+            evidence=EvidenceConfig().with_settings(evidence_settings) if evidence else None,
             ranker_fit=ranker_table,
         )
     summary = {"old": cutoff, "new": new_result.version, "sources": versions, **result.to_flat_dict()}

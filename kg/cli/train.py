@@ -14,7 +14,7 @@ from kg.settings import load_settings
 from kg.store import Neo4jStore
 
 
-def _evidence_table(path: Path | None) -> dict[str, Any]:
+def evidence_table(path: Path | None) -> dict[str, Any]:
     """The config's ``[evidence]`` table: the evidence network's settings (``gnn.evidence.EvidenceConfig``)."""
     if path is None:
         return {}
@@ -103,7 +103,7 @@ def train_cmd(
     except ImportError as exc:
         raise KGError(f"kg train needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
     model_table, train_table = _config_tables(config)
-    evidence_config = DEFAULT_EVIDENCE.with_settings(_evidence_table(config))
+    evidence_config = DEFAULT_EVIDENCE.with_settings(evidence_table(config))
     flags_model = {"hidden": hidden, "layers": layers, "seed": seed}
     flags_train = {
         "epochs": epochs,
