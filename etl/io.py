@@ -7,7 +7,7 @@ import hashlib
 import json
 import shutil
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -142,3 +142,119 @@ def is_number(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class Row:
+    """One data line of a :class:`TabularFile`: its number and fields, read by column name."""
+
+    __slots__ = ("table", "lineno", "fields")
+
+    def __init__(self, table: TabularFile, lineno: int, fields: list[str]) -> None:
+        self.table, self.lineno, self.fields = table, lineno, fields
+
+    def __getitem__(self, column: str) -> str:
+        return self.fields[self.table.index[column]]
+
+    def get(self, column: str, default: str | None = None) -> str | None:
+        """The field of ``column``, or ``default`` when the file has no such column (or the line is short)."""
+        at = self.table.index.get(column)
+        return self.fields[at] if at is not None and at < len(self.fields) else default
+
+    def float(self, column: str) -> float:
+        """The field as a float, or a :class:`SourceFormatError` naming file, line and column."""
+        return parse_float(self[column], self.table.origin, self.lineno, column)
+
+    def int(self, column: str) -> int:
+        """The field as an integer, or a :class:`SourceFormatError` naming file, line and column."""
+        return parse_int(self[column], self.table.origin, self.lineno, column)
+
+
+class TabularFile:
+    """A delimited text file with a header line: required columns, a column index, field-count rejects.
+
+    The header is the first line that is neither blank nor a ``comment`` line (a header that is
+    itself a comment, NCBI's ``#tax_id…``, is read with ``comment=None`` and ``normalise``).
+    ``normalise`` maps each header name (e.g. lower-case, without a leading ``#``). Files may be
+    gzipped; URLs are fetched by :func:`fetch` before. Errors name the file, the line and the column.
+
+    Args:
+        file: The file.
+        required: Columns that must be present; an entry that is a tuple is satisfied by any of its names.
+        what: What the file is, for the error message ("BioGRID TAB3", "STAR counts").
+        delimiter: Field separator (``None``: any run of whitespace).
+        comment: Lines starting with it are skipped (``None``: none are).
+        normalise: Applied to every header name.
+        headers: Comment lines that start with one of these are the header (NCBI's ``#tax_id``).
+        parse_header: Reads the header line instead of splitting it and applying ``normalise`` (old HPO
+            files write ``#Format: a<tab>b``).
+        short: How many trailing fields a line may lack (``None``: any; some writers drop empty ones).
+        extra: Whether a line may have more fields than the header.
+    """
+
+    def __init__(
+        self,
+        file: LocalFile,
+        *,
+        required: tuple[str | tuple[str, ...], ...] = (),
+        what: str = "",
+        delimiter: str | None = "\t",
+        comment: str | None = "#",
+        normalise: Callable[[str], str] | None = None,
+        headers: tuple[str, ...] = (),
+        parse_header: Callable[[str], list[str]] | None = None,
+        short: int | None = 0,
+        extra: bool = False,
+    ) -> None:
+        self.origin, self.delimiter, self.comment = file.origin, delimiter, comment
+        self.short, self.extra = short, extra
+        self._lines = numbered_lines(file.path, file.origin)
+        self.header_line = 0
+        header: list[str] | None = None
+        for lineno, line in self._lines:
+            if line.strip() and (not (comment and line.startswith(comment)) or line.startswith(headers or ("\0",))):
+                self.header_line = lineno
+                header = (
+                    parse_header(line)
+                    if parse_header
+                    else [normalise(h) if normalise else h for h in line.split(delimiter)]
+                )
+                break
+        if header is None:
+            raise SourceFormatError(self.origin, None, None, f"empty file: no {what + ' ' if what else ''}header line")
+        self.header = header
+        self.index = {name: i for i, name in reversed(list(enumerate(self.header)))}  # the first of duplicates
+        self.what = what
+        self.require(*required)
+
+    def require(self, *columns: str | tuple[str, ...]) -> None:
+        """Raise a :class:`SourceFormatError` unless the header names each column (a tuple: one of its names)."""
+        for need in columns:
+            names = need if isinstance(need, tuple) else (need,)
+            if not any(n in self.index for n in names):
+                kind = f"{self.what} header" if self.what else "header"
+                wanted = " or ".join(map(repr, names))
+                raise SourceFormatError(self.origin, self.header_line, names[0], f"{kind} lacks {wanted}")
+
+    def has(self, column: str) -> bool:
+        """Whether the header names ``column``."""
+        return column in self.index
+
+    def first_of(self, *columns: str) -> str | None:
+        """The first of ``columns`` the header names."""
+        return next((c for c in columns if c in self.index), None)
+
+    def rows(self, rejects: Callable[[SourceFormatError], None] | None = None) -> Iterator[Row]:
+        """The data lines after the header; a line with another field count goes to ``rejects`` (or raises)."""
+        width = len(self.header)
+        for lineno, line in self._lines:
+            if not line or (self.comment and line.startswith(self.comment)):
+                continue
+            fields = line.split(self.delimiter)
+            missing = width - len(fields)
+            if missing > 0 and self.short is not None and missing > self.short or missing < 0 and not self.extra:
+                error = SourceFormatError(self.origin, lineno, None, f"{len(fields)} fields, the header has {width}")
+                if rejects is None:
+                    raise error
+                rejects(error)
+                continue
+            yield Row(self, lineno, fields)

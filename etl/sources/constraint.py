@@ -23,10 +23,9 @@ import re
 from collections.abc import Iterator
 from typing import ClassVar
 
-from etl.io import LocalFile, numbered_lines, parse_float
+from etl.io import LocalFile, TabularFile
 from etl.reference import wheel_data
 from etl.sources.base import SourceContext
-from kg.errors import SourceFormatError
 from kg.schema import Node, NodeLabel, Record
 
 #: Column names per property, v2 first, then v4.
@@ -78,38 +77,13 @@ class ConstraintSource:
         ctx.count("genes", len(seen))
 
     def _read(self, f: LocalFile, ctx: SourceContext) -> Iterator[tuple[str, dict[str, float]]]:
-        lines = numbered_lines(f.path, f.origin)
-        first = next(lines, None)
-        if first is None:
-            raise SourceFormatError(f.origin, 1, None, "empty file")
-        header = first[1].split("\t")
-        where = {}
-        for prop, names in COLUMNS.items():
-            found = next((header.index(n) for n in names if n in header), None)
-            if found is None:
-                raise SourceFormatError(
-                    f.origin, 1, names[0], f"not a gnomAD constraint file: no {' or '.join(names)} column"
-                )
-            where[prop] = found
-        if "gene" not in header:
-            raise SourceFormatError(f.origin, 1, "gene", "not a gnomAD constraint file: no gene column")
-        symbol_at, canonical_at = header.index("gene"), header.index("canonical") if "canonical" in header else None
-        ensembl_at = header.index("gene_id") if "gene_id" in header else None
+        table = TabularFile(f, required=("gene", *COLUMNS.values()), what="gnomAD constraint", comment=None)
+        where = {prop: table.first_of(*names) for prop, names in COLUMNS.items()}
         resolver = ctx.resolver()
-        for lineno, line in lines:
-            if not line:
+        for row in table.rows():
+            if table.has("canonical") and row["canonical"].lower() != "true":
                 continue
-            fields = line.split("\t")
-            if len(fields) != len(header):
-                raise SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, expected {len(header)}")
-            if canonical_at is not None and fields[canonical_at].lower() != "true":
-                continue
-            ensembl = fields[ensembl_at] if ensembl_at is not None else None
-            gene = resolver.resolve(self.name, ensembl=ensembl or None, symbol=fields[symbol_at])
+            gene = resolver.resolve(self.name, ensembl=row.get("gene_id") or None, symbol=row["gene"])
             if gene is None:
                 continue
-            props = {}
-            for prop, at in where.items():
-                if fields[at] not in _MISSING:
-                    props[prop] = parse_float(fields[at], f.origin, lineno, header[at])
-            yield gene, props
+            yield gene, {prop: row.float(c) for prop, c in where.items() if c and row[c] not in _MISSING}

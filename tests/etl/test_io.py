@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.io import FetchError, fetch, numbered_lines
+from etl.io import FetchError, LocalFile, TabularFile, fetch, numbered_lines
 from etl.pipeline import expand
 from kg.errors import SourceFormatError
 
@@ -71,3 +71,29 @@ def test_gdc_bundle_url_is_unpacked(http_root, tmp_path: Path) -> None:
     (root / "broken.tar.gz").write_bytes((root / "gdc_download.tar.gz").read_bytes()[:1000])
     with pytest.raises(SourceFormatError, match="unreadable tar archive"):
         expand(f"{url}/broken.tar.gz", tmp_path / "cache")
+
+
+def _local(path: Path) -> LocalFile:
+    return LocalFile(path, str(path), "0" * 64)
+
+
+def test_a_tabular_file_indexes_its_header_and_names_file_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "t.tsv.gz"
+    path.write_bytes(gzip.compress(b"# a comment\n\ngene\tscore\tnote\nA\t1.5\tx\nB\tnope\ty\nC\t2\n\nD\t3\tz\n"))
+    table = TabularFile(_local(path), required=("gene", ("score", "value")), what="test")
+    assert table.header_line == 3 and table.has("note") and table.first_of("value", "score") == "score"
+    rejected: list[SourceFormatError] = []
+    rows = list(table.rows(rejected.append))
+    assert [r["gene"] for r in rows] == ["A", "B", "D"] and rows[0].float("score") == 1.5
+    assert rows[0].get("absent", "-") == "-"
+    assert [(e.line, "2 fields" in str(e)) for e in rejected] == [(6, True)]
+    with pytest.raises(SourceFormatError, match=r"t\.tsv\.gz:5 \[score\]: not a number: 'nope'"):
+        rows[1].float("score")
+    with pytest.raises(SourceFormatError, match=r"t\.tsv\.gz:6: 2 fields"):
+        list(TabularFile(_local(path)).rows())  # no reject handler: the first bad line stops the read
+    with pytest.raises(SourceFormatError, match=r"test header lacks 'missing'"):
+        TabularFile(_local(path), required=("missing",), what="test")
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("# only a comment\n")
+    with pytest.raises(SourceFormatError, match="empty file: no header line"):
+        TabularFile(_local(empty))

@@ -80,7 +80,7 @@ def test_a_file_that_is_not_sssom_is_refused_with_its_line(tmp_path: Path) -> No
     bad.write_text("# curie_map:\nsubject\tobject\nMONDO:1\tOMIM:1\n")
     with pytest.raises(SourceFormatError) as err:
         _read([bad])
-    assert "x.sssom.tsv:2 [subject_id]: not an SSSOM table" in str(err.value)
+    assert "x.sssom.tsv:2 [subject_id]: SSSOM header lacks 'subject_id'" in str(err.value)
 
 
 def _shipped_mappings() -> tuple[dict[str, str], dict[str, set[str]]]:
