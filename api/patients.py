@@ -139,10 +139,7 @@ async def genes_for_patient(info: Ctx, patient: PatientInput, first: int) -> Pat
     if not isinstance(a, dict):
         return a  # type: ignore[no-any-return]
     return PatientGenes(
-        model_version=a["model_version"],
-        observed=a["phenotypes"],
-        excluded=a["excluded"],
-        notes=a["notes"],
+        **_query(a),
         genes=[
             PatientGene(
                 gene=Gene(id=g["gene_id"], symbol=g["symbol"]), rank=g["rank"], score=g["score"], logit=g["logit"]
@@ -150,6 +147,16 @@ async def genes_for_patient(info: Ctx, patient: PatientInput, first: int) -> Pat
             for g in a["genes"]
         ],
     )
+
+
+def _query(answer: dict[str, Any]) -> dict[str, Any]:
+    """What both patient answers say about the query: the model, the terms read and the notes."""
+    return {
+        "model_version": answer["model_version"],
+        "observed": answer["phenotypes"],
+        "excluded": answer["excluded"],
+        "notes": answer["notes"],
+    }
 
 
 def _terms(rows: list[dict[str, Any]]) -> list[TermMatch]:
@@ -162,10 +169,7 @@ async def differential_diagnosis(info: Ctx, patient: PatientInput, first: int) -
     if not isinstance(a, dict):
         return a  # type: ignore[no-any-return]
     return Diagnosis(
-        model_version=a["model_version"],
-        observed=a["phenotypes"],
-        excluded=a["excluded"],
-        notes=a["notes"],
+        **_query(a),
         diseases=[
             DiagnosedDisease(
                 rank=d["rank"],

@@ -35,7 +35,7 @@ from gnn.reproducible import deterministic
 from gnn.scorer import EvidenceScorer
 from gnn.split import TARGET, SplitMode, make_split
 from gnn.train import TrainConfig, train
-from gnn.walk import ANNOTATED, INTERACTS
+from gnn.walk import ANNOTATED, INTERACTS, GeneWalk
 from kg.typing import EdgeType
 
 
@@ -274,12 +274,9 @@ def run_benchmark(
         model_name = next(iter(networks))
     for cls in (IcCosine, SimGIC, Popularity):
         scorers[cls.name] = cls(space)
-    scorers[RandomWalk.name] = RandomWalk(
-        space,
-        edges.get(INTERACTS, torch.empty(2, 0, dtype=torch.long)),
-        edges.get(ANNOTATED, torch.empty(2, 0, dtype=torch.long)),
-        num_nodes.get("GOTerm", 0),
-    )
+    none = torch.empty(2, 0, dtype=torch.long)
+    walk = GeneWalk(edges.get(INTERACTS, none), edges.get(ANNOTATED, none), space.num_genes, num_nodes.get("GOTerm", 0))
+    scorers[RandomWalk.name] = RandomWalk(space, walk)
     scorers[DiseaseNeighbours.name] = DiseaseNeighbours(space)
 
     table: dict[str, dict[str, GroupMetrics]] = {}

@@ -136,26 +136,14 @@ class RandomWalk:
 
     Args:
         space: The phenotype space (seeds).
-        interactions: ``[2, E]`` gene–gene pairs (either direction; made symmetric).
-        annotations: ``[2, A]`` (gene, GO term) pairs.
-        num_terms: Number of GO terms.
-        restart: Restart probability.
-        steps: Power iterations.
+        walk: The walk over the graph's genes (:class:`gnn.walk.GeneWalk`: interactions, GO, restart, steps).
     """
 
     name = "Random walk over interactions + GO (hiPHIVE-like)"
 
-    def __init__(
-        self,
-        space: PhenotypeSpace,
-        interactions: Tensor,
-        annotations: Tensor,
-        num_terms: int,
-        restart: float = 0.5,
-        steps: int = 10,
-    ) -> None:
+    def __init__(self, space: PhenotypeSpace, walk: GeneWalk) -> None:
         seeds = DiseaseNeighbours(space).scores  # [Q, G]
-        self.scores = GeneWalk(interactions, annotations, space.num_genes, num_terms, restart, steps)(seeds)
+        self.scores = walk(seeds)
 
     def score_all(self, queries: Tensor) -> Tensor:
         """``[len(queries), num_genes]``."""

@@ -10,6 +10,7 @@ from gnn.pair_features import FEATURES, RankerFeatures
 from gnn.prior import PhenotypePrior
 from gnn.prospective import PhenotypeSpace, RandomWalk
 from gnn.split import TARGET
+from gnn.walk import GeneWalk
 
 # phenotypes: 0 root, 1 AD mode, 2 AR mode, 3 and 4 organ terms; 1–4 are children of 0
 IS = torch.tensor([[1, 2, 3, 4], [0, 0, 0, 0]])
@@ -91,9 +92,9 @@ def test_walk_feature_is_the_baseline_walk_of_a_new_disease() -> None:
     old = ANNOTATIONS[:, ANNOTATIONS[0] < 3]
     query = ANNOTATIONS[:, ANNOTATIONS[0] == 3] - torch.tensor([[3], [0]])
     space = PhenotypeSpace(5, IS, (old, 3), (query, 1), LINKS, 4)
-    baseline = RandomWalk(
-        space, EDGES[("Gene", "INTERACTS_WITH", "Gene")], EDGES[("Gene", "ANNOTATED_WITH", "GOTerm")], 1
-    )
+    interactions, annotations = EDGES[("Gene", "INTERACTS_WITH", "Gene")], EDGES[("Gene", "ANNOTATED_WITH", "GOTerm")]
+    walk = GeneWalk(interactions, annotations, space.num_genes, 1)
+    baseline = RandomWalk(space, walk)
     expected = baseline.score_all(torch.tensor([0]))[0]
     walk = x[:, FEATURES.index("similar-disease walk")]
     assert torch.allclose(walk, torch.log(1e-4 + expected / expected.max()), atol=1e-5)

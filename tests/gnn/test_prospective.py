@@ -5,6 +5,7 @@ import torch
 
 from gnn.leaderboard import GROUPS, BenchmarkResult, GroupMetrics, PairRanks
 from gnn.prospective import DiseaseNeighbours, IcCosine, PhenotypeSpace, Popularity, RandomWalk, SimGIC
+from gnn.walk import GeneWalk
 
 # terms: 0 root; 1, 2 children of 0; 3 child of 1; 4 child of 2
 IS_A = torch.tensor([[1, 2, 3, 4], [0, 0, 1, 2]])
@@ -38,7 +39,7 @@ def test_random_walk_reaches_a_gene_without_diseases_through_an_interaction() ->
     space = _space()
     interactions = torch.tensor([[0], [3]])  # gene 3 interacts with gene 0 (query 0's gene)
     annotations = torch.tensor([[1, 4], [0, 0]])  # genes 1 and 4 share a GO term
-    walk = RandomWalk(space, interactions, annotations, num_terms=1)
+    walk = RandomWalk(space, GeneWalk(interactions, annotations, space.num_genes, num_terms=1))
     s = walk.score_all(torch.tensor([0, 1]))
     assert s[0, 3] > s[0, 4] and s[0, 3] > 0  # the interactor of the seed, not the unrelated gene
     assert s[1, 4] > s[1, 3]  # query 1 seeds gene 1, which shares GO with gene 4
