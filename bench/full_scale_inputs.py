@@ -26,6 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
+from etl.writers import (
+    GDC_MAF_PREAMBLE,
+    gct_header,
+    matched_normal,
+    sample_sheet,
+    sample_sheet_row,
+    star_head,
+    xena_matrix_header,
+    xena_phenotype,
+)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from make_synthetic import load_genes  # noqa: E402 - the sample files' gene list
 
@@ -172,7 +183,7 @@ _SET = [
 def _row(gene: tuple[str, str, str], vclass: str, barcode: str, pos: int) -> str:
     entrez, symbol, ensembl = gene
     values = _TEMPLATE.copy()
-    normal = barcode[:13] + "10A-01D-A00X-09"
+    normal = matched_normal(barcode)
     for i, v in zip(_SET, (symbol, entrez, str(pos), str(pos), vclass, barcode, normal, ensembl, symbol), strict=True):
         values[i] = v
     return "\t".join(values) + "\n"
@@ -248,7 +259,7 @@ def write_xena(folder: Path, fraction: float, seed: int = 12) -> dict[str, objec
     lut = np.array([f"{k / 10_000 + _FLOOR:.4f}" for k in range(0, 280_000)], dtype=object)
     name = f"SYNTHETIC_TcgaTargetGtex_rsem_gene_tpm.f{fraction:g}.gz"
     with gzip.open(folder / name, "wt", compresslevel=1, newline="") as out:
-        out.write("sample\t" + "\t".join(samples) + "\n")
+        out.write(xena_matrix_header(samples))
         for row in range(XENA_GENES):
             if row < len(genes):
                 gene_id = f"{genes[row][2]}.{row % 9 + 1}"
@@ -261,10 +272,9 @@ def write_xena(folder: Path, fraction: float, seed: int = 12) -> dict[str, objec
                 values[cols] += delta
             idx = np.clip(np.round((values - _FLOOR) * 10_000), 0, len(lut) - 1).astype(np.int64)
             out.write(gene_id + "\t" + "\t".join(lut[idx]) + "\n")
-    header = "sample\tdetailed_category\tprimary disease or tissue\t_primary_site\t_sample_type\t_gender\t_study"
     pheno_name = f"SYNTHETIC_TcgaTargetGTEX_phenotype.f{fraction:g}.txt.gz"
     with gzip.open(folder / pheno_name, "wt") as out:
-        out.write(header + "\n" + "\n".join(pheno) + "\n")
+        out.write(xena_phenotype(pheno))
     truths = {"files": [name, pheno_name], "samples": len(samples), "genes": XENA_GENES, "planted": planted}
     (folder / f"{name}.truths.json").write_text(json.dumps(truths))
     return truths
@@ -299,7 +309,7 @@ def write_gdc_maf(folder: Path, fraction: float, seed: int = 13) -> dict[str, ob
     name = f"SYNTHETIC_TCGA.BRCA.f{fraction:g}.masked.somatic.maf.gz"
     written = 0
     with gzip.open(folder / name, "wt", compresslevel=1, newline="") as out:
-        out.write("#version gdc-1.0.0\n#filedate 20240101\n#annotation.spec gdc-1.0.1-public\n")
+        out.write(GDC_MAF_PREAMBLE)
         out.write("\t".join(MC3_COLUMNS) + "\n")
         for i in range(n):
             pid = "".join(_ALPHABET[int(ids[i]) // len(_ALPHABET) ** e % len(_ALPHABET)] for e in range(4))
@@ -343,7 +353,7 @@ def write_gtex(folder: Path, fraction: float, seed: int = 14) -> dict[str, objec
     where = {int(g): int(rng.integers(len(rows))) for g in specific}
     name = f"SYNTHETIC_GTEx_Analysis_2017-06-05_v8_RNASeQCv1.1.9_gene_median_tpm.f{fraction:g}.gct.gz"
     with gzip.open(folder / name, "wt", compresslevel=1, newline="") as out:
-        out.write(f"#1.2\n{n}\t{len(tissues)}\nName\tDescription\t" + "\t".join(tissues) + "\n")
+        out.write(gct_header(n, tissues))
         for row in range(n):
             if row < len(genes):
                 ensembl, symbol = f"{genes[row][2]}.{row % 7 + 1}", genes[row][1]
@@ -385,7 +395,7 @@ def write_star_counts(folder: Path, fraction: float, seed: int = 15) -> dict[str
     levels = np.concatenate([rng.normal(3.0, 2.5, size=len(genes)), rng.normal(-3.0, 2.0, size=STAR_ROWS - len(genes))])
     candidates = [i for i in range(len(genes)) if levels[i] >= 3.0 and genes[i][2] not in shared]
     planted: dict[str, dict[str, list[str]]] = {}
-    sheet = ["File ID\tFile Name\tData Category\tData Type\tProject ID\tCase ID\tSample ID\tSample Type"]
+    sheet: list[str] = []
     n_files = max(4 * len(chosen), round(STAR_FILES * fraction))
     per_project = n_files // len(chosen)
     for c, (project, disease, _study) in enumerate(chosen):
@@ -409,25 +419,17 @@ def write_star_counts(folder: Path, fraction: float, seed: int = 15) -> dict[str
                 f"{pre}{n}\t{n // 2}\t{n - n // 2}\t{t}\t{t / 3:.4f}\t{t / 2.5:.4f}\n"
                 for pre, n, t in zip(prefix, counts.tolist(), tpm.tolist(), strict=True)
             )
-            head = (
-                "# gene-model: GENCODE v36\ngene_id\tgene_name\tgene_type\tunstranded\tstranded_first\t"
-                "stranded_second\ttpm_unstranded\tfpkm_unstranded\tfpkm_uq_unstranded\n"
-                + "".join(f"{label}\t\t\t{rng.integers(10**5, 10**6)}\t0\t0\t\t\t\n" for label in _STAR_SUMMARY)
-            )
+            head = star_head(rng)
             (root / fid).mkdir(exist_ok=True)
             (root / fid / fname).write_text(head + body)
             case = f"TCGA-{_ALPHABET[c]}{_ALPHABET[k % 34]}-{k:04X}"
             kind = "Primary Tumor" if tumour else "Solid Tissue Normal"
             code = "01A" if tumour else "11A"
-            sheet.append(
-                f"{fid}\t{fname}\tTranscriptome Profiling\tGene Expression Quantification\t{project}\t{case}\t"
-                f"{case}-{code}\t{kind}"
-            )
-    (root / "gdc_sample_sheet.SYNTHETIC.tsv").write_text("\n".join(sheet) + "\n")
+            sheet.append(sample_sheet_row(fid, fname, project, case, f"{case}-{code}", kind))
+    (root / "gdc_sample_sheet.SYNTHETIC.tsv").write_text(sample_sheet(sheet))
     truths = {"folder": root.name, "files": per_project * len(chosen), "genes": STAR_ROWS, "planted": planted}
     (folder / f"{root.name}.truths.json").write_text(json.dumps(truths))
     return truths
 
 
 STAR_PROJECTS = {f"TCGA-{p}" for p in ("BRCA", "LUAD", "LUSC", "KIRC", "LIHC", "PRAD", "THCA", "COAD", "HNSC", "STAD")}
-_STAR_SUMMARY = ("N_unmapped", "N_multimapping", "N_noFeature", "N_ambiguous")

@@ -22,6 +22,17 @@ from pathlib import Path
 
 import numpy as np
 
+from etl.writers import (
+    GDC_MAF_PREAMBLE,
+    gct_header,
+    matched_normal,
+    sample_sheet,
+    sample_sheet_row,
+    star_head,
+    xena_matrix_header,
+    xena_phenotype,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "etl" / "data" / "reference" / "Homo_sapiens.gene_info.gz"
 DRIVERS = {
@@ -104,7 +115,7 @@ def maf_rows(rng, genes, by_symbol, project, barcodes) -> list[str]:
         entrez, ens = by_symbol[sym]
         pos = int(rng.integers(1_000_000, 200_000_000))
         ref, alt = rng.choice(list("ACGT"), 2, replace=False)
-        normal = bc[:13] + "10A-01D-A00X-09"
+        normal = matched_normal(bc)
         lines.append(
             "\t".join(
                 [
@@ -134,10 +145,7 @@ def maf_rows(rng, genes, by_symbol, project, barcodes) -> list[str]:
 
 def write_mafs(out: Path, rng, genes, by_symbol) -> None:
     """GDC per-project MAFs (with #version headers) and one MC3-style pan-cancer MAF."""
-    head = (
-        "#version gdc-1.0.0\n#filedate 20240101\n#annotation.spec gdc-1.0.1-public\n"
-        "#SYNTHETIC sample: values are made up\n"
-    )
+    head = GDC_MAF_PREAMBLE + "#SYNTHETIC sample: values are made up\n"
     for project, tss in (("TCGA-BRCA", "BH"), ("TCGA-LUAD", "05")):
         bcs = [barcode(rng, tss) for _ in range(40)]
         body = "\n".join(maf_rows(rng, genes, by_symbol, project, bcs))
@@ -166,7 +174,7 @@ def write_gtex(out: Path, rng, genes, tissues: list[str]) -> None:
         rows.append(f"{ens}.{rng.integers(1, 20)}\t{sym}\t" + "\t".join(f"{v:.4g}" for v in vals))
     rows.append("ENSG00000999999.1\tSYNTHETIC_UNKNOWN\t" + "\t".join("1" for _ in cols))
     rows.append("ENSG00000182378.14_PAR_Y\tPLCXD1\t" + "\t".join("2.5" for _ in cols))
-    text = f"#1.2\n{len(rows)}\t{len(cols)}\nName\tDescription\t" + "\t".join(cols) + "\n" + "\n".join(rows) + "\n"
+    text = gct_header(len(rows), cols) + "\n".join(rows) + "\n"
     (out / "SYNTHETIC_GTEx_gene_median_tpm.gct.gz").write_bytes(gz_bytes(text))
 
 
@@ -196,12 +204,11 @@ def write_xena(out: Path, rng, genes) -> None:
         expr[np.ix_(up, t_cols)] *= 8.0
         expr[np.ix_(down, t_cols)] /= 8.0
     logv = np.log2(expr + 0.001)
-    lines = ["sample\t" + "\t".join(samples)]
+    lines = [xena_matrix_header(samples).rstrip("\n")]
     for k, (_, _, ens) in enumerate(chosen):
         lines.append(f"{ens}.{(k % 9) + 1}\t" + "\t".join(f"{v:.4f}" for v in logv[k]))
     (out / "SYNTHETIC_TcgaTargetGtex_rsem_gene_tpm.gz").write_bytes(gz_bytes("\n".join(lines) + "\n"))
-    header = "sample\tdetailed_category\tprimary disease or tissue\t_primary_site\t_sample_type\t_gender\t_study"
-    (out / "SYNTHETIC_TcgaTargetGTEX_phenotype.txt.gz").write_bytes(gz_bytes(header + "\n" + "\n".join(pheno) + "\n"))
+    (out / "SYNTHETIC_TcgaTargetGTEX_phenotype.txt.gz").write_bytes(gz_bytes(xena_phenotype(pheno)))
 
 
 def write_gdc_counts(out: Path, rng, genes) -> None:
@@ -212,7 +219,7 @@ def write_gdc_counts(out: Path, rng, genes) -> None:
     chosen = genes[:500]
     versions = rng.integers(1, 15, size=len(chosen))
     base = rng.lognormal(1.5, 1.5, size=len(chosen))
-    sheet = ["File ID\tFile Name\tData Category\tData Type\tProject ID\tCase ID\tSample ID\tSample Type"]
+    sheet: list[str] = []
     for project, tss in (("TCGA-LIHC", "DD"), ("TCGA-KIRC", "CZ")):
         planted = rng.choice(len(chosen), 20, replace=False)
         for kind, n, stype, code in (("T", 10, "Primary Tumor", "01"), ("N", 5, "Solid Tissue Normal", "11")):
@@ -224,26 +231,18 @@ def write_gdc_counts(out: Path, rng, genes) -> None:
                     tpm[planted[:10]] *= 10
                     tpm[planted[10:]] /= 10
                 counts = np.round(tpm * 20).astype(int)
-                rows = [
-                    "# gene-model: GENCODE v36",
-                    "gene_id\tgene_name\tgene_type\tunstranded\tstranded_first\tstranded_second\t"
-                    "tpm_unstranded\tfpkm_unstranded\tfpkm_uq_unstranded",
-                ]
-                for label in ("N_unmapped", "N_multimapping", "N_noFeature", "N_ambiguous"):
-                    rows.append(f"{label}\t\t\t{rng.integers(10**5, 10**6)}\t0\t0\t\t\t")
+                head = star_head(rng)
+                rows = []
                 for (_, sym, ens), ver, cnt, t in zip(chosen, versions, counts, tpm, strict=True):
                     rows.append(
                         f"{ens}.{ver}\t{sym}\tprotein_coding\t{cnt}\t{cnt // 2}\t{cnt - cnt // 2}\t"
                         f"{t:.4f}\t{t / 3:.4f}\t{t / 2.5:.4f}"
                     )
                 (folder / fid).mkdir()
-                (folder / fid / fname).write_text("\n".join(rows) + "\n")
+                (folder / fid / fname).write_text(head + "\n".join(rows) + "\n")
                 bc = barcode(rng, tss, code)
-                sheet.append(
-                    f"{fid}\t{fname}\tTranscriptome Profiling\tGene Expression Quantification\t"
-                    f"{project}\t{bc[:12]}\t{bc[:16]}\t{stype}"
-                )
-    (folder / "gdc_sample_sheet.SYNTHETIC.tsv").write_text("\n".join(sheet) + "\n")
+                sheet.append(sample_sheet_row(fid, fname, project, bc[:12], bc[:16], stype))
+    (folder / "gdc_sample_sheet.SYNTHETIC.tsv").write_text(sample_sheet(sheet))
 
 
 def main() -> None:
