@@ -26,16 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from etl.writers import (
-    GDC_MAF_PREAMBLE,
-    gct_header,
-    matched_normal,
-    sample_sheet,
-    sample_sheet_row,
-    star_head,
-    xena_matrix_header,
-    xena_phenotype,
-)
+from etl import writers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from make_synthetic import load_genes  # noqa: E402 - the sample files' gene list
@@ -183,7 +174,7 @@ _SET = [
 def _row(gene: tuple[str, str, str], vclass: str, barcode: str, pos: int) -> str:
     entrez, symbol, ensembl = gene
     values = _TEMPLATE.copy()
-    normal = matched_normal(barcode)
+    normal = writers.matched_normal(barcode)
     for i, v in zip(_SET, (symbol, entrez, str(pos), str(pos), vclass, barcode, normal, ensembl, symbol), strict=True):
         values[i] = v
     return "\t".join(values) + "\n"
@@ -259,7 +250,7 @@ def write_xena(folder: Path, fraction: float, seed: int = 12) -> dict[str, objec
     lut = np.array([f"{k / 10_000 + _FLOOR:.4f}" for k in range(0, 280_000)], dtype=object)
     name = f"SYNTHETIC_TcgaTargetGtex_rsem_gene_tpm.f{fraction:g}.gz"
     with gzip.open(folder / name, "wt", compresslevel=1, newline="") as out:
-        out.write(xena_matrix_header(samples))
+        out.write(writers.xena_matrix_header(samples))
         for row in range(XENA_GENES):
             if row < len(genes):
                 gene_id = f"{genes[row][2]}.{row % 9 + 1}"
@@ -274,7 +265,7 @@ def write_xena(folder: Path, fraction: float, seed: int = 12) -> dict[str, objec
             out.write(gene_id + "\t" + "\t".join(lut[idx]) + "\n")
     pheno_name = f"SYNTHETIC_TcgaTargetGTEX_phenotype.f{fraction:g}.txt.gz"
     with gzip.open(folder / pheno_name, "wt") as out:
-        out.write(xena_phenotype(pheno))
+        out.write(writers.xena_phenotype(pheno))
     truths = {"files": [name, pheno_name], "samples": len(samples), "genes": XENA_GENES, "planted": planted}
     (folder / f"{name}.truths.json").write_text(json.dumps(truths))
     return truths
@@ -309,7 +300,7 @@ def write_gdc_maf(folder: Path, fraction: float, seed: int = 13) -> dict[str, ob
     name = f"SYNTHETIC_TCGA.BRCA.f{fraction:g}.masked.somatic.maf.gz"
     written = 0
     with gzip.open(folder / name, "wt", compresslevel=1, newline="") as out:
-        out.write(GDC_MAF_PREAMBLE)
+        out.write(writers.GDC_MAF_PREAMBLE)
         out.write("\t".join(MC3_COLUMNS) + "\n")
         for i in range(n):
             pid = "".join(_ALPHABET[int(ids[i]) // len(_ALPHABET) ** e % len(_ALPHABET)] for e in range(4))
@@ -353,7 +344,7 @@ def write_gtex(folder: Path, fraction: float, seed: int = 14) -> dict[str, objec
     where = {int(g): int(rng.integers(len(rows))) for g in specific}
     name = f"SYNTHETIC_GTEx_Analysis_2017-06-05_v8_RNASeQCv1.1.9_gene_median_tpm.f{fraction:g}.gct.gz"
     with gzip.open(folder / name, "wt", compresslevel=1, newline="") as out:
-        out.write(gct_header(n, tissues))
+        out.write(writers.gct_header(n, tissues))
         for row in range(n):
             if row < len(genes):
                 ensembl, symbol = f"{genes[row][2]}.{row % 7 + 1}", genes[row][1]
@@ -419,14 +410,14 @@ def write_star_counts(folder: Path, fraction: float, seed: int = 15) -> dict[str
                 f"{pre}{n}\t{n // 2}\t{n - n // 2}\t{t}\t{t / 3:.4f}\t{t / 2.5:.4f}\n"
                 for pre, n, t in zip(prefix, counts.tolist(), tpm.tolist(), strict=True)
             )
-            head = star_head(rng)
+            head = writers.star_head(rng)
             (root / fid).mkdir(exist_ok=True)
             (root / fid / fname).write_text(head + body)
             case = f"TCGA-{_ALPHABET[c]}{_ALPHABET[k % 34]}-{k:04X}"
             kind = "Primary Tumor" if tumour else "Solid Tissue Normal"
             code = "01A" if tumour else "11A"
-            sheet.append(sample_sheet_row(fid, fname, project, case, f"{case}-{code}", kind))
-    (root / "gdc_sample_sheet.SYNTHETIC.tsv").write_text(sample_sheet(sheet))
+            sheet.append(writers.sample_sheet_row(fid, fname, project, case, f"{case}-{code}", kind))
+    (root / "gdc_sample_sheet.SYNTHETIC.tsv").write_text(writers.sample_sheet(sheet))
     truths = {"folder": root.name, "files": per_project * len(chosen), "genes": STAR_ROWS, "planted": planted}
     (folder / f"{root.name}.truths.json").write_text(json.dumps(truths))
     return truths
