@@ -15,7 +15,8 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from api.service import GraphDown, Service
+from api.breaker import GraphDown
+from api.service import Service
 from kg import queries
 
 

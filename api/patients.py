@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 import strawberry
 
+from api.breaker import GraphDown
 from api.context import run_sync
 from api.results import Ctx, check_first, graph_down, no_model, not_found
 from api.schema import Disease, Gene
-from api.service import GraphDown
 from api.types import BadInput, ErrorCode, NotFound, Unavailable
 from kg.errors import KGError
 from kg.patient import Patient, PhenopacketError, read_phenopacket

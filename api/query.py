@@ -15,6 +15,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from api.breaker import GraphDown
 from api.context import DOWN, run_sync
 from api.execution import FastExecutor
 from api.limits import QueryCost, introspection_rule, should_mask
@@ -27,7 +28,6 @@ from api.patients import (
 )
 from api.results import Ctx, check_first, graph_down, no_model, not_found
 from api.schema import CandidateResult, Disease, Gene, candidates_page, explain_pair
-from api.service import GraphDown
 from api.types import (
     Ambiguous,
     BadInput,

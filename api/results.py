@@ -8,9 +8,9 @@ from typing import Any
 
 from strawberry.types import Info
 
+from api.breaker import GRAPH_DOWN
 from api.context import DOWN, Context
 from api.evidence import datatype_rows, overall
-from api.service import GRAPH_DOWN
 from api.types import (
     BadInput,
     DatatypeScore,

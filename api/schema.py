@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from api.breaker import GraphDown
 from api.context import DOWN, run_sync
 from api.evidence import datatype_rows
 from api.execution import DECLINE, answered_without_info, selects
@@ -24,7 +25,6 @@ from api.results import (
     page_cursor,
     prior_part,
 )
-from api.service import GraphDown
 from api.types import (
     Ambiguous,
     Association,

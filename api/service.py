@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from api.breaker import GraphBreaker, GraphDown
 from api.cache import generation_of
 from kg import queries
 from kg.diseases import read_disease_space
-from kg.errors import KGError, StoreUnavailable, StoreUnreachable
+from kg.errors import KGError, StoreUnavailable
 from kg.export import graph_state
 from kg.ids import Ambiguous, GeneIndex
 from kg.predictions import PredictionStore
@@ -30,13 +31,6 @@ from kg.settings import Settings
 from kg.store import Neo4jStore
 
 log = logging.getLogger("kg.api")
-
-
-GRAPH_DOWN = "the graph database is unavailable; predictions are still served"
-
-
-class GraphDown(KGError):
-    """Neo4j does not answer; the field needs the graph."""
 
 
 @dataclass
@@ -55,30 +49,17 @@ class Service:
 
     def __init__(self, settings: Settings, load_model: bool = True) -> None:
         self.settings = settings
-        # fail fast: a request must not wait 15 s of driver retries when Neo4j is down
-        timeout = settings.api.neo4j_timeout_s
-        self.store = Neo4jStore.from_settings(
-            settings, retry_s=timeout, connection_timeout_s=timeout, read_timeout_s=timeout
-        )
-        # a query's first read after an outage (see graph()): as quick to connect, patient with a cold plan
-        patient = max(timeout, settings.api.graph_probe_timeout_s)
-        self._patient = Neo4jStore.from_settings(
-            settings, retry_s=timeout, connection_timeout_s=timeout, read_timeout_s=patient
-        )
+        self.breaker = GraphBreaker(settings)
         self.predictions = PredictionStore(settings.prediction_store)
         self.model = ModelState()
         self._genes: GeneIndex | None = None
         self._lock = threading.Lock()
-        self._breaker_lock = threading.Lock()
-        self._down_until = 0.0  # the graph breaker is open (calls fail at once) until then; 0: closed
-        self._probing = False  # a call is finding out whether Neo4j is back
         self._evidence: OrderedDict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = OrderedDict()
         self._current: tuple[float, dict[str, Any] | None] = (-1e9, None)
         self._graph_state: tuple[float, dict[str, Any] | None] = (-1e9, None)
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
         self._sync_store: Neo4jStore | None = None
-        self._warm: set[Any] = set()  # query functions that answered since Neo4j was last unreachable
         if load_model:
             self.load_model(settings.api.model_dir)
 
@@ -116,9 +97,8 @@ class Service:
         Every replica serves the set ``kg predict`` published last, from its own SQLite copy,
         which keeps answering while Neo4j is down.
         """
-        with self._breaker_lock:
-            if self._down_until > 0:  # Neo4j was unreachable: requests find out when it is back
-                return None
+        if self.breaker.tripped:  # Neo4j was unreachable: requests find out when it is back
+            return None
         if self._sync_store is None:  # a bulk read: no read timeout, but as quick to give up on a dead server
             timeout = self.settings.api.neo4j_timeout_s
             self._sync_store = Neo4jStore.from_settings(self.settings, retry_s=timeout, connection_timeout_s=timeout)
@@ -152,43 +132,8 @@ class Service:
 
     # -- graph ------------------------------------------------------------------
     def graph(self, fn: Any, *args: Any) -> Any:
-        """Run a :mod:`kg.queries` function; :class:`GraphDown` when Neo4j does not answer.
-
-        A circuit breaker: once Neo4j is unreachable, calls fail at once (no driver retries, no
-        worker thread held for ``neo4j_timeout_s``) for ``graph_retry_s``; then one call at a time
-        probes it, and the first that gets through closes the breaker for everyone.
-
-        The first call of each query function after an outage (or since start-up) may read for
-        ``graph_probe_timeout_s``: a Neo4j that has just started plans its first queries slowly (a
-        cold JVM: 1–8 s for the evidence query on two cores), and cutting those off at
-        ``neo4j_timeout_s`` left every later call as cold as the first (graph fields stayed
-        unavailable 10–15 s after Neo4j was back). Once a function has answered, its plan is
-        cached on the server and it reads with the short timeout again.
-        """
-        with self._breaker_lock:
-            if self._probing or time.monotonic() < self._down_until:
-                raise GraphDown(GRAPH_DOWN)
-            probe = self._down_until > 0
-            self._probing = probe
-        reached = False
-        try:
-            result = fn(self.store if fn in self._warm else self._patient, *args)  # a probe's fn is never warm
-            reached = True
-            self._warm.add(fn)
-        except StoreUnreachable as exc:
-            with self._breaker_lock:
-                self._down_until = time.monotonic() + self.settings.api.graph_retry_s
-                self._warm.clear()  # a restarted server plans every query afresh
-            raise GraphDown(GRAPH_DOWN) from exc
-        except StoreUnavailable as exc:  # slow, not down: this call fails, others still try
-            raise GraphDown(GRAPH_DOWN) from exc
-        finally:
-            if probe:  # whatever happened, the probe is over (an unexpected error must not wedge it)
-                with self._breaker_lock:
-                    self._probing = False
-                    if reached:
-                        self._down_until = 0.0
-        return result
+        """Run a :mod:`kg.queries` function through the breaker; :class:`GraphDown` when Neo4j does not answer."""
+        return self.breaker.call(fn, *args)
 
     def evidence(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
         """Evidence per pair, from a bounded in-process cache (valid ``evidence_ttl_s``) or one query.
@@ -256,7 +201,7 @@ class Service:
         """A real Cypher query and a loaded model; says what is missing."""
         checks: dict[str, Any] = {}
         try:
-            checks["graph"] = {"ok": True, "genes": queries.ping(self.store)}
+            checks["graph"] = {"ok": True, "genes": queries.ping(self.breaker.store)}
         except StoreUnavailable as exc:
             checks["graph"] = {"ok": False, "reason": str(exc).split(":")[0]}
         model_ok = self.model.context is not None
@@ -281,7 +226,7 @@ class Service:
     @property
     def round_trips(self) -> int:
         """Graph reads sent to Neo4j so far (through either store of :meth:`graph`)."""
-        return self.store.round_trips + self._patient.round_trips
+        return self.breaker.round_trips
 
     def _gene_index(self) -> GeneIndex:
         with self._lock:
@@ -302,5 +247,4 @@ class Service:
             self._syncer.join(timeout=5)
         if self._sync_store is not None:
             self._sync_store.close()
-        self._patient.close()
-        self.store.close()
+        self.breaker.close()

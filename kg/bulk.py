@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import KGError
+from kg.graph_writes import PROPERTY_NAME, source_record
 from kg.local_neo4j import ServerConfig
 from kg.schema import ENDPOINTS, META_LABEL, NodeLabel, RelType
-from kg.store import PROPERTY_NAME, source_record
 
 #: Separator of array elements in a cell (ASCII unit separator: never inside a gene alias).
 ARRAY_DELIMITER = "\x1f"

@@ -26,8 +26,9 @@ from typing import Any
 from neo4j import ManagedTransaction
 
 from kg.errors import KGError
+from kg.graph_writes import group_by_start
 from kg.predictions import Prediction, PredictionStore
-from kg.store import Neo4jStore, batched, group_by_start
+from kg.store import Neo4jStore, batched
 
 #: Relationship type of new candidates (not part of the loaded schema: no source owns it).
 PREDICTED_ASSOCIATION = "PREDICTED_ASSOCIATION"

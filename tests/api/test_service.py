@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from api.service import GraphDown, Service
+from api.breaker import GraphDown
+from api.service import Service
 from kg import local_neo4j, queries
 from kg.predictions import PredictionStore
 from kg.settings import Settings, load_settings
@@ -39,18 +40,20 @@ def test_breaker_fails_fast_while_unreachable_and_closes_when_neo4j_answers(
         assert time.monotonic() - started < 0.5  # open: no driver, no retries
         assert service.graph_state() is None
 
-        for store in (service.store, service._patient):
+        breaker = service.breaker
+        for store in (breaker.store, breaker.patient):
             store.close()
-        service.store = Neo4jStore(neo4j_server.uri)  # Neo4j is back (the real server)
-        service._patient = Neo4jStore(neo4j_server.uri)  # (the first read of each query after an outage)
+        breaker.store = Neo4jStore(neo4j_server.uri)  # Neo4j is back (the real server)
+        breaker.patient = Neo4jStore(neo4j_server.uri)  # (the first read of each query after an outage)
         with pytest.raises(GraphDown):
             service.graph(queries.ping)  # still inside the window
         time.sleep(0.6)
-        before = service.store.round_trips
+        before = breaker.store.round_trips
         assert service.graph(queries.ping) >= 0  # the probe gets through and closes the breaker
-        assert service.store.round_trips == before  # (patiently: the server may be cold)
+        assert breaker.store.round_trips == before  # (patiently: the server may be cold)
+        assert not breaker.tripped
         assert service.graph(queries.ping) >= 0
-        assert service.store.round_trips == before + 1  # warm: the quick store again
+        assert breaker.store.round_trips == before + 1  # warm: the quick store again
     finally:
         service.close()
 
