@@ -47,6 +47,7 @@ from pathlib import Path
 import httpx
 
 from kg.local_neo4j import free_port
+from kg.settings import DEFAULT_RUN
 
 CANDIDATES = """query($d: String!) { candidateGenes(disease: $d, first: 20) { ... on CandidateConnection {
   totalCount edges { node { rank score known gene { id symbol }
@@ -187,7 +188,7 @@ def run_wrk(base: str, lines: list[str], clients: int, seconds: float) -> dict: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=Path("runs/latest"))
+    parser.add_argument("--model", type=Path, default=DEFAULT_RUN)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15.0, help="Length of each wrk phase.")
     parser.add_argument("--requests", type=int, default=3000, help="Requests per phase (--driver python).")

@@ -24,7 +24,7 @@ import torch
 from gnn.explain import Explainer
 from gnn.export import MODEL_SPEC, ExportCache, export_graph
 from gnn.inference import ModelContext
-from kg.settings import load_settings
+from kg.settings import DEFAULT_RUN, load_settings
 from kg.store import Neo4jStore
 
 
@@ -35,7 +35,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=Path("runs/latest"))
+    parser.add_argument("--model", type=Path, default=DEFAULT_RUN)
     parser.add_argument("--pairs", type=int, default=100)
     args = parser.parse_args()
     settings = load_settings()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from gnn.explain import served_fidelity
 from gnn.inference import load_context
-from kg.settings import load_settings
+from kg.settings import DEFAULT_RUN, load_settings
 from kg.store import Neo4jStore
 
 LINKS = ("Gene", "ASSOCIATED_WITH", "Disease")
@@ -28,7 +28,7 @@ LINKS = ("Gene", "ASSOCIATED_WITH", "Disease")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=Path("runs/latest"))
+    parser.add_argument("--model", type=Path, default=DEFAULT_RUN)
     parser.add_argument("--diseases", type=int, default=200)
     args = parser.parse_args()
     settings = load_settings()

@@ -27,7 +27,7 @@ from gnn.prior import prior_for
 from gnn.report import rebuild
 from gnn.split import TARGET, Split
 from gnn.train import with_target
-from kg.settings import load_settings
+from kg.settings import DEFAULT_RUN, load_settings
 
 
 class RankedScorer:
@@ -60,7 +60,7 @@ class RankedScorer:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, default=Path("runs/latest"))
+    parser.add_argument("--model", type=Path, default=DEFAULT_RUN)
     args = parser.parse_args()
     release = Run(args.model).graph_release
     folder = ExportCache.of_home(load_settings().home).find(release)

@@ -36,6 +36,8 @@ from pathlib import Path
 
 import httpx
 
+from kg.settings import DEFAULT_RUN
+
 sys.path.insert(0, str(Path(__file__).parent))
 from api_load import free_port, start  # noqa: E402 - the same server start-up as the load benchmark
 
@@ -150,7 +152,7 @@ async def drill(args: argparse.Namespace, base: str, diseases: list[str], home: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="runs/latest")
+    parser.add_argument("--model", default=str(DEFAULT_RUN))
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--steady", type=float, default=10.0)
     parser.add_argument("--down", type=float, default=10.0)

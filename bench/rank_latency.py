@@ -21,7 +21,7 @@ import torch
 
 from gnn.inference import load_context
 from gnn.split import TARGET
-from kg.settings import load_settings
+from kg.settings import DEFAULT_RUN, load_settings
 from kg.store import Neo4jStore
 
 #: Arachnodactyly, ectopia lentis, aortic root aneurysm, tall stature.
@@ -30,7 +30,7 @@ TERMS = ["HP:0001166", "HP:0001083", "HP:0002616", "HP:0000098"]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, default=Path("runs/latest"))
+    parser.add_argument("--model", type=Path, default=DEFAULT_RUN)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     settings = load_settings()

@@ -26,7 +26,7 @@ from kg.errors import KGError
 from kg.ids import GeneIndex, normalise_curie
 from kg.patient import Patient, read_phenopacket
 from kg.predictions import PredictionStore
-from kg.settings import Settings, load_settings
+from kg.settings import DEFAULT_RUN, Settings, load_settings
 from kg.store import Neo4jStore
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ class Graph:
         self.close()
 
 
-def connect(neo4j_uri: str | None = None, home: Path | str | None = None, model: Path | str = "runs/latest") -> Graph:
+def connect(neo4j_uri: str | None = None, home: Path | str | None = None, model: Path | str = DEFAULT_RUN) -> Graph:
     """Connect to the graph (settings from the environment / ``kg.toml``, as the CLI reads them)."""
     overrides: dict[str, Any] = {}
     if neo4j_uri:

@@ -42,13 +42,17 @@ class EtlSettings(BaseModel):
     sources: dict[str, str] = Field(default_factory=dict)
 
 
+#: The run folder every command reads or writes when none is given (``kg train --out``, ``--model``).
+DEFAULT_RUN = Path("runs/latest")
+
+
 class ApiSettings(BaseModel):
     """The GraphQL service (``kg serve``); limits are documented in ``docs/api.md``."""
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)
-    model_dir: Path = Path("runs/latest")
+    model_dir: Path = DEFAULT_RUN
     api_keys: list[SecretStr] = Field(default_factory=list)
     graphiql: bool | None = None  # default: on locally, off in production
     max_depth: int = Field(8, ge=1)

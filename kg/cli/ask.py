@@ -18,7 +18,7 @@ from kg.cli import worker
 from kg.cli.model import Format, ModelDir, model_context
 from kg.cli.output import OutputFormat, console, emit, emit_json, err_console, progress
 from kg.errors import KGError, StoreUnavailable
-from kg.settings import load_settings
+from kg.settings import DEFAULT_RUN, load_settings
 from kg.store import Neo4jStore
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def answer(model: Path, request: dict[str, Any]) -> dict[str, Any]:
     return {**result, "load_ms": load_ms, "worker": False}
 
 
-def worker_cmd(model: ModelDir = Path("runs/latest")) -> None:
+def worker_cmd(model: ModelDir = DEFAULT_RUN) -> None:
     """Keep MODEL loaded and answer `kg explain` / `kg rank` / `kg diagnose` over a Unix socket (internal)."""
     settings, ctx = model_context(model)
 
@@ -150,7 +150,7 @@ def rank(
     exclude: Exclude = None,
     phenopacket: PhenopacketOption = None,
     out: Out = None,
-    model: ModelDir = Path("runs/latest"),
+    model: ModelDir = DEFAULT_RUN,
     top: Annotated[int, typer.Option(help="Genes (and, for a cohort, diseases) to list per patient.")] = 20,
     fmt: Format = OutputFormat.table,
 ) -> None:
@@ -180,7 +180,7 @@ def diagnose(
     phenotypes: Phenotypes = None,
     exclude: Exclude = None,
     phenopacket: OnePhenopacket = None,
-    model: ModelDir = Path("runs/latest"),
+    model: ModelDir = DEFAULT_RUN,
     top: Annotated[int, typer.Option(help="Diseases to list.")] = 10,
     fmt: Format = OutputFormat.table,
 ) -> None:
@@ -225,7 +225,7 @@ class ExplainFormat(StrEnum):
 def explain(
     gene: Annotated[str, typer.Argument(help="Gene id (NCBIGene:…, ENSG…, HGNC:…), symbol or alias.")],
     disease: Annotated[str, typer.Argument(help="Disease id (OMIM:…, ORPHA:…, MONDO:…).")],
-    model: ModelDir = Path("runs/latest"),
+    model: ModelDir = DEFAULT_RUN,
     top: Annotated[int, typer.Option(help="Paths to list.")] = 10,
     fmt: Annotated[
         ExplainFormat,

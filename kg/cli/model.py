@@ -10,7 +10,7 @@ import typer
 
 from kg.cli.output import OutputFormat, console, emit, emit_json, err_console, progress
 from kg.errors import KGError
-from kg.settings import Settings, load_settings
+from kg.settings import DEFAULT_RUN, Settings, load_settings
 from kg.store import Neo4jStore
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def model_context(model: Path) -> tuple[Settings, ModelContext]:
 
 
 def evaluate(
-    model: ModelDir = Path("runs/latest"),
+    model: ModelDir = DEFAULT_RUN,
     out: Annotated[Path | None, typer.Option(help="Folder for evaluation.md/.json and pr_curve.png.")] = None,
     fidelity_pairs: Annotated[int, typer.Option(help="Predictions sampled for the fidelity check.")] = 20,
     k: Annotated[int, typer.Option(help="Edges deleted per pair in the fidelity check.")] = 5,
@@ -87,7 +87,7 @@ def evaluate(
     console.print("written: " + ", ".join(str(f) for f in files))
 
 
-def replay(model: ModelDir = Path("runs/latest"), fmt: Format = OutputFormat.table) -> None:
+def replay(model: ModelDir = DEFAULT_RUN, fmt: Format = OutputFormat.table) -> None:
     """Reproduce the test metrics of a run from its artefacts (same split, saved weights)."""
     from gnn.report import METRICS
     from gnn.report import replay as replay_run
@@ -103,7 +103,7 @@ def replay(model: ModelDir = Path("runs/latest"), fmt: Format = OutputFormat.tab
 
 
 def predict(
-    model: ModelDir = Path("runs/latest"),
+    model: ModelDir = DEFAULT_RUN,
     top: Annotated[int, typer.Option(help="New candidate genes kept per disease.")] = 20,
     neo4j: Annotated[
         bool, typer.Option(help="Also publish the set into Neo4j, where every API replica reads it.")

@@ -10,7 +10,7 @@ import typer
 
 from kg.cli.output import OutputFormat, console, emit_json, err_console, progress
 from kg.errors import KGError
-from kg.settings import load_settings
+from kg.settings import DEFAULT_RUN, load_settings
 from kg.store import Neo4jStore
 
 
@@ -37,7 +37,7 @@ def _config_tables(path: Path | None) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def train_cmd(
-    out: Annotated[Path, typer.Option(help="Folder for the artefacts.")] = Path("runs/latest"),
+    out: Annotated[Path, typer.Option(help="Folder for the artefacts.")] = DEFAULT_RUN,
     config: Annotated[
         Path | None,
         typer.Option(help="TOML file with [model], [train] and [evidence] tables (flags below override it)."),
