@@ -53,7 +53,7 @@ from api.types import (
 )
 from kg import queries
 from kg.ids import Ambiguous as AmbiguousKey
-from kg.ids import normalise_curie
+from kg.ids import normalise_curie, suggest
 
 
 @strawberry.type
@@ -264,11 +264,7 @@ async def candidates_page(
 
     scored, rows, total, evidence = await run_sync(page)
     if scored is None:
-        ctx = service.model.context
-        pool = ctx.graph.node_ids["Disease"] if ctx is not None else []
-        import difflib
-
-        close = difflib.get_close_matches(disease, pool, n=3, cutoff=0.8)
+        close = await _disease_suggestions(service, disease)
         return NotFound(code=ErrorCode.NOT_FOUND, message=f"no candidates for disease {disease!r}", close_matches=close)
     nodes = [Candidate.from_row(r) for r in rows]
     if scored != disease:  # an equivalent's predictions stand for this disease (a MONDO class, say)
@@ -372,3 +368,12 @@ class Disease:
         self, info: Ctx, first: int = 20, after: str | None = None, include_known: bool = False, min_score: float = 0.0
     ) -> CandidateResult:
         return await candidates_page(info, self.id, first, after, include_known, min_score)
+
+
+async def _disease_suggestions(service: Any, disease: str) -> list[str]:
+    """The id policy's last step for a disease: the graph's full-text index, else the model's disease ids."""
+    try:
+        return [h["id"] for h in await run_sync(service.graph, queries.search, disease, ["Disease"], 3)]
+    except GraphDown:
+        ctx = service.model.context
+        return suggest(disease, ctx.graph.node_ids["Disease"] if ctx is not None else [])

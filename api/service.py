@@ -81,6 +81,7 @@ class Service:
             context = ModelContext(
                 load_export(export),
                 folder,
+                self._gene_index,  # the id policy of every surface: aliases, Ensembl and HGNC ids too
                 cache_dir=self.settings.home / "cache" / "context",
                 alternatives=lambda: self.graph(queries.phenotype_alternatives),
             )

@@ -6,7 +6,6 @@ links are hidden); the model refuses a graph other than the one it was trained o
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -32,7 +31,7 @@ from gnn.scorer import EvidenceScorer
 from gnn.split import TARGET
 from kg.diseases import DiseaseSpace
 from kg.errors import KGError
-from kg.ids import Ambiguous, GeneIndex, normalise_curie
+from kg.ids import Ambiguous, GeneIndex, normalise_curie, suggest
 from kg.patient import Patient, TermResolver
 from kg.predictions import Prediction
 from kg.store import Neo4jStore
@@ -150,7 +149,7 @@ class ModelContext:
                 return index[hit]
             close = self.genes.close_matches(key)
         else:
-            close = difflib.get_close_matches(curie, list(index), n=3, cutoff=0.75)
+            close = suggest(curie, index)
         raise UnknownId(
             f"unknown {node_type.lower()} {key!r}: not in the model's graph {self.graph.graph_release}", close
         )

@@ -1,4 +1,10 @@
-"""Typed CURIE identifiers: validation of the ids that nodes carry."""
+"""Typed CURIE identifiers: validation of the ids that nodes carry, and the one policy for a user's key.
+
+A key a user types (CLI, GraphQL, notebook, explorer) is read in one order: an exact id (any
+case of the prefix), then a gene's symbol, then its Ensembl or HGNC id, then an alias or
+previous symbol (:class:`GeneIndex`); nothing matching gives suggestions: the graph's full-text
+index where Neo4j is at hand, else :func:`suggest` over the ids and symbols the caller holds.
+"""
 
 from __future__ import annotations
 
@@ -63,6 +69,21 @@ def normalise_curie(key: str) -> str:
     if sep and prefix.upper() in _PREFIXES:
         return f"{_PREFIXES[prefix.upper()]}:{rest.strip()}"
     return key
+
+
+#: How alike a suggestion must be to the key (``difflib`` ratio): one cut-off for every surface.
+SUGGESTION_CUTOFF = 0.75
+
+
+def suggest(key: str, pool: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` entries of ``pool`` spelled like ``key`` (case-insensitive), best first."""
+    import difflib
+
+    by_upper: dict[str, str] = {}
+    for entry in pool:
+        by_upper.setdefault(entry.upper(), entry)
+    hits = difflib.get_close_matches(key.strip().upper(), list(by_upper), n=n, cutoff=SUGGESTION_CUTOFF)
+    return [by_upper[h] for h in hits]
 
 
 @dataclass(frozen=True)
@@ -141,9 +162,4 @@ class GeneIndex:
 
     def close_matches(self, key: str, n: int = 3) -> list[str]:
         """Symbols spelled like ``key`` (for "did you mean")."""
-        import difflib
-
-        return [
-            self.display.get(self.symbols[s], s)
-            for s in difflib.get_close_matches(key.strip().upper(), list(self.symbols), n=n, cutoff=0.75)
-        ]
+        return suggest(key, (self.display.get(gid, s) for s, gid in self.symbols.items()), n)
