@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -96,16 +95,10 @@ def _fingerprint(exports: Path) -> str:
     return digest.hexdigest()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve_http(settings: Settings, **env: str) -> Iterator[str]:
     """``kg serve`` in a subprocess on a free port for ``settings``' graph and model; yields its base URL."""
-    port = _free_port()
+    port = local_neo4j.free_port()
     environ = {
         **os.environ,
         "KG_NEO4J_URI": settings.neo4j_uri,

@@ -235,7 +235,6 @@ def test_bulk_import_gives_the_graph_a_transactional_load_gives(
     store: Neo4jStore, release, neo4j_server: local_neo4j.ServerConfig, tmp_path: Path
 ) -> None:
     from etl.load import LoadError, bulk_load_results
-    from tests.conftest import _free_port
 
     home, report = release
     load_results(store, report.release, report.results, SETTINGS)
@@ -243,7 +242,8 @@ def test_bulk_import_gives_the_graph_a_transactional_load_gives(
     with pytest.raises(LoadError, match="empty database"):  # a database holding data keeps the incremental path
         bulk_load_results(store, neo4j_server, report.release, report.results, SETTINGS, tmp_path)
 
-    empty = local_neo4j.ServerConfig(home=tmp_path / "bulk", port=_free_port(), heap_mb=1024, pagecache_mb=256)
+    port = local_neo4j.free_port()
+    empty = local_neo4j.ServerConfig(home=tmp_path / "bulk", port=port, heap_mb=1024, pagecache_mb=256)
     local_neo4j.start(empty)
     try:
         with Neo4jStore(empty.uri, retry_s=30.0) as bulk:
