@@ -261,14 +261,22 @@ class ModelContext:
 
         The evidence network's ``τ · log score``; for older runs the ranker's score, or the model's logit.
         """
+        return self.logits_and_shares(diseases)[0]
+
+    def logits_and_shares(self, diseases: Tensor) -> tuple[Tensor, Tensor | None]:
+        """:meth:`logits` and each score's ``[Q, G, 4]`` shares by path kind (``None`` without the network).
+
+        The kinds are :data:`kg.predictions.SHARE_KINDS`.
+        """
         scorer = self.scorer
         if scorer is not None:
-            return scorer.logits(scorer.rows(diseases))
+            scored = scorer.rows(diseases)
+            return scorer.logits(scored), scorer.kind_shares(scored)
         h = self.encoded()[0]
         if self.ranker is None:
             with torch.no_grad():
-                return self.model.score_all(h["Gene"], h["Disease"][diseases], self.prior_logit(diseases))
-        return self.ranker.score(self.pair_features(diseases))
+                return self.model.score_all(h["Gene"], h["Disease"][diseases], self.prior_logit(diseases)), None
+        return self.ranker.score(self.pair_features(diseases)), None
 
     def pair_features(self, diseases: Tensor, prior_parts: tuple[Tensor, dict[str, Tensor]] | None = None) -> Tensor:
         """The ranker's ``[Q, G, F]`` features (:mod:`gnn.pair_features`) of the graph's diseases ``diseases``.
@@ -327,14 +335,14 @@ class ModelContext:
         chunk = 512 if self.ranker is None and self.evidence is None else 64  # [chunk, G, F] features
         for begin in range(0, len(diseases), chunk):
             batch = torch.tensor(diseases[begin : begin + chunk], dtype=torch.long)
-            logits = self.logits(batch)
+            logits, shares = self.logits_and_shares(batch)
             known = known_mask(batch, links, logits.shape[1])
             ids = [self.node_id("Disease", d) for d in batch.tolist()]
             if space is not None:
                 for row, did in enumerate(ids):
                     for member in space.members(did):
                         known[row, genes_of.get(member, [])] = True
-            out += self._rows(ids, logits, known, top, [None] * len(ids))
+            out += self._rows(ids, logits, known, top, [None] * len(ids), shares)
             if on_chunk:
                 on_chunk(len(batch))
         if space is not None:
@@ -353,17 +361,25 @@ class ModelContext:
             if not members:
                 continue
             batch = torch.tensor([index[m] for m in members], dtype=torch.long)
-            logits, best = self.logits(batch).max(dim=0)
+            all_logits, all_shares = self.logits_and_shares(batch)
+            logits, best = all_logits.max(dim=0)
+            shares = None if all_shares is None else all_shares[best, torch.arange(best.numel())][None]
             known = torch.zeros(1, logits.numel(), dtype=torch.bool)
             for d in (target, *space.members(target)):
                 known[0, genes_of.get(d, [])] = True
-            out += self._rows([target], logits[None, :], known, top, [[members[i] for i in best.tolist()]])
+            out += self._rows([target], logits[None, :], known, top, [[members[i] for i in best.tolist()]], shares)
         return out
 
     def _rows(
-        self, ids: list[str], logits: Tensor, known: Tensor, top: int, via: list[list[str] | None]
+        self,
+        ids: list[str],
+        logits: Tensor,
+        known: Tensor,
+        top: int,
+        via: list[list[str] | None],
+        shares: Tensor | None = None,
     ) -> list[Prediction]:
-        """Prediction rows of a batch of diseases from their logits over all genes."""
+        """Prediction rows of a batch of diseases from their logits over all genes (``shares``: by path kind)."""
         num_genes = self.num_nodes["Gene"]
         probs = torch.softmax(logits, dim=1)
         # a stable sort: equal logits keep gene-index (= gene id) order, so ranks are deterministic
@@ -376,11 +392,17 @@ class ModelContext:
             fresh = order[row][~known[row][order[row]]][:top]  # the same order, known genes left out
             for r, g in enumerate(fresh.tolist()):
                 row_via = by[g] if by else None
-                out.append(self._row(did, g, probs[row, g], logits[row, g], r + 1, False, rank_all[row, g], row_via))
+                part = None if shares is None else shares[row, g]
+                out.append(
+                    self._row(did, g, probs[row, g], logits[row, g], r + 1, False, rank_all[row, g], row_via, part)
+                )
             for g in known[row].nonzero().flatten().tolist():
                 rank = int(rank_all[row, g])
                 row_via = by[g] if by else None
-                out.append(self._row(did, g, probs[row, g], logits[row, g], rank, True, rank_all[row, g], row_via))
+                part = None if shares is None else shares[row, g]
+                out.append(
+                    self._row(did, g, probs[row, g], logits[row, g], rank, True, rank_all[row, g], row_via, part)
+                )
         return out
 
     def _row(
@@ -393,12 +415,14 @@ class ModelContext:
         known: bool,
         rank_all: Tensor,
         via: str | None = None,
+        shares: Tensor | None = None,
     ) -> Prediction:
         """One prediction; ``percentile``: the share of all genes scored below this one, in %."""
         gene_id, symbol = self.node_id("Gene", gene), self.name("Gene", gene)
         percentile = 100.0 * (self.num_nodes["Gene"] - int(rank_all)) / self.num_nodes["Gene"]
+        parts = None if shares is None else tuple(round(float(x), 6) for x in shares.tolist())
         return Prediction(
-            disease_id, gene_id, symbol, float(score), float(logit), rank, known, self.synthetic, percentile, via
+            disease_id, gene_id, symbol, float(score), float(logit), rank, known, self.synthetic, percentile, via, parts
         )
 
     def rank_phenotypes(

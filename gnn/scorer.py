@@ -86,6 +86,16 @@ class EvidenceScorer:
         with torch.no_grad():
             return self.net.logits(scored.evidence)
 
+    @staticmethod
+    def kind_shares(scored: Scored) -> Tensor:
+        """``[Q, G, 4]``: the share of each score by path kind: similar disease, partner, GO term, baseline.
+
+        They sum to 1; the gate multiplies every part alike, so it does not change them.
+        """
+        ev = scored.evidence
+        parts = torch.stack([ev.direct, ev.partner, ev.go, ev.baseline], dim=-1)
+        return parts / parts.sum(dim=-1, keepdim=True).clamp(min=1e-30)
+
     def explain(self, scored: Scored, gene: int, row: int = 0) -> GeneEvidence:
         """Every path of ``gene`` for query ``row`` of ``scored``, with its share of the score."""
         one = scored.query.row(row)

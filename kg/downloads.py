@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from neo4j import ManagedTransaction
 
 from kg.errors import KGError
+from kg.predictions import SHARE_KINDS
 from kg.schema import ENDPOINTS, NodeLabel, RelType
 from kg.store import Neo4jStore
 
@@ -71,6 +72,10 @@ PREDICTION_COLUMNS = {
     "percentile": "share of all genes scored lower for this disease, in %",
     "via": "for a disease scored through its hereditary forms: the member disease that gave the score",
     "synthetic": "true when the model saw edges from synthetic sample files",
+    "share_similar_disease": "share of the score carried by paths through similar known diseases (the shares sum to 1)",
+    "share_partner": "share carried by interaction partners of those diseases' genes",
+    "share_go_term": "share carried by GO terms shared with those diseases' genes",
+    "share_baseline": "share of the baseline every gene gets (what no path explains)",
 }
 EVIDENCE_COLUMNS = {
     "model_version": "the served model",
@@ -332,9 +337,13 @@ def _current_model(path: Path) -> dict[str, Any] | None:
 
 def _predictions(path: Path, version: str) -> pd.DataFrame:
     with closing(sqlite3.connect(path)) as db:
+        stored = {row[1] for row in db.execute("PRAGMA table_info(predictions)")}
+        shares = ", ".join(
+            f"share_{k}" if f"share_{k}" in stored else f"NULL AS share_{k}" for k in SHARE_KINDS
+        )  # a store written before the shares were kept has none
         frame = pd.read_sql_query(
-            "SELECT model_version, disease_id, gene_id, symbol, score, logit, rank, known, percentile, via, synthetic "
-            "FROM predictions WHERE model_version = ? ORDER BY disease_id, known, rank",
+            "SELECT model_version, disease_id, gene_id, symbol, score, logit, rank, known, percentile, via, synthetic, "
+            f"{shares} FROM predictions WHERE model_version = ? ORDER BY disease_id, known, rank",
             db,
             params=(version,),
         )

@@ -37,6 +37,13 @@ class Prediction:
     synthetic: bool = False  # the model saw edges from synthetic sample files
     percentile: float | None = None  # share of all genes the model scores lower for this disease, in %
     via: str | None = None  # the member disease whose score this is (a TCGA cohort's hereditary form)
+    #: The share of the score carried by each path kind (:data:`SHARE_KINDS`; sums to 1), or ``None``
+    #: (a run without the evidence network, or a set pulled from another replica).
+    shares: tuple[float, ...] | None = None
+
+
+#: The path kinds of :attr:`Prediction.shares`, as stored (``share_<kind>`` columns).
+SHARE_KINDS = ("similar_disease", "partner", "go_term", "baseline")
 
 
 _SCHEMA = """
@@ -67,6 +74,7 @@ _ADDED_COLUMNS = (
     ("predictions", "via", "TEXT"),
     ("models", "evidence_graph", "TEXT"),  # the graph state (loaded sources) the stored evidence was read from
     ("models", "run", "TEXT"),  # the `kg predict` run that wrote the set (its PredictionSet in Neo4j)
+    *(("predictions", f"share_{kind}", "REAL") for kind in SHARE_KINDS),
 )
 _COLUMNS = "disease_id, gene_id, symbol, score, logit, rank, known, synthetic, percentile, via"
 
@@ -118,9 +126,11 @@ class PredictionStore:
         with self._connect() as db:  # one transaction: committed on success, rolled back on error
             db.execute("DELETE FROM predictions WHERE model_version = ?", (version,))
             db.execute("DELETE FROM evidence WHERE model_version = ?", (version,))
+            shares = ", ".join(f"share_{k}" for k in SHARE_KINDS)
+            marks = ", ".join("?" * (11 + len(SHARE_KINDS)))
             db.executemany(
-                f"INSERT INTO predictions (model_version, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((version, *astuple(r)) for r in rows),
+                f"INSERT INTO predictions (model_version, {_COLUMNS}, {shares}) VALUES ({marks})",
+                ((version, *astuple(r)[:-1], *(r.shares or (None,) * len(SHARE_KINDS))) for r in rows),
             )
             _insert_evidence(db, version, evidence)
             db.execute("UPDATE models SET current = 0")

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from gnn.artefacts import ArtefactError
+from gnn.evidence_paths import GO_TERM, PARTNER, SIMILAR_DISEASE
 from gnn.explain import Explainer, fidelity
 from gnn.export import export_graph
 from gnn.inference import ModelContext, UnknownId
@@ -107,6 +108,15 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
     flagged = {ctx.lookup("Gene", r.gene_id) for r in rows if r.disease_id == "OMIM:100000" and r.known}
     assert flagged == known  # …and flagged separately
     assert sum(gene_module(r.gene_id) == 0 for r in new) >= 3  # the planted module wins
+    # each row carries its score's shares by path kind, the same as the explanation's paths add up to
+    assert all(r.shares is not None and abs(sum(r.shares) - 1) < 1e-4 for r in rows)
+    scorer = ctx.scorer
+    assert scorer is not None
+    top = new[0]
+    explained = scorer.explain(scorer.rows(torch.tensor([d0])), ctx.lookup("Gene", top.gene_id))
+    by_kind = [sum(p.share for p in explained.paths if p.kind == k) for k in (SIMILAR_DISEASE, PARTNER, GO_TERM)]
+    expected = [x / explained.score for x in (*by_kind, explained.baseline)]
+    assert top.shares == pytest.approx(expected, abs=1e-4)
 
     path = tmp / "predictions.sqlite"
     info = {"model_version": ctx.version, "graph_release": ctx.graph.graph_release, "release": "r1", "metrics": {}}

@@ -13,7 +13,7 @@ import pytest
 from kg import local_neo4j
 from kg.downloads import DownloadError, publish, read_table, releases
 from kg.notebook import connect
-from kg.predictions import Prediction, PredictionStore
+from kg.predictions import SHARE_KINDS, Prediction, PredictionStore
 from kg.schema import NodeLabel, RelType
 from kg.store import Neo4jStore
 from tests.test_cli import kg
@@ -49,7 +49,9 @@ def graph(store: Neo4jStore, tmp_path: Path) -> tuple[Neo4jStore, Path]:
         store.mark_source(source, "loaded", {"fingerprint": source, "release": "r1", "version": "v1"})
     predictions = PredictionStore(tmp_path / "home" / "predictions.sqlite")
     rows = [Prediction("OMIM:100001", f"NCBIGene:{i}", f"G{i}", 0.1 * i, float(i), 6 - i, False) for i in range(2, 6)]
-    rows.append(Prediction("OMIM:100001", "NCBIGene:1", "G1", 0.5, 5.0, 1, True, percentile=99.0))
+    rows.append(
+        Prediction("OMIM:100001", "NCBIGene:1", "G1", 0.5, 5.0, 1, True, percentile=99.0, shares=(0.7, 0.2, 0.06, 0.04))
+    )
     facts = json.dumps([{"type": "EXPRESSED_IN", "tissue": "heart", "via": None, "props": {"tpm_median": 3.5}}])
     predictions.replace(
         {"model_version": "m1", "graph_release": "g", "release": "r1", "metrics": {"mrr": 0.3}},
@@ -104,6 +106,9 @@ def test_every_table_matches_the_graph_and_reads_back_in_pandas_and_duckdb(graph
     assert pd.read_csv(done.folder / "nodes/Gene.tsv.gz", sep="\t")["aliases"].iloc[0] == "OLD1|X"
     predictions = read_table(out, "predictions")
     assert predictions["known"].sum() == 1 and predictions["model_version"].eq("m1").all()
+    shares = predictions.set_index("gene_id").loc["NCBIGene:1", [f"share_{k}" for k in SHARE_KINDS]]
+    assert shares.tolist() == pytest.approx([0.7, 0.2, 0.06, 0.04])  # the score's parts by path kind
+    assert pd.isna(predictions.set_index("gene_id").loc["NCBIGene:2", "share_baseline"])  # none stored: null
     evidence = read_table(out, "prediction_evidence")
     assert evidence.iloc[0][["type", "target_kind", "target"]].tolist() == ["EXPRESSED_IN", "tissue", "heart"]
     manifest = json.loads((done.folder / "manifest.json").read_text())
