@@ -70,19 +70,13 @@ class Service:
             from gnn.answers import Answers
             from gnn.artefacts import Run
             from gnn.explain import Explainer
-            from gnn.export import ExportCache
-            from gnn.export import load as load_export
-            from gnn.inference import ModelContext
+            from gnn.runs import load_context
 
             run = Run(folder)
-            export = ExportCache.of_home(self.settings.home).find(run.graph_release)
-            if export is None:
-                raise KGError(f"no cached export of graph release {run.graph_release} (run `kg train`)")
-            context = ModelContext(
-                load_export(export),
+            context = load_context(  # the run's own cached export: the API loads without Neo4j
+                self.settings.home,
                 folder,
-                self._gene_index,  # the id policy of every surface: aliases, Ensembl and HGNC ids too
-                cache_dir=self.settings.home / "cache" / "context",
+                genes=self._gene_index,  # the id policy of every surface: aliases, Ensembl and HGNC ids too
                 alternatives=lambda: self.graph(queries.phenotype_alternatives),
             )
             answers = Answers(context, lambda: self.graph(read_disease_space))

@@ -30,7 +30,7 @@ import torch  # noqa: E402
 from bench.patients import am_files  # noqa: E402
 from gnn.answers import Answers  # noqa: E402
 from gnn.cohort import rank_cohort  # noqa: E402
-from gnn.inference import load_context  # noqa: E402
+from gnn.runs import load_context  # noqa: E402
 from kg import queries  # noqa: E402
 from kg.diseases import read_disease_space  # noqa: E402
 from kg.errors import KGError  # noqa: E402
@@ -52,7 +52,7 @@ def main() -> None:
     with Neo4jStore(args.uri) as store:
         alternatives = queries.phenotype_alternatives(store)
         space = read_disease_space(store)
-        ctx = load_context(store, args.home, args.model, alternatives=lambda: alternatives)
+        ctx = load_context(args.home, args.model, store, alternatives=lambda: alternatives)
     answers = Answers(ctx, lambda: space)
     ctx.encoded()
     load = time.perf_counter() - start

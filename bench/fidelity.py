@@ -19,7 +19,7 @@ import random
 from pathlib import Path
 
 from gnn.explain import served_fidelity
-from gnn.inference import load_context
+from gnn.runs import load_context
 from kg.settings import DEFAULT_RUN, load_settings
 from kg.store import Neo4jStore
 
@@ -33,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
-        ctx = load_context(store, settings.home, args.model)
+        ctx = load_context(settings.home, args.model, store)
     links = ctx.edges[LINKS]
     diseases = sorted(set(links[1].tolist()))
     chosen = random.Random(0).sample(diseases, min(args.diseases, len(diseases)))

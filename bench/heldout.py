@@ -16,15 +16,15 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gnn.artefacts import Run
+from gnn.artefacts import ArtefactError
 from gnn.baselines import PhenotypeSimilarity, Popularity
 from gnn.evaluation import score_pairs
-from gnn.export import ExportCache, load
 from gnn.features import Featuriser
 from gnn.inference import ModelContext
 from gnn.pair_features import RankerFeatures, mode_terms, model_parts
 from gnn.prior import prior_for
 from gnn.report import rebuild
+from gnn.runs import run_export
 from gnn.split import TARGET, Split
 from gnn.train import with_target
 from kg.settings import DEFAULT_RUN, load_settings
@@ -62,11 +62,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_RUN)
     args = parser.parse_args()
-    release = Run(args.model).graph_release
-    folder = ExportCache.of_home(load_settings().home).find(release)
-    if folder is None:
-        raise SystemExit(f"no cached export of graph release {release}: run `kg train` first")
-    ctx, saved, split = rebuild(load(folder), args.model)
+    try:
+        graph = run_export(load_settings().home, args.model)  # the run's own cached export
+    except ArtefactError as exc:
+        raise SystemExit(str(exc)) from None
+    ctx, saved, split = rebuild(graph, args.model)
     n = ctx.num_nodes
     rows = {"model (saved test metrics)": saved["metrics"]}
     if ctx.ranker is not None:  # what kg serves: the run's evidence ranker over the same held-out split

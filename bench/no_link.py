@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from patients import HOME_2021, PORT_2021, am_files, read_patients  # noqa: E402
 
-from gnn.inference import load_context  # noqa: E402
 from gnn.patient_benchmark import PatientBenchmark  # noqa: E402
+from gnn.runs import load_context  # noqa: E402
 from kg import queries  # noqa: E402
 from kg.diseases import read_disease_space  # noqa: E402
 from kg.store import Neo4jStore  # noqa: E402
@@ -61,7 +61,7 @@ def main() -> None:
     with Neo4jStore(f"bolt://127.0.0.1:{args.port_2021}") as store:
         alternatives = queries.phenotype_alternatives(store)
         space = read_disease_space(store)
-        ctx = load_context(store, args.home_2021, args.home_2021 / "model", alternatives=lambda: alternatives)
+        ctx = load_context(args.home_2021, args.home_2021 / "model", store, alternatives=lambda: alternatives)
     bench = PatientBenchmark(ctx, space, set())
     linked = torch.zeros(ctx.num_nodes["Gene"], dtype=torch.bool)
     linked[sorted(bench.linked_genes)] = True

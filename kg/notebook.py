@@ -164,15 +164,15 @@ class Graph:
         """The trained model on the graph it was trained on, answering requests (loaded once)."""
         if self._answers is None:
             try:
-                from gnn.inference import load_context
+                from gnn.runs import load_context
             except ImportError as exc:
                 raise KGError(f"ranking and explaining need the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
             from gnn.answers import Answers
 
             context = load_context(
-                self.store,
                 self.settings.home,
                 self.model,
+                self.store,
                 lambda: GeneIndex(queries.gene_symbols(self.store)),
                 lambda: queries.phenotype_alternatives(self.store),
             )

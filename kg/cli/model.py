@@ -24,11 +24,11 @@ Format = Annotated[OutputFormat, typer.Option("--format", help="table, json or c
 def _graph(settings: Settings, model: Path) -> ExportedGraph:
     """The export the run in ``model`` was trained on (its spec: with synthetic edges only if it had them)."""
     try:
-        from gnn.inference import run_export
+        from gnn.runs import run_export
     except ImportError as exc:
         raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
     with Neo4jStore.from_settings(settings) as store:
-        return run_export(store, settings.home, model)
+        return run_export(settings.home, model, store)
 
 
 def model_context(model: Path) -> tuple[Settings, ModelContext]:
@@ -38,7 +38,7 @@ def model_context(model: Path) -> tuple[Settings, ModelContext]:
 
     settings = load_settings()
     try:
-        from gnn.inference import load_context
+        from gnn.runs import load_context
     except ImportError as exc:
         raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
     ctx: ModelContext | None = None
@@ -61,7 +61,7 @@ def model_context(model: Path) -> tuple[Settings, ModelContext]:
             return queries.phenotype_alternatives(store)
 
     with Neo4jStore.from_settings(settings) as store:
-        ctx = load_context(store, settings.home, model, genes, alternatives)
+        ctx = load_context(settings.home, model, store, genes, alternatives)
     return settings, ctx
 
 
