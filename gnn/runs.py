@@ -2,8 +2,9 @@
 
 The one rule every caller follows (``kg explain``/``rank``/``predict``, the API, the notebook, the
 benches): a run is scored on the export of its own spec and graph release, from the cache when
-it is there (no Neo4j needed), else exported from the live graph, which must then be the graph
-the run was trained on.
+it is there, else exported from the live graph. A caller that holds the graph (the CLI, the
+notebook) is refused when the live graph is no longer the run's; the API, which must load
+without Neo4j, serves the run on the graph it was trained on.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gnn.artefacts import ArtefactError, Run
-from gnn.export import ExportCache, ExportedGraph, export_graph, model_spec
+from gnn.export import ExportCache, ExportedGraph, export_graph, model_spec, state_hash
 from gnn.export import load as load_export
 from gnn.inference import ModelContext
+from kg.export import graph_state
 from kg.ids import GeneIndex
 from kg.store import Neo4jStore
 
@@ -26,6 +28,13 @@ def run_export(home: Path, model: Path, store: Neo4jStore | None = None) -> Expo
         ArtefactError: Not cached and no store given, or the live graph is not the run's graph.
     """
     run = Run(model)
+    if store is not None:
+        live = state_hash(graph_state(store))
+        if live != run.graph_release:
+            raise ArtefactError(
+                f"model was trained on graph release {run.graph_release}, not on the current {live}; "
+                "retrain or export that release"
+            )
     spec = model_spec(include_synthetic=run.synthetic_edges > 0)
     key = run.spec_key or spec.key()
     cache = ExportCache.of_home(home)
@@ -40,7 +49,7 @@ def run_export(home: Path, model: Path, store: Neo4jStore | None = None) -> Expo
             "(start Neo4j on the graph the run was trained on, or run `kg train`)"
         )
     graph, _ = export_graph(store, spec, cache)
-    return graph  # another graph than the run's is refused by the model context (its graph release)
+    return graph
 
 
 def load_context(
