@@ -16,7 +16,7 @@ from etl.genemap import GeneResolver
 from etl.io import LocalFile, fetch
 from etl.reference import PACKAGES, debian_file
 from etl.rejects import Rejects
-from etl.release import SourceResult, release_id, write_release
+from etl.release import SourceResult, files_checksum, inputs_fingerprint, release_id, write_release
 from etl.sources import REGISTRY, SourceContext
 from etl.validate import edge_problem, node_problem, reject
 from kg.errors import KGError, SourceFormatError
@@ -119,6 +119,32 @@ def data_warnings(overrides: dict[str, str], only: set[str] | None = None) -> li
             elif "synthetic" in location.lower():
                 out.append(f"{name}: loads the SYNTHETIC sample, not the real data ({package.key} is not installed)")
     return out
+
+
+def unchanged_sources(
+    overrides: dict[str, str],
+    settings: EtlSettings,
+    home: Path,
+    loads: list[dict[str, Any]],
+    only: set[str] | None = None,
+) -> list[str] | None:
+    """The chosen sources when each one's files and settings are those of its last completed load, else ``None``.
+
+    A re-run with nothing to do then stops after hashing the inputs, without extracting anything:
+    it is exactly the case in which every source's load would say ``unchanged``.
+    """
+    fp_settings = settings_fingerprint(settings)
+    loaded = {row["source"]: row for row in loads}
+    chosen = locations(overrides, only)
+    for name, location in chosen.items():
+        prev = loaded.get(name)
+        if prev is None or prev.get("state") != "loaded":
+            return None
+        files = expand(location, home / "cache")
+        checksum = files_checksum({f.name: f.sha256 for f in files})
+        if prev.get("fingerprint") != inputs_fingerprint(checksum, fp_settings):
+            return None
+    return list(chosen)
 
 
 def settings_fingerprint(settings: EtlSettings) -> str:

@@ -36,8 +36,7 @@ class SourceResult:
     @property
     def checksum(self) -> str:
         """One checksum over all of the source's files (by name, so it is location-independent)."""
-        joined = "|".join(f"{k}={v}" for k, v in sorted(self.checksums.items()))
-        return hashlib.sha256(joined.encode()).hexdigest()
+        return files_checksum(self.checksums)
 
     def counts(self) -> dict[str, int]:
         """Rows per node label and relationship type."""
@@ -54,9 +53,20 @@ def release_id(results: list[SourceResult], settings_json: str) -> str:
     return digest.hexdigest()[:12]
 
 
+def files_checksum(checksums: dict[str, str]) -> str:
+    """One checksum over a source's files, ``{file name: SHA-256}``."""
+    joined = "|".join(f"{k}={v}" for k, v in sorted(checksums.items()))
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
 def source_fingerprint(result: SourceResult, settings_json: str) -> str:
     """What decides whether a source's loaded edges are still current."""
-    return hashlib.sha256(f"{kg.SCHEMA_VERSION}|{settings_json}|{result.checksum}".encode()).hexdigest()[:16]
+    return inputs_fingerprint(result.checksum, settings_json)
+
+
+def inputs_fingerprint(checksum: str, settings_json: str) -> str:
+    """The fingerprint of a source's inputs (:func:`files_checksum`) under these settings and schema."""
+    return hashlib.sha256(f"{kg.SCHEMA_VERSION}|{settings_json}|{checksum}".encode()).hexdigest()[:16]
 
 
 def write_release(root: Path, rid: str, results: list[SourceResult], settings: dict[str, Any]) -> Path:

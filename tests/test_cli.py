@@ -120,7 +120,8 @@ def test_etl_run_end_to_end_then_rerun_is_a_no_op(store: Neo4jStore, neo4j_serve
     failed = documented_queries_fail(store)
     assert not failed, "\n".join(failed)
     again = kg("etl", "run", "--format", "json", uri=neo4j_server.uri, home=tmp_path)
-    assert {s["load"] for s in json.loads(again.stdout)["sources"]} == {"unchanged"}
+    rerun = json.loads(again.stdout)
+    assert {s["load"] for s in rerun["sources"]} == {"unchanged"} and rerun["extracted"] is False  # inputs hashed only
     assert json.loads(kg("etl", "status", "--format", "json", uri=neo4j_server.uri).stdout)["edges"] == status["edges"]
 
 

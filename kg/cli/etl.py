@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,7 +10,7 @@ import typer
 from rich.table import Table
 
 from etl.load import bulk_load_results, load_results
-from etl.pipeline import RunReport, build_release, data_warnings
+from etl.pipeline import RunReport, build_release, data_warnings, unchanged_sources
 from etl.sources import REGISTRY
 from kg.cli.output import OutputFormat, console, emit, emit_json, err_console, parse_pairs, progress
 from kg.predictions import PredictionStore
@@ -76,6 +77,14 @@ def run(
         err_console.print(f"[bold yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
     if warnings:
         err_console.print("[bold yellow]run `kg data install` to load the real reference data[/]")
+    if not (dry_run or no_load or force or bulk or bulk_files is not None):
+        started = time.perf_counter()
+        with Neo4jStore.from_settings(settings) as store:
+            loads = store.source_loads()
+        names = unchanged_sources(overrides, etl, settings.home, loads, chosen)
+        if names is not None:
+            _nothing_to_do(names, loads, fmt, warnings, time.perf_counter() - started)
+            return
     with progress() as bar:
 
         def start(description: str, total: int | None):  # noqa: ANN202
@@ -115,6 +124,34 @@ def _write_bulk_files(report: RunReport, folder: Path, etl: EtlSettings) -> None
         "then start it: the first `kg etl run` creates the indexes and finds every source unchanged."
     )
     console.print("neo4j-admin " + " ".join(admin_arguments(files, folder="/import")), soft_wrap=True, markup=False)
+
+
+def _nothing_to_do(
+    names: list[str], loads: list[dict[str, Any]], fmt: OutputFormat, warnings: list[str], seconds: float
+) -> None:
+    """A re-run whose every source has the files and settings it was loaded with: nothing extracted."""
+    loaded = {row["source"]: row for row in loads}
+    rows = [
+        {"source": n, "load": "unchanged", "version": loaded[n].get("version"), "release": loaded[n].get("release")}
+        for n in names
+    ]
+    releases = sorted({str(r["release"]) for r in rows})
+    if fmt is OutputFormat.json:
+        emit_json(
+            {
+                "release": releases[0] if len(releases) == 1 else releases,
+                "release_dir": None,
+                "seconds": round(seconds, 2),
+                "extracted": False,
+                "warnings": warnings,
+                "sources": rows,
+            }
+        )
+        return
+    console.print(
+        f"nothing to do: the {len(names)} sources have the files and settings they were loaded with "
+        f"(release {', '.join(releases)}; checked in {seconds:.1f} s). `--force` extracts and reloads them."
+    )
 
 
 def _summary(report: RunReport, fmt: OutputFormat, dry_run: bool, warnings: list[str]) -> None:

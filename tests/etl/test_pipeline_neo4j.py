@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from etl.load import load_results
-from etl.pipeline import build_release
+from etl.pipeline import build_release, unchanged_sources
 from etl.release import SourceResult, read_manifest
 from etl.sources import REGISTRY
 from kg import local_neo4j
@@ -123,6 +123,12 @@ def test_new_version_of_one_source_replaces_only_its_edges(
     kept = lines[3:503]  # a "new GTEx release" with 500 of the genes
     new = tmp_path / "GTEx_Analysis_v10_gene_median_tpm.gct.gz"
     new.write_bytes(gzip.compress("\n".join(["#1.2", f"{len(kept)}\t{lines[1].split()[1]}", lines[2], *kept]).encode()))
+    # a re-run with nothing to do is seen without extracting; a new file or other settings are not
+    names = unchanged_sources(small, SETTINGS, home, store.source_loads())
+    assert names is not None and set(names) == {row["source"] for row in store.source_loads()}
+    assert unchanged_sources({**small, "gtex": str(new)}, SETTINGS, home, store.source_loads()) is None
+    stricter = SETTINGS.model_copy(update={"de_padj": SETTINGS.de_padj / 2})
+    assert unchanged_sources(small, stricter, home, store.source_loads()) is None
     report2 = build_release({**small, "gtex": str(new)}, SETTINGS, home)
     outcome = load_results(store, report2.release, report2.results, SETTINGS)
     assert outcome["gtex"] == "loaded" and {v for k, v in outcome.items() if k != "gtex"} == {"unchanged"}
