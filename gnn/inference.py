@@ -259,17 +259,17 @@ class ModelContext:
 
         The evidence network's ``τ · log score``; for older runs the ranker's score, or the model's logit.
         """
-        return self.logits_and_shares(diseases)[0]
+        return self.logits_and_shares(diseases, shares=False)[0]
 
-    def logits_and_shares(self, diseases: Tensor) -> tuple[Tensor, Tensor | None]:
-        """:meth:`logits` and each score's ``[Q, G, 4]`` shares by path kind (``None`` without the network).
+    def logits_and_shares(self, diseases: Tensor, shares: bool = True) -> tuple[Tensor, Tensor | None]:
+        """:meth:`logits` and, when ``shares``, each score's ``[Q, G, 4]`` shares by path kind.
 
-        The kinds are :data:`kg.predictions.SHARE_KINDS`.
+        The kinds are :data:`kg.predictions.SHARE_KINDS`; ``None`` without the evidence network.
         """
         scorer = self.scorer
         if scorer is not None:
             scored = scorer.rows(diseases)
-            return scorer.logits(scored), scorer.kind_shares(scored)
+            return scorer.logits(scored), scorer.kind_shares(scored) if shares else None
         h = self.encoded()[0]
         if self.ranker is None:
             with torch.no_grad():
