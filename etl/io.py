@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from kg.checksums import sha256_of
 from kg.errors import KGError, SourceFormatError
 
 
@@ -38,19 +39,6 @@ class LocalFile:
     def synthetic(self) -> bool:
         """Whether the file is one of the shipped synthetic samples (flagged in its name)."""
         return "synthetic" in self.name.lower()
-
-
-def sha256_of(path: Path) -> str:
-    """Return the hex SHA-256 of a file (or of a folder's files, sorted by name)."""
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        if path.is_dir():
-            digest.update(str(file.relative_to(path)).encode())
-        with file.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
 
 
 def fetch(location: str, cache_dir: Path, timeout_s: float = 60.0) -> LocalFile:

@@ -7,7 +7,6 @@ Nothing is pickled and nothing is loaded with ``torch.load``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import time
@@ -21,6 +20,7 @@ from gnn.evidence import EvidenceConfig, EvidenceNet
 from gnn.model import HeteroGAT, ModelConfig
 from gnn.ranker import RANKER_FILE, Ranker
 from gnn.train import TrainConfig, TrainResult
+from kg.checksums import sha256_of
 from kg.errors import KGError
 from kg.schema import missing_reference
 
@@ -31,10 +31,6 @@ class ArtefactError(KGError):
 
 #: A run folder's evidence network (the served score), next to ``model.safetensors``.
 EVIDENCE_FILE = "evidence.safetensors"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def git_commit() -> str | None:
@@ -101,9 +97,9 @@ def save_run(
     else:
         (out / RANKER_FILE).unlink(missing_ok=True)
     manifest = {
-        **({"ranker_sha256": _sha256(out / RANKER_FILE)} if ranker is not None else {}),
-        **({"evidence_sha256": _sha256(out / EVIDENCE_FILE)} if evidence is not None else {}),
-        "weights_sha256": _sha256(weights),
+        **({"ranker_sha256": sha256_of(out / RANKER_FILE)} if ranker is not None else {}),
+        **({"evidence_sha256": sha256_of(out / EVIDENCE_FILE)} if evidence is not None else {}),
+        "weights_sha256": sha256_of(weights),
         "graph_release": graph["graph_release"],
         "git_commit": git_commit(),
         "seed": model_config.seed,
@@ -290,7 +286,7 @@ class Run:
         if expected is None:
             return None
         path = self.folder / RANKER_FILE
-        if not path.is_file() or _sha256(path) != expected:
+        if not path.is_file() or sha256_of(path) != expected:
             raise ArtefactError(f"{path}: checksum does not match manifest.json (missing, corrupt or tampered)")
         try:
             return Ranker.load(path)
@@ -304,7 +300,7 @@ class Run:
         if expected is None:
             return None
         path = self.folder / EVIDENCE_FILE
-        if not path.is_file() or _sha256(path) != expected:
+        if not path.is_file() or sha256_of(path) != expected:
             raise ArtefactError(f"{path}: checksum does not match manifest.json (missing, corrupt or tampered)")
         try:
             net = EvidenceNet(EvidenceConfig.from_saved(self.config.get("evidence", {})))
@@ -323,7 +319,7 @@ def load_model(folder: Path, expected_graph_release: str | None = None) -> tuple
     run = Run(folder)
     manifest, config = run.manifest, run.config
     weights = run.weights
-    if not weights.is_file() or _sha256(weights) != manifest["weights_sha256"]:
+    if not weights.is_file() or sha256_of(weights) != manifest["weights_sha256"]:
         raise ArtefactError(f"{weights}: checksum does not match manifest.json (corrupt or tampered weights)")
     if expected_graph_release is not None and manifest["graph_release"] != expected_graph_release:
         raise ArtefactError(

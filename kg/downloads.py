@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from neo4j import ManagedTransaction
 
+from kg.checksums import sha256_of
 from kg.errors import KGError
 from kg.predictions import SHARE_KINDS
 from kg.schema import ENDPOINTS, NodeLabel, RelType
@@ -216,7 +217,7 @@ def read_table(out: Path, table: str, release: str | None = None, verify: bool =
         tables = sorted({f["table"] for f in chosen["files"]})
         raise DownloadError(f"release {chosen['name']} has no table {table!r}; it has: {', '.join(tables)}")
     path = out / chosen["name"] / entry["path"]
-    if verify and _sha256(path) != entry["sha256"]:
+    if verify and sha256_of(path) != entry["sha256"]:
         raise DownloadError(f"{path}: SHA-256 differs from the manifest's; the file was changed or is incomplete")
     return pd.read_parquet(path)
 
@@ -243,7 +244,7 @@ def _write(folder: Path, table: str, frame: pd.DataFrame, columns: dict[str, str
                 "path": str(path.relative_to(folder)),
                 "rows": len(frame),
                 "bytes": path.stat().st_size,
-                "sha256": _sha256(path),
+                "sha256": sha256_of(path),
                 "columns": described,
             }
         )
@@ -404,11 +405,3 @@ def _readme(manifest: dict[str, Any]) -> str:
         lines += ["", f"### {entry['table']} ({entry['rows']:,} rows)", "", "| column | meaning |", "|---|---|"]
         lines += [f"| `{c}` | {meaning} |" for c, meaning in entry["columns"].items()]
     return "\n".join(lines) + "\n"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
