@@ -49,7 +49,7 @@ def _chosen(names: list[str] | None, required_only: bool) -> list[Package]:
 def install_cmd(
     package: Annotated[
         list[str] | None,
-        typer.Option("--package", "-p", help="Only these packages (name or name-version; repeatable)."),
+        typer.Option("--package", "-p", metavar="NAME", help="Only these packages (name or name-version; repeatable)."),
     ] = None,
     required_only: Annotated[
         bool, typer.Option("--required-only", help="Skip the optional ones (older HPO releases, GO.db).")
