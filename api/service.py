@@ -70,15 +70,11 @@ class Service:
             from gnn.answers import Answers
             from gnn.artefacts import Run
             from gnn.explain import Explainer
-            from gnn.runs import load_context
+            from gnn.runs import RunService
 
             run = Run(folder)
-            context = load_context(  # the run's own cached export: the API loads without Neo4j
-                self.settings.home,
-                folder,
-                genes=self._gene_index,  # the id policy of every surface: aliases, Ensembl and HGNC ids too
-                alternatives=lambda: self.graph(queries.phenotype_alternatives),
-            )
+            # the run's own cached export (the API loads without Neo4j); resolvers built once per graph
+            context = RunService(self.settings.home, self.graph, live=False).context(folder)
             answers = Answers(context, lambda: self.graph(read_disease_space))
             self.model = ModelState(context, Explainer(context), None, run.info(), answers=answers)
         except (ImportError, OSError, json.JSONDecodeError, KGError) as exc:
@@ -227,12 +223,16 @@ class Service:
         with self._lock:
             if self._genes is None:
                 try:
-                    rows = self.graph(queries.gene_symbols)
+                    from gnn.runs import RunService
+                except ImportError:  # no GNN extra: the live graph's index, built here
+                    self._genes = GeneIndex(self.graph(queries.gene_symbols))
+                    return self._genes
+                try:
+                    self._genes = RunService(self.settings.home, self.graph, live=False).gene_index()
                 except GraphDown:  # the model's export still names its genes
                     ctx = self.model.context
                     pairs = zip(ctx.graph.node_ids["Gene"], ctx.graph.node_names["Gene"], strict=True) if ctx else []
                     return GeneIndex({"id": i, "symbol": n} for i, n in pairs)
-                self._genes = GeneIndex(rows)
             return self._genes
 
     def close(self) -> None:

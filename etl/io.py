@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import shutil
 import zlib
@@ -193,6 +194,8 @@ class TabularFile:
             files write ``#Format: a<tab>b``).
         short: How many trailing fields a line may lack (``None``: any; some writers drop empty ones).
         extra: Whether a line may have more fields than the header.
+        names: The column names of a format with no header line (GAF): every line is data, and the
+            ``comment`` lines before the first are kept in :attr:`preamble`.
     """
 
     def __init__(
@@ -208,13 +211,27 @@ class TabularFile:
         parse_header: Callable[[str], list[str]] | None = None,
         short: int | None = 0,
         extra: bool = False,
+        names: tuple[str, ...] = (),
     ) -> None:
         self.origin, self.delimiter, self.comment = file.origin, delimiter, comment
         self.short, self.extra = short, extra
-        self._lines = numbered_lines(file.path, file.origin)
+        self._lines: Iterator[tuple[int, str]] = numbered_lines(file.path, file.origin)
         self.header_line = 0
-        header: list[str] | None = None
-        for lineno, line in self._lines:
+        #: The comment lines before the first data line of a file with no header line (``names``).
+        self.preamble: list[str] = []
+        #: The first data line of a file with no header line (0: none).
+        self.first_line = 0
+        header: list[str] | None = list(names) if names else None
+        for lineno, line in self._lines if names else ():
+            if not line.strip():
+                continue
+            if comment and line.startswith(comment):
+                self.preamble.append(line)
+                continue
+            self.first_line = lineno
+            self._lines = itertools.chain([(lineno, line)], self._lines)
+            break
+        for lineno, line in () if names else self._lines:
             if line.strip() and (not (comment and line.startswith(comment)) or line.startswith(headers or ("\0",))):
                 self.header_line = lineno
                 header = (
@@ -256,7 +273,8 @@ class TabularFile:
             fields = line.split(self.delimiter)
             missing = width - len(fields)
             if missing > 0 and self.short is not None and missing > self.short or missing < 0 and not self.extra:
-                error = SourceFormatError(self.origin, lineno, None, f"{len(fields)} fields, the header has {width}")
+                has = f"{self.what} has" if self.header_line == 0 and self.what else "the header has"
+                error = SourceFormatError(self.origin, lineno, None, f"{len(fields)} fields, {has} {width}")
                 if rejects is None:
                     raise error
                 rejects(error)

@@ -159,7 +159,10 @@ class ModelContext:
             if self._genes is None:
                 self._genes = self._export_genes
             elif not isinstance(self._genes, GeneIndex):
-                self._genes = self._genes()
+                try:
+                    self._genes = self._genes()
+                except KGError:  # the graph is out of reach: the export's ids and symbols, until it is back
+                    return self._export_genes
             return self._genes
 
     def name(self, node_type: str, index: int) -> str | None:

@@ -23,7 +23,7 @@ from kg import queries
 from kg.cypher import run_read_only
 from kg.diseases import read_disease_space
 from kg.errors import KGError
-from kg.ids import GeneIndex, normalise_curie
+from kg.ids import normalise_curie
 from kg.patient import Patient, read_phenopacket
 from kg.predictions import PredictionStore
 from kg.settings import DEFAULT_RUN, Settings, load_settings
@@ -164,18 +164,12 @@ class Graph:
         """The trained model on the graph it was trained on, answering requests (loaded once)."""
         if self._answers is None:
             try:
-                from gnn.runs import load_context
+                from gnn.runs import RunService
             except ImportError as exc:
                 raise KGError(f"ranking and explaining need the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
             from gnn.answers import Answers
 
-            context = load_context(
-                self.settings.home,
-                self.model,
-                self.store,
-                lambda: GeneIndex(queries.gene_symbols(self.store)),
-                lambda: queries.phenotype_alternatives(self.store),
-            )
+            context = RunService(self.settings.home, lambda query: query(self.store)).context(self.model)
             self._answers = Answers(context, lambda: read_disease_space(self.store))
         return self._answers
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from etl.genemap import GeneResolver
-from etl.io import LocalFile, numbered_lines
+from etl.io import LocalFile, Row, TabularFile, numbered_lines
 from etl.reference import debian_file, wheel_data
 from etl.sources.base import SourceContext
 from kg.errors import SourceFormatError
@@ -34,8 +34,26 @@ EVIDENCE_CODES = frozenset(
 )
 ASPECTS = {"P": "biological_process", "F": "molecular_function", "C": "cellular_component"}
 _NAMESPACES = {v: k for k, v in ASPECTS.items()} | {"BP": "P", "MF": "F", "CC": "C"}
-#: GAF 2.x has 17 columns (2.0 files may leave the last two out).
-GAF_COLUMNS = 17
+#: GAF 2.x's 17 columns (2.0 files may leave the last two out).
+GAF_NAMES = (
+    "DB",
+    "DB Object ID",
+    "DB Object Symbol",
+    "Qualifier",
+    "GO ID",
+    "DB:Reference",
+    "Evidence Code",
+    "With (or) From",
+    "Aspect",
+    "DB Object Name",
+    "DB Object Synonym",
+    "DB Object Type",
+    "Taxon",
+    "Date",
+    "Assigned By",
+    "Annotation Extension",
+    "Gene Product Form ID",
+)
 _GENERATED = re.compile(r"^!\s*(?:Generated|date-generated):\s*(\d{4}-\d{2}-\d{2})")
 
 
@@ -100,38 +118,33 @@ class GoSource:
         resolver = ctx.resolver()
         include_iea = ctx.settings.go_include_iea
         seen: set[tuple[str, str, str]] = set()
-        header = False
+        table = TabularFile(f, names=GAF_NAMES, what="GAF 2.x", comment="!", short=2)  # 2.0 may drop the last two
+        if not table.first_line:
+            raise SourceFormatError(f.origin, None, None, "no annotation rows")
+        if not any(line.startswith("!gaf-version: 2") for line in table.preamble):
+            no_version = "not a GAF 2.x file: no '!gaf-version: 2.x' header"
+            raise SourceFormatError(f.origin, table.first_line, None, no_version)
         rows = 0
-        for lineno, line in numbered_lines(f.path, f.origin):
-            if line.startswith("!"):
-                header = header or line.startswith("!gaf-version: 2")
-                continue
-            if not line:
-                continue
-            if not header:
-                raise SourceFormatError(f.origin, lineno, None, "not a GAF 2.x file: no '!gaf-version: 2.x' header")
+        for row in table.rows(ctx.rejects.add):
             rows += 1
-            fields = line.split("\t")
-            if len(fields) not in (GAF_COLUMNS, GAF_COLUMNS - 2):
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, None, f"{len(fields)} columns, GAF 2.x has 17"))
-                continue
-            qualifier, go_id, evidence, aspect = fields[3], fields[4], fields[6], fields[8]
+            qualifier, go_id, evidence, aspect = row["Qualifier"], row["GO ID"], row["Evidence Code"], row["Aspect"]
             if "NOT" in qualifier.split("|"):
                 ctx.count("not_annotations")
                 continue
             if not is_valid(go_id, ("GO",)):
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, "GO ID", f"bad GO id {go_id!r}"))
+                ctx.rejects.add(SourceFormatError(f.origin, row.lineno, "GO ID", f"bad GO id {go_id!r}"))
                 continue
             if evidence not in EVIDENCE_CODES:
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, "Evidence Code", f"unknown code {evidence!r}"))
+                ctx.rejects.add(SourceFormatError(f.origin, row.lineno, "Evidence Code", f"unknown code {evidence!r}"))
                 continue
             if aspect not in ASPECTS:
-                ctx.rejects.add(SourceFormatError(f.origin, lineno, "Aspect", f"expected P, F or C, got {aspect!r}"))
+                wrong = f"expected P, F or C, got {aspect!r}"
+                ctx.rejects.add(SourceFormatError(f.origin, row.lineno, "Aspect", wrong))
                 continue
             if evidence == "IEA" and not include_iea:
                 ctx.count("iea_skipped")
                 continue
-            gene = _resolve(resolver, fields, self.name)
+            gene = _resolve(resolver, row, self.name)
             if gene is None:
                 continue
             key = (gene, go_id, evidence)
@@ -147,23 +160,22 @@ class GoSource:
                     "evidence": evidence,
                     "aspect": ASPECTS[aspect],
                     "qualifier": qualifier or None,
-                    "reference": fields[5] or None,
-                    "assigned_by": fields[14] or None,
-                    "date": fields[13] or None,
+                    "reference": row["DB:Reference"] or None,
+                    "assigned_by": row["Assigned By"] or None,
+                    "date": row["Date"] or None,
                 },
             )
-        if rows == 0:
-            raise SourceFormatError(f.origin, None, None, "no annotation rows")
         ctx.count("gaf_rows", rows)
 
 
-def _resolve(resolver: GeneResolver, fields: list[str], source: str) -> str | None:
+def _resolve(resolver: GeneResolver, row: Row, source: str) -> str | None:
     """The GAF symbol first, then its synonyms; unresolved rows are reported with their UniProt id."""
-    for name in [fields[2], *(fields[10].split("|") if fields[10] else [])]:
+    symbol, synonyms = row["DB Object Symbol"], row["DB Object Synonym"]
+    for name in [symbol, *(synonyms.split("|") if synonyms else [])]:
         hit = resolver.by_symbol(name)
         if hit:
             return hit
-    return resolver.resolve(source, symbol=f"{fields[2]} ({fields[0]}:{fields[1]})")
+    return resolver.resolve(source, symbol=f"{symbol} ({row['DB']}:{row['DB Object ID']})")
 
 
 def _gaf_date(f: LocalFile) -> str | None:

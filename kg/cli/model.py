@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -16,53 +16,36 @@ from kg.store import Neo4jStore
 if TYPE_CHECKING:
     from gnn.export import ExportedGraph
     from gnn.inference import ModelContext
+    from gnn.runs import RunService
 
 ModelDir = Annotated[Path, typer.Option("--model", help="Run folder written by `kg train`.")]
+T = TypeVar("T")
 Format = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")]
+
+
+def runs(settings: Settings) -> RunService:
+    """The run service on the live graph (a connection per read: most calls need none after loading)."""
+    try:
+        from gnn.runs import RunService
+    except ImportError as exc:
+        raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
+
+    def read(query: Callable[[Neo4jStore], T]) -> T:
+        with Neo4jStore.from_settings(settings) as store:
+            return query(store)
+
+    return RunService(settings.home, read)
 
 
 def _graph(settings: Settings, model: Path) -> ExportedGraph:
     """The export the run in ``model`` was trained on (its spec: with synthetic edges only if it had them)."""
-    try:
-        from gnn.runs import run_export
-    except ImportError as exc:
-        raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
-    with Neo4jStore.from_settings(settings) as store:
-        return run_export(settings.home, model, store)
+    return runs(settings).export(model)
 
 
 def model_context(model: Path) -> tuple[Settings, ModelContext]:
     """Settings and the model context of the run in ``model`` on its cached export."""
-    from kg import queries
-    from kg.ids import GeneIndex
-
     settings = load_settings()
-    try:
-        from gnn.runs import load_context
-    except ImportError as exc:
-        raise KGError(f"this command needs the GNN extra: pip install 'kg[gnn]' ({exc})") from exc
-    ctx: ModelContext | None = None
-
-    def genes() -> GeneIndex:  # aliases, Ensembl and HGNC ids: read only when a key is no id or symbol
-        # cached as JSON per loaded gene reference (its fingerprint): the query returns ~77k rows
-        fingerprint = ctx.graph.state.get("genes", {}).get("fingerprint") if ctx is not None else None
-        cache = settings.home / "cache" / f"genes-{str(fingerprint)[:16]}.json" if fingerprint else None
-        if cache is not None and cache.is_file():
-            return GeneIndex(json.loads(cache.read_text()))
-        with Neo4jStore.from_settings(settings) as store:
-            rows = queries.gene_symbols(store)
-        if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(json.dumps(rows))
-        return GeneIndex(rows)
-
-    def alternatives() -> dict[str, str]:  # obsolete and alternative HPO ids: read when a patient is resolved
-        with Neo4jStore.from_settings(settings) as store:
-            return queries.phenotype_alternatives(store)
-
-    with Neo4jStore.from_settings(settings) as store:
-        ctx = load_context(settings.home, model, store, genes, alternatives)
-    return settings, ctx
+    return settings, runs(settings).context(model)
 
 
 def evaluate(

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gnn.run_folder import RunFolder
 from kg.errors import KGError
 from kg.settings import Settings
 
@@ -39,8 +40,8 @@ def enabled() -> bool:
 def socket_path(settings: Settings, model: Path) -> Path | None:
     """Where the worker for the run in ``model`` listens (``None``: no such run)."""
     try:
-        weights = json.loads((model / "manifest.json").read_text())["weights_sha256"]
-    except (OSError, ValueError, KeyError):
+        weights = RunFolder(model).weights_sha256
+    except KGError:
         return None
     key = hashlib.sha256(f"{model.resolve()}|{weights}".encode()).hexdigest()[:16]
     return settings.home.resolve() / "run" / f"model-{key}.sock"

@@ -53,7 +53,7 @@ def test_bad_rows_are_rejected_with_file_line_and_column(tmp_path: Path, genes: 
     bad.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
     _, edges, ctx = _read([bad], genes, max_reject_fraction=1.0)
     rows = ctx.rejects.rows  # type: ignore[attr-defined]
-    assert rows[0][1:] == (first_row + 1, None, "10 columns, GAF 2.x has 17")
+    assert rows[0][1:] == (first_row + 1, None, "10 fields, GAF 2.x has 17")
     assert rows[1][1:] == (first_row + 2, "Evidence Code", "unknown code 'XYZ'")
     assert rows[0][0].endswith("goa_human.gaf.gz")
     assert edges  # the other rows still load
