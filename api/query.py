@@ -160,17 +160,15 @@ class Query:
         from gnn.inference import UnknownId
 
         try:
-            rows = await run_sync(state.context.rank_phenotypes, phenotypes, first)
+            hits = await run_sync(state.answers.rank_phenotypes, phenotypes, first)
         except UnknownId as exc:
             return not_found(exc)
         return PhenotypeRanking(
             model_version=state.info["version"],
             phenotypes=phenotypes,
             genes=[
-                RankedGene(
-                    gene=Gene(id=r["gene_id"], symbol=r["symbol"]), rank=r["rank"], score=r["score"], logit=r["logit"]
-                )
-                for r in rows
+                RankedGene(gene=Gene(id=h.gene_id, symbol=h.symbol), rank=h.rank, score=h.score, logit=h.logit)
+                for h in hits
             ],
         )
 

@@ -52,7 +52,6 @@ from api.types import (
     Unavailable,
 )
 from kg import queries
-from kg.ids import Ambiguous as AmbiguousKey
 from kg.ids import normalise_curie, suggest
 
 
@@ -297,19 +296,17 @@ async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> Explan
         return BadInput(code=ErrorCode.BAD_INPUT, message=f"topK must be between 1 and {cap}, got {top_k}")
     from gnn.inference import AmbiguousId, UnknownId
 
-    try:
-        resolved = await run_sync(service.gene_id, gene)  # the graph's resolver (aliases, Ensembl, HGNC)
-        if isinstance(resolved, AmbiguousKey):
-            return Ambiguous(code=ErrorCode.AMBIGUOUS, message=resolved.message, candidates=list(resolved.candidates))
-        g = state.context.lookup("Gene", resolved or gene)
-        d = state.context.lookup("Disease", disease)
+    try:  # the one id policy (exact id, symbol, alias, suggestions) and the one explainer: gnn.answers
+        e = await run_sync(state.answers.explanation, gene, disease, top_k)
     except AmbiguousId as exc:
         return Ambiguous(code=ErrorCode.AMBIGUOUS, message=exc.reason, candidates=exc.close_matches)
     except UnknownId as exc:
         return not_found(exc)
-    e = await run_sync(state.explainer.explain, g, d, top_k)
 
-    def ref(n: dict[str, Any]) -> NodeRef:
+    def ref(n: Any) -> NodeRef:  # a gnn.explanation.NodeRef
+        return NodeRef(type=n.type, id=n.id, name=n.name)
+
+    def ref_of(n: dict[str, Any]) -> NodeRef:  # a node of the prior's detail
         return NodeRef(type=n["type"], id=n["id"], name=n["name"])
 
     return Explanation(
@@ -319,22 +316,22 @@ async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> Explan
         model_version=state.info["version"],
         paths=[
             ExplanationPath(
-                weight=p["weight"],
-                hops=p["hops"],
-                nodes=[ref(n) for n in p["nodes"]],
-                relations=p["relations"],
-                synthetic=p.get("synthetic", False),
-                kind=p.get("kind"),
-                value=p.get("value"),
-                attention=p.get("attention"),
+                weight=p.weight,
+                hops=p.hops,
+                nodes=[ref(n) for n in p.nodes],
+                relations=list(p.relations),
+                synthetic=p.synthetic,
+                kind=p.kind,
+                value=p.value,
+                attention=p.attention,
             )
             for p in e.paths
         ],
         neighbours=[
-            AttendedNeighbour(side=n["side"], layer=n["layer"], relation=n["relation"], weight=n["weight"], node=ref(n))
+            AttendedNeighbour(side=n.side, layer=n.layer, relation=n.relation, weight=n.weight, node=ref(n.node))
             for n in e.neighbours
         ],
-        prior=prior_part(e.prior, ref),
+        prior=prior_part(e.prior, ref_of),
         evidence=evidence_score(e.evidence),
         synthetic=e.synthetic,
     )

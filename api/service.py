@@ -38,10 +38,9 @@ class ModelState:
     """The loaded model, or why there is none."""
 
     context: Any = None  # gnn.inference.ModelContext
-    explainer: Any = None  # gnn.explain.Explainer
     error: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
-    answers: Any = None  # gnn.answers.Answers: patients (genes, diagnosis)
+    answers: Any = None  # gnn.answers.Answers: every request (explain, rank, patients) goes through it
 
 
 class Service:
@@ -69,14 +68,13 @@ class Service:
         try:
             from gnn.answers import Answers
             from gnn.artefacts import Run
-            from gnn.explain import Explainer
             from gnn.runs import RunService
 
             run = Run(folder)
             # the run's own cached export (the API loads without Neo4j); resolvers built once per graph
             context = RunService(self.settings.home, self.graph, live=False).context(folder)
-            answers = Answers(context, lambda: self.graph(read_disease_space))
-            self.model = ModelState(context, Explainer(context), None, run.info(), answers=answers)
+            answers = Answers(context, lambda: self.graph(read_disease_space)).prepare()
+            self.model = ModelState(context, None, run.info(), answers=answers)
         except (ImportError, OSError, json.JSONDecodeError, KGError) as exc:
             self.model = ModelState(error=f"model not loaded from {folder}: {exc}")
             log.warning(self.model.error)

@@ -11,13 +11,16 @@ request with ``"reasons": false`` answers ranks and scores only (cohort runs).
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from gnn.explain import Explainer
+from gnn.explanation import Explanation
 from gnn.inference import ModelContext
+from gnn.patients import GeneHit
 from kg.diseases import DiseaseSpace
 from kg.errors import KGError
 from kg.patient import Patient
@@ -41,7 +44,39 @@ class Answers:
     def __init__(self, ctx: ModelContext, space: Callable[[], DiseaseSpace] | None = None) -> None:
         self.ctx = ctx
         self._explainer: Explainer | None = None
+        self._lock = threading.Lock()
         self._space_loader, self._space = space, None if space is not None else DiseaseSpace()
+
+    @property
+    def explainer(self) -> Explainer:
+        """The explainer (built once; building it indexes the network's graph)."""
+        with self._lock:
+            if self._explainer is None:
+                self._explainer = Explainer(self.ctx)
+            return self._explainer
+
+    def prepare(self) -> Answers:
+        """Build the explainer now (a server does it at load, not on its first request)."""
+        _ = self.explainer
+        return self
+
+    def explanation(self, gene: str, disease: str, top: int = 5) -> Explanation:
+        """Why ``gene`` ranks where it does for ``disease``: ids read by the one id policy.
+
+        Raises:
+            AmbiguousId: ``gene`` is an alias of several genes.
+            UnknownId: no such gene or disease (with close matches).
+        """
+        g, d = self.ctx.lookup("Gene", gene), self.ctx.lookup("Disease", disease)
+        return self.explainer.explain(g, d, top)
+
+    def rank_phenotypes(self, phenotypes: Sequence[str], top: int = 20) -> list[GeneHit]:
+        """The top genes for a phenotype set (every term must be on the graph's release).
+
+        Raises:
+            UnknownId: a term is not in the graph.
+        """
+        return [GeneHit(**row) for row in self.ctx.rank_phenotypes(phenotypes, top)]
 
     def space(self) -> DiseaseSpace:
         """The disease space (read once)."""
@@ -55,9 +90,7 @@ class Answers:
         ctx, op = self.ctx, request.get("op")
         start = time.perf_counter()
         if op == "explain":
-            g, d = ctx.lookup("Gene", request["gene"]), ctx.lookup("Disease", request["disease"])
-            self._explainer = self._explainer or Explainer(ctx)
-            result = self._explainer.explain(g, d, int(request["top"])).as_dict()
+            result = self.explanation(request["gene"], request["disease"], int(request["top"])).as_dict()
         elif op in ("rank", "diagnose"):
             patient = ctx.term_resolver().resolve(_patient(request))
             result = {

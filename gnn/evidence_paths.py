@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 from gnn.evidence import ANNOTATED, GATE_INPUTS, INTERACTS, Evidence, EvidenceGraph, EvidenceNet, Query
+from gnn.explanation import ExplainedPath, NodeRef
 from gnn.split import TARGET
 from kg.typing import EdgeType
 
@@ -255,26 +256,21 @@ def path_edges(path: PathShare, gene: int) -> list[tuple[EdgeType, int, int]]:
     return [(ANNOTATED, gene, path.node)]
 
 
-def network_path(path: PathShare, gene: dict[str, Any], query: dict[str, Any], describe: Describe) -> dict[str, Any]:
-    """One path as the explanation's ``paths`` entry: nodes from the gene to the query, ``weight`` its share."""
+def network_path(
+    path: PathShare, gene: NodeRef, query: NodeRef, ref: Callable[[tuple[str, int]], NodeRef]
+) -> ExplainedPath:
+    """One path of the explanation: nodes from the gene to the query, ``weight`` its share of the score."""
+    nodes: tuple[NodeRef, ...]
+    relations: tuple[str, ...]
     if path.kind == SIMILAR_DISEASE:
-        nodes, relations = [gene, describe(("Disease", path.node)), query], ["ASSOCIATED_WITH", SIMILAR]
+        nodes, relations = (gene, ref(("Disease", path.node)), query), ("ASSOCIATED_WITH", SIMILAR)
     elif path.kind == PARTNER:
-        nodes = [gene, describe(("Gene", path.node)), describe(("Disease", path.via)), query]
-        relations = ["INTERACTS_WITH", "ASSOCIATED_WITH", SIMILAR]
+        nodes = (gene, ref(("Gene", path.node)), ref(("Disease", path.via)), query)
+        relations = ("INTERACTS_WITH", "ASSOCIATED_WITH", SIMILAR)
     else:
-        nodes = [gene, describe(("GOTerm", path.node)), describe(("Gene", path.via)), query]
-        relations = ["ANNOTATED_WITH", "ANNOTATED_WITH", GENE_EVIDENCE]
-    return {
-        "weight": path.share,
-        "hops": len(nodes) - 1,
-        "nodes": nodes,
-        "relations": relations,
-        "kind": path.kind,
-        "value": path.value,
-        "attention": path.attention,
-        "synthetic": False,
-    }
+        nodes = (gene, ref(("GOTerm", path.node)), ref(("Gene", path.via)), query)
+        relations = ("ANNOTATED_WITH", "ANNOTATED_WITH", GENE_EVIDENCE)
+    return ExplainedPath(path.share, nodes, relations, False, path.kind, path.value, path.attention)
 
 
 def network_parts(explained: GeneEvidence, describe: Describe) -> dict[str, Any]:

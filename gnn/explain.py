@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -35,6 +34,7 @@ from gnn.evidence_paths import (
     path_edges,
     sufficiency,
 )
+from gnn.explanation import ExplainedPath, Explanation, Neighbour, NodeRef
 from gnn.inference import ModelContext
 from gnn.ranker import AVERAGE
 from gnn.split import TARGET, reverse
@@ -47,35 +47,6 @@ Step = tuple[EdgeType, Node, Node, float]  # (edge type, source, destination, al
 
 class NoAttention(KGError):
     """The model has no attention to explain from (e.g. the GraphSAGE baseline)."""
-
-
-@dataclass
-class Explanation:
-    """Neighbours and paths behind one gene–disease score."""
-
-    gene: dict[str, Any]
-    disease: dict[str, Any]
-    logit: float
-    neighbours: list[dict[str, Any]] = field(default_factory=list)
-    paths: list[dict[str, Any]] = field(default_factory=list)
-    edges: list[tuple[EdgeType, int, int, float]] = field(default_factory=list)
-    prior: dict[str, Any] | None = None
-    #: The evidence ranker's score of the pair and each feature's part of it (``None``: no ranker).
-    evidence: dict[str, Any] | None = None
-    synthetic: bool = False  # the model saw synthetic sample data (paths say which of their edges are)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (without the internal edge list)."""
-        return {
-            "gene": self.gene,
-            "disease": self.disease,
-            "logit": self.logit,
-            "neighbours": self.neighbours,
-            "paths": self.paths,
-            "prior": self.prior,
-            "evidence": self.evidence,
-            "synthetic": self.synthetic,
-        }
 
 
 class Explainer:
@@ -138,7 +109,10 @@ class Explainer:
         return chains
 
     def _describe(self, node: Node) -> dict[str, Any]:
-        return {"type": node[0], "id": self.ctx.node_id(*node), "name": self.ctx.name(*node)}
+        return self._ref(node).as_dict()
+
+    def _ref(self, node: Node) -> NodeRef:
+        return NodeRef(node[0], self.ctx.node_id(*node), self.ctx.name(*node))
 
     def explain(self, gene: int, disease: int, top_k: int = 10) -> Explanation:
         """The served score's paths and their shares (the evidence network's), one pair.
@@ -157,14 +131,12 @@ class Explainer:
                     if by_type.get(et[1], 0) >= 3:
                         continue
                     by_type[et[1]] = by_type.get(et[1], 0) + 1
-                    neighbours.append(
-                        {"side": side, "layer": layer, "relation": et[1], "weight": alpha, **self._describe(src)}
-                    )
+                    neighbours.append(Neighbour(side, layer, et[1], alpha, self._ref(src)))
         gene_chains, disease_chains = self._chains(g), self._chains(d)
         ends: dict[Node, list[tuple[list[Step], float]]] = {}
         for steps, weight in disease_chains:
             ends.setdefault(steps[-1][1] if steps else d, []).append((steps, weight))
-        paths: dict[tuple[Node, ...], dict[str, Any]] = {}
+        paths: dict[tuple[Node, ...], ExplainedPath] = {}
         edge_flow: dict[tuple[EdgeType, int, int], float] = {}
         for steps, weight in gene_chains:
             meet = steps[-1][1] if steps else g
@@ -174,24 +146,23 @@ class Explainer:
                     continue
                 flow = weight * d_weight
                 key = tuple(nodes)
-                if key not in paths or paths[key]["weight"] < flow:
+                if key not in paths or paths[key].weight < flow:
                     relations = [s[0][1] for s in steps] + [s[0][1] for s in reversed(d_steps)]
-                    paths[key] = {
-                        "weight": flow,
-                        "hops": len(nodes) - 1,
-                        "nodes": [self._describe(n) for n in nodes],
-                        "relations": [r[4:] if r.startswith("rev_") else r for r in relations],
-                        "synthetic": any(self.ctx.is_synthetic(s[0], s[1][1], s[2][1]) for s in [*steps, *d_steps]),
-                    }
+                    paths[key] = ExplainedPath(
+                        flow,
+                        tuple(self._ref(n) for n in nodes),
+                        tuple(r[4:] if r.startswith("rev_") else r for r in relations),
+                        any(self.ctx.is_synthetic(s[0], s[1][1], s[2][1]) for s in [*steps, *d_steps]),
+                    )
                 for s in [*steps, *d_steps]:
                     k = (s[0], s[1][1], s[2][1])
                     edge_flow[k] = max(edge_flow.get(k, 0.0), flow)
-        ranked = sorted(paths.values(), key=lambda p: -p["weight"])[:top_k]
+        ranked = sorted(paths.values(), key=lambda p: -p.weight)[:top_k]
         edges = sorted(((et, s, t, w) for (et, s, t), w in edge_flow.items()), key=lambda e: -e[3])
         prior, prior_logit, prior_parts = self._prior(gene, disease)
         return Explanation(
-            self._describe(g),
-            self._describe(d),
+            self._ref(g),
+            self._ref(d),
             self.ctx.score(gene, disease, prior_logit=prior_logit),
             neighbours,
             ranked,
@@ -208,8 +179,8 @@ class Explainer:
         scored = scorer.rows(torch.tensor([disease]))
         explained = scorer.explain(scored, gene)
         logit = float(scorer.logits(scored)[0, gene])
-        g, d = self._describe(("Gene", gene)), self._describe(("Disease", disease))
-        paths = [network_path(p, g, d, self._describe) for p in explained.top(top_k)]
+        g, d = self._ref(("Gene", gene)), self._ref(("Disease", disease))
+        paths = [network_path(p, g, d, self._ref) for p in explained.top(top_k)]
         edges = [(et, s, t, p.share) for p in explained.top(top_k) for et, s, t in path_edges(p, gene)]
         parts = network_parts(explained, self._describe)
         # the phenotypes the query shares with the gene's similar diseases (the detail of those paths), with the

@@ -1,9 +1,9 @@
 """An explanation as a graph: ``networkx.DiGraph`` for notebooks, GraphML/GEXF for Gephi, CYJS for Cytoscape.
 
-Works on the JSON form of an explanation (``Explanation.as_dict()``, ``kg explain --format json``)
-and imports neither torch nor the model. Nodes carry ``name``, ``type`` and ``role`` (``gene``,
-``disease`` or ``context``); edges carry ``relation``, ``weight`` (attention weight, path weight,
-or a matched phenotype's weight) and ``kind``:
+Renders the one explanation object (:class:`gnn.explanation.Explanation`, or its JSON form:
+``kg explain --format json``, a GraphQL answer) and imports neither torch nor the model. Nodes
+carry ``name``, ``type`` and ``role`` (``gene``, ``disease`` or ``context``); edges carry
+``relation``, ``weight`` (attention weight, path weight, or a matched phenotype's weight) and ``kind``:
 
 * ``path``: a step of an attention path between the gene and the disease (``weight``: the
   largest weight of a path through it);
@@ -22,34 +22,36 @@ from typing import Any
 
 import networkx as nx
 
+from gnn.explanation import Explanation, NodeRef
+
 GRAPH_FORMATS = ("graphml", "gexf", "cyjs")
 
 
-def explanation_graph(e: Mapping[str, Any]) -> nx.DiGraph:
-    """The explanation ``e`` (its JSON form) as a directed graph."""
-    graph = nx.DiGraph(
-        gene=e["gene"]["id"], disease=e["disease"]["id"], logit=float(e["logit"]), synthetic=bool(e["synthetic"])
-    )
+def explanation_graph(explanation: Explanation | Mapping[str, Any]) -> nx.DiGraph:
+    """The explanation (or its JSON form) as a directed graph."""
+    e = explanation if isinstance(explanation, Explanation) else Explanation.from_dict(explanation)
+    graph = nx.DiGraph(gene=e.gene.id, disease=e.disease.id, logit=float(e.logit), synthetic=bool(e.synthetic))
 
-    def node(n: Mapping[str, Any], role: str = "context") -> str:
-        if n["id"] not in graph:
-            graph.add_node(n["id"], name=n.get("name") or n["id"], type=n.get("type") or "", role=role)
-        return str(n["id"])
+    def node(n: NodeRef | Mapping[str, Any], role: str = "context") -> str:
+        ref = n if isinstance(n, NodeRef) else NodeRef.from_dict(n)
+        if ref.id not in graph:
+            graph.add_node(ref.id, name=ref.name or ref.id, type=ref.type, role=role)
+        return ref.id
 
     def edge(a: str, b: str, relation: str, weight: float, kind: str, **extra: Any) -> None:
         old = graph.get_edge_data(a, b)
         if old is None or old["weight"] < weight:
             graph.add_edge(a, b, relation=relation, weight=float(weight), kind=kind, **extra)
 
-    gene, disease = node(e["gene"], "gene"), node(e["disease"], "disease")
-    for path in e["paths"]:
-        ids = [node(n) for n in path["nodes"]]
-        for a, b, rel in zip(ids, ids[1:], path["relations"], strict=False):
-            edge(a, b, rel, path["weight"], "path")
-    for n in e["neighbours"]:
-        target = gene if n["side"] == "gene" else disease
-        edge(node(n), target, n["relation"], n["weight"], "neighbour", layer=int(n["layer"]))
-    prior = e.get("prior") or {}
+    gene, disease = node(e.gene, "gene"), node(e.disease, "disease")
+    for path in e.paths:
+        ids = [node(n) for n in path.nodes]
+        for a, b, rel in zip(ids, ids[1:], path.relations, strict=False):
+            edge(a, b, rel, path.weight, "path")
+    for n in e.neighbours:
+        target = gene if n.side == "gene" else disease
+        edge(node(n.node), target, n.relation, n.weight, "neighbour", layer=n.layer)
+    prior = e.prior or {}
     for similar in prior.get("similar_diseases", []):
         d = node(similar)
         edge(gene, d, "ASSOCIATED_WITH", similar["cosine"], "similar_disease")

@@ -158,7 +158,7 @@ class Graph:
         """Why the model links ``gene`` to ``disease``, as a graph (see :mod:`gnn.subgraph` for its attributes)."""
         from gnn.subgraph import explanation_graph
 
-        return explanation_graph(self.answers()({"op": "explain", "gene": gene, "disease": disease, "top": top}))
+        return explanation_graph(self.answers().explanation(gene, disease, top))
 
     def answers(self) -> Answers:
         """The trained model on the graph it was trained on, answering requests (loaded once)."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gnn.explanation import ExplainedPath, Explanation
 from kg.cli import worker
 from kg.cli.model import Format, ModelDir, model_context
 from kg.cli.output import OutputFormat, console, emit, emit_json, err_console, progress
@@ -245,6 +246,7 @@ def explain(
     if fmt is ExplainFormat.json:
         emit_json(e)
         return
+    x = Explanation.from_dict(e)
     table_fmt = OutputFormat(fmt.value)
     loaded = (
         "model kept loaded by its worker" if e["worker"] else f"model context loaded in {e['load_ms'] / 1000:.1f} s"
@@ -256,44 +258,38 @@ def explain(
         else f"logit {e['logit']:.3f}"
     )
     console.print(
-        f"{e['gene']['name']} ({e['gene']['id']}) → {e['disease']['name']} ({e['disease']['id']}): {value} "
+        f"{x.gene.name} ({x.gene.id}) → {x.disease.name} ({x.disease.id}): {value} "
         f"[dim](model {e['model_version']}; {loaded}, explained in {e['ms']:.0f} ms)[/]"
     )
-    if e["synthetic"]:
+    if x.synthetic:
         err_console.print(
             "[yellow]warning:[/] this model learned from synthetic sample data (kg train --include-synthetic); "
             "paths marked synthetic run through such edges"
         )
-    _print_explanation(e, table_fmt)
+    _print_explanation(x, table_fmt)
 
 
-def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
-    if (e.get("evidence") or {}).get("gate") is not None:
+def _print_explanation(e: Explanation, fmt: OutputFormat) -> None:
+    if (e.evidence or {}).get("gate") is not None:
         _print_network(e, fmt)
         return
     emit(
         ["weight", "hops", "path"],
-        [
-            [f"{p['weight']:.4f}", p["hops"], _path_text(p) + (" (synthetic)" if p.get("synthetic") else "")]
-            for p in e["paths"]
-        ],
+        [[f"{p.weight:.4f}", p.hops, _path_text(p) + (" (synthetic)" if p.synthetic else "")] for p in e.paths],
         fmt,
         title="top attention paths",
     )
     emit(
         ["side", "layer", "relation", "neighbour", "weight"],
-        [
-            [n["side"], n["layer"], n["relation"], f"{n['name']} ({n['id']})", f"{n['weight']:.3f}"]
-            for n in e["neighbours"]
-        ],
+        [[n.side, n.layer, n.relation, f"{n.node.name} ({n.node.id})", f"{n.weight:.3f}"] for n in e.neighbours],
         fmt,
         title="most-attended neighbours",
     )
-    if e["prior"] is not None:
-        p = e["prior"]
+    if e.prior is not None:
+        p = e.prior
         title = (
             f"phenotype prior {p['value']:.3f}, with its spread from neighbours {p['with_spread']:.3f}: "
-            f"{p['weight']:.2f} × log(floor + that) = {p['logit_part']:.3f} of the logit {e['logit']:.3f}"
+            f"{p['weight']:.2f} × log(floor + that) = {p['logit_part']:.3f} of the logit {e.logit:.3f}"
         )
         emit(
             [
@@ -307,12 +303,12 @@ def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
                     f"{s['cosine']:.3f}" + (f" × {s['source_factor']:.2f}" if s.get("source_factor", 1.0) != 1 else ""),
                     "; ".join(f"{t['name']} ({t['weight']:.1f})" for t in s["shared_phenotypes"]),
                 ]
-                for s in e["prior"]["similar_diseases"]
+                for s in p["similar_diseases"]
             ],
             fmt,
             title=title,
         )
-        if e["prior"]["spread_from"]:
+        if p["spread_from"]:
             emit(
                 ["neighbour", "relation", "edge weight", "its prior", "flow"],
                 [
@@ -323,21 +319,21 @@ def _print_explanation(e: dict[str, Any], fmt: OutputFormat) -> None:
                         f"{n['prior']:.3f}",
                         f"{n['flow']:.4f}",
                     ]
-                    for n in e["prior"]["spread_from"]
+                    for n in p["spread_from"]
                 ],
                 fmt,
                 title="prior spread to the gene from partners and GO terms (relation weight × edge weight × prior)",
             )
-    if e.get("evidence") is not None:
+    if e.evidence is not None:
         emit(
             ["evidence", "value", "part of the score"],
-            [[r["feature"], f"{r['value']:.3f}", f"{r['contribution']:+.3f}"] for r in e["evidence"]["parts"]],
+            [[r["feature"], f"{r['value']:.3f}", f"{r['contribution']:+.3f}"] for r in e.evidence["parts"]],
             fmt,
-            title=f"evidence ranker: score {e['evidence']['score']:.3f} = sum of the parts (what predictions rank by)",
+            title=f"evidence ranker: score {e.evidence['score']:.3f} = sum of the parts (what predictions rank by)",
         )
 
 
-def _print_network(e: dict[str, Any], fmt: OutputFormat) -> None:
+def _print_network(e: Explanation, fmt: OutputFormat) -> None:
     """The evidence network's explanation: its paths with their shares, then the parts of the score."""
     units = {
         "similar disease": "cosine",
@@ -346,14 +342,11 @@ def _print_network(e: dict[str, Any], fmt: OutputFormat) -> None:
     }
     emit(
         ["share", "path (gene → … → query)", "value"],
-        [
-            [f"{p['weight']:.4f}", _path_text(p), f"{units.get(p['kind'], 'value')} {p['value']:.3f}"]
-            for p in e["paths"]
-        ],
+        [[f"{p.weight:.4f}", _path_text(p), f"{units.get(p.kind or '', 'value')} {p.value or 0:.3f}"] for p in e.paths],
         fmt,
         title="paths of the evidence network, largest share of the score first",
     )
-    ev = e["evidence"]
+    ev = e.evidence or {}
     inputs = ev.get("gate_inputs", {})
     said = [name for name in ("inheritance match", "inheritance mismatch", "no disease yet") if inputs.get(name)]
     emit(
@@ -374,8 +367,8 @@ def _value(row: dict[str, Any]) -> str:
     return f"{row['value']:.3f}"
 
 
-def _path_text(path: dict[str, Any]) -> str:
-    parts = [f"{path['nodes'][0]['name'] or path['nodes'][0]['id']}"]
-    for rel, node in zip(path["relations"], path["nodes"][1:], strict=True):
-        parts.append(f"-[{rel}]- {node['name'] or node['id']}")
+def _path_text(path: ExplainedPath) -> str:
+    parts = [f"{path.nodes[0].name or path.nodes[0].id}"]
+    for rel, node in zip(path.relations, path.nodes[1:], strict=True):
+        parts.append(f"-[{rel}]- {node.name or node.id}")
     return " ".join(parts)

@@ -16,6 +16,7 @@ import torch
 from gnn.artefacts import ArtefactError
 from gnn.evidence_paths import GO_TERM, PARTNER, SIMILAR_DISEASE
 from gnn.explain import Explainer, fidelity
+from gnn.explanation import Explanation
 from gnn.export import export_graph
 from gnn.inference import ModelContext, UnknownId
 from gnn.model import ModelConfig
@@ -162,20 +163,19 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
     explainer = Explainer(ctx)
     g = ctx.lookup("Gene", new[0].gene_id)
     explanation = explainer.explain(g, d0)
-    assert explanation.paths and all(1 <= p["hops"] <= 3 for p in explanation.paths)
-    assert explanation.paths == sorted(explanation.paths, key=lambda p: -p["weight"])
-    assert all(
-        p["nodes"][0]["id"] == new[0].gene_id and p["nodes"][-1]["id"] == "OMIM:100000" for p in explanation.paths
-    )
+    assert explanation.paths and all(1 <= p.hops <= 3 for p in explanation.paths)
+    assert explanation.paths == sorted(explanation.paths, key=lambda p: -p.weight)
+    assert all(p.nodes[0].id == new[0].gene_id and p.nodes[-1].id == "OMIM:100000" for p in explanation.paths)
     # one score: the explanation's is the one the ranking uses, and its parts add up to it
     assert explanation.logit == pytest.approx(float(ctx.logits(torch.tensor([d0]))[0, g]), abs=1e-5)
     evidence = explanation.evidence
     assert evidence is not None
     assert sum(r["contribution"] for r in evidence["parts"]) == pytest.approx(evidence["score"], rel=1e-5)
     for path in explanation.paths:
-        if path["kind"] == "similar disease":
-            assert path["nodes"][1]["id"] != "OMIM:100000" and 0 < path["value"] <= 1
-    json.dumps(explanation.as_dict())
+        if path.kind == "similar disease":
+            assert path.nodes[1].id != "OMIM:100000" and path.value is not None and 0 < path.value <= 1
+    # the one typed object survives its JSON form (a worker's reply, GraphQL's answer)
+    assert Explanation.from_dict(json.loads(json.dumps(explanation.as_dict()))).as_dict() == explanation.as_dict()
     fid = fidelity(explainer, [(g, d0)], k=1)
     # deleting the paths with the largest shares lowers the served score more than deleting random ones
     assert fid["pairs"] == 1.0 and fid["drop_top_k"] > 0.0 and fid["drop_top_k"] >= fid["drop_random_k"], fid
