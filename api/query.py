@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from api.breaker import GraphDown
 from api.context import DOWN, run_sync
 from api.execution import FastExecutor
+from api.explanations import explain_pair
 from api.limits import QueryCost, introspection_rule, should_mask
 from api.patients import (
     DiagnosisResult,
@@ -27,7 +28,7 @@ from api.patients import (
     genes_for_patient,
 )
 from api.results import Ctx, check_first, graph_down, no_model, not_found
-from api.schema import CandidateResult, Disease, Gene, candidates_page, explain_pair
+from api.schema import CandidateResult, Disease, Gene, candidates_page
 from api.types import (
     Ambiguous,
     BadInput,

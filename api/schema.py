@@ -1,6 +1,7 @@
-"""GraphQL object types: genes, diseases, candidates with evidence and explanations.
+"""GraphQL object types of the graph: genes, diseases and candidates, with their field resolvers.
 
-Also the resolvers they share with the root ``Query`` (:mod:`api.query`, which builds the schema).
+The candidate page is resolved here (the root ``Query`` of :mod:`api.query` shares it); an
+explanation is the model's answer rendered by :mod:`api.explanations`.
 """
 
 from __future__ import annotations
@@ -13,29 +14,22 @@ from api.breaker import GraphDown
 from api.context import DOWN, run_sync
 from api.evidence import datatype_rows
 from api.execution import DECLINE, answered_without_info, selects
+from api.explanations import explain_pair
 from api.results import (
     Ctx,
     check_first,
     cursor_offset,
     evidence_result,
-    evidence_score,
     graph_down,
-    no_model,
-    not_found,
     page_cursor,
-    prior_part,
 )
 from api.types import (
-    Ambiguous,
     Association,
     Associations,
     AssociationsResult,
-    AttendedNeighbour,
     BadInput,
     ErrorCode,
     EvidenceResult,
-    Explanation,
-    ExplanationPath,
     ExplanationResult,
     Expression,
     ExpressionResult,
@@ -282,58 +276,6 @@ async def candidates_page(
         page_info=PageInfo(has_next_page=end + 1 < total, end_cursor=page_cursor(end) if rows else None),
         total_count=total,
         model_version=current["model_version"],
-    )
-
-
-async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> ExplanationResult:
-    """The explanation of one pair (``Query.explain`` and ``Candidate.explanation``)."""
-    service = info.context.service
-    state = service.model
-    if state.context is None:
-        return no_model(info)
-    cap = service.settings.api.max_top_k
-    if not 1 <= top_k <= cap:
-        return BadInput(code=ErrorCode.BAD_INPUT, message=f"topK must be between 1 and {cap}, got {top_k}")
-    from gnn.inference import AmbiguousId, UnknownId
-
-    try:  # the one id policy (exact id, symbol, alias, suggestions) and the one explainer: gnn.answers
-        e = await run_sync(state.answers.explanation, gene, disease, top_k)
-    except AmbiguousId as exc:
-        return Ambiguous(code=ErrorCode.AMBIGUOUS, message=exc.reason, candidates=exc.close_matches)
-    except UnknownId as exc:
-        return not_found(exc)
-
-    def ref(n: Any) -> NodeRef:  # a gnn.explanation.NodeRef
-        return NodeRef(type=n.type, id=n.id, name=n.name)
-
-    def ref_of(n: dict[str, Any]) -> NodeRef:  # a node of the prior's detail
-        return NodeRef(type=n["type"], id=n["id"], name=n["name"])
-
-    return Explanation(
-        gene=ref(e.gene),
-        disease=ref(e.disease),
-        logit=e.logit,
-        model_version=state.info["version"],
-        paths=[
-            ExplanationPath(
-                weight=p.weight,
-                hops=p.hops,
-                nodes=[ref(n) for n in p.nodes],
-                relations=list(p.relations),
-                synthetic=p.synthetic,
-                kind=p.kind,
-                value=p.value,
-                attention=p.attention,
-            )
-            for p in e.paths
-        ],
-        neighbours=[
-            AttendedNeighbour(side=n.side, layer=n.layer, relation=n.relation, weight=n.weight, node=ref(n.node))
-            for n in e.neighbours
-        ],
-        prior=prior_part(e.prior, ref_of),
-        evidence=evidence_score(e.evidence),
-        synthetic=e.synthetic,
     )
 
 

@@ -1,5 +1,6 @@
-"""One id policy: a key a user types resolves to the same answer in GraphQL (the explorer's client) and in
-the model context that ``kg explain`` / ``kg rank`` and ``kg.connect()`` use."""
+"""One id policy: a key a user types resolves to the same answer in GraphQL (the explorer's client), in
+the model context, and in the request path (:class:`gnn.answers.Answers`) that ``kg explain`` / ``kg rank``
+and ``kg.connect()`` call."""
 
 from __future__ import annotations
 
@@ -46,6 +47,15 @@ def _context(ctx: Any, key: str) -> tuple[str, Any]:
         return "unknown", exc.close_matches
 
 
+def _answers(answers: Any, key: str) -> tuple[str, Any]:
+    try:
+        return "id", answers.explanation(key, "OMIM:100000", 1).gene.id
+    except AmbiguousId as exc:
+        return "ambiguous", set(exc.close_matches)
+    except UnknownId as exc:
+        return "unknown", exc.close_matches
+
+
 def test_every_surface_reads_a_key_the_same_way(served: Settings) -> None:
     from fastapi.testclient import TestClient
 
@@ -57,7 +67,11 @@ def test_every_surface_reads_a_key_the_same_way(served: Settings) -> None:
     assert ctx is not None
     with TestClient(create_app(served, service)) as client:
         for key, answer, value in TABLE:
-            for surface, got in (("graphql", _graphql(client, key)), ("model context", _context(ctx, key))):
+            for surface, got in (
+                ("graphql", _graphql(client, key)),
+                ("model context", _context(ctx, key)),
+                ("kg explain / notebook", _answers(service.model.answers, key)),
+            ):
                 assert got[0] == answer, (surface, key, got)
                 if answer == "unknown":
                     assert (value in got[1]) if value else got[1] == [], (surface, key, got)
