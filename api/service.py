@@ -1,4 +1,4 @@
-"""What the API serves from: the graph (Neo4j), the prediction store and the loaded model.
+"""What the API serves from: the graph (through its breaker), the prediction store and the loaded model.
 
 One :class:`Service` per process, created from the settings at start-up. Every source can
 be missing or down independently: predictions come from SQLite and keep answering when
@@ -20,15 +20,14 @@ from typing import Any
 
 from api.breaker import GraphBreaker, GraphDown
 from api.cache import generation_of
+from api.sync import PredictionSync
 from kg import queries
 from kg.diseases import read_disease_space
 from kg.errors import KGError, StoreUnavailable
 from kg.export import graph_state
 from kg.ids import Ambiguous, GeneIndex
 from kg.predictions import PredictionStore
-from kg.published import pull
 from kg.settings import Settings
-from kg.store import Neo4jStore
 
 log = logging.getLogger("kg.api")
 
@@ -56,9 +55,8 @@ class Service:
         self._evidence: OrderedDict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = OrderedDict()
         self._current: tuple[float, dict[str, Any] | None] = (-1e9, None)
         self._graph_state: tuple[float, dict[str, Any] | None] = (-1e9, None)
-        self._stop = threading.Event()
-        self._syncer: threading.Thread | None = None
-        self._sync_store: Neo4jStore | None = None
+        #: Keeps the local copy of the published prediction set current.
+        self.sync = PredictionSync(settings, self.breaker, self.predictions, self._pulled)
         if load_model:
             self.load_model(settings.api.model_dir)
 
@@ -81,43 +79,15 @@ class Service:
 
     # -- shared predictions -------------------------------------------------------
     def sync_predictions(self) -> dict[str, Any] | None:
-        """Pull the set published in Neo4j when the local store does not hold it (``None``: nothing pulled).
-
-        Every replica serves the set ``kg predict`` published last, from its own SQLite copy,
-        which keeps answering while Neo4j is down.
-        """
-        if self.breaker.tripped:  # Neo4j was unreachable: requests find out when it is back
-            return None
-        if self._sync_store is None:  # a bulk read: no read timeout, but as quick to give up on a dead server
-            timeout = self.settings.api.neo4j_timeout_s
-            self._sync_store = Neo4jStore.from_settings(self.settings, retry_s=timeout, connection_timeout_s=timeout)
-        try:
-            pulled = pull(self._sync_store, self.predictions)
-        except StoreUnavailable:
-            return None
-        except KGError as exc:  # an incomplete set (being re-published): keep ours, try next time
-            log.warning("%s", exc)
-            return None
-        if pulled is not None:
-            self._current = (-1e9, None)  # re-read now: the cache generation changes with the set
-            log.info(
-                "pulled prediction set %s (run %s, %s rows)", pulled["model_version"], pulled["run"], pulled["rows"]
-            )
-        return pulled
+        """Pull the set published in Neo4j when the local store does not hold it (``None``: nothing pulled)."""
+        return self.sync.once()
 
     def start_sync(self) -> None:
         """Pull the published set now, then every ``predictions_sync_s`` in a background thread."""
-        every = self.settings.api.predictions_sync_s
-        if every <= 0 or self._syncer is not None:
-            return
-        self.sync_predictions()
+        self.sync.start()
 
-        def loop() -> None:
-            while not self._stop.wait(every):
-                self.sync_predictions()
-
-        self._syncer = threading.Thread(target=loop, name="kg-predictions-sync", daemon=True)
-        self._syncer.start()
+    def _pulled(self, pulled: dict[str, Any]) -> None:
+        self._current = (-1e9, None)  # re-read now: the cache generation changes with the set
 
     # -- graph ------------------------------------------------------------------
     def graph(self, fn: Any, *args: Any) -> Any:
@@ -235,9 +205,5 @@ class Service:
 
     def close(self) -> None:
         """Stop the sync thread and close the driver."""
-        self._stop.set()
-        if self._syncer is not None:
-            self._syncer.join(timeout=5)
-        if self._sync_store is not None:
-            self._sync_store.close()
+        self.sync.close()
         self.breaker.close()
