@@ -7,8 +7,6 @@ both resolve here.
 
 from __future__ import annotations
 
-from typing import Any
-
 from api.context import run_sync
 from api.results import Ctx, evidence_score, no_model, not_found, prior_part
 from api.types import (
@@ -21,6 +19,7 @@ from api.types import (
     ExplanationResult,
     NodeRef,
 )
+from gnn import explanation as gx
 
 
 async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> ExplanationResult:
@@ -41,11 +40,8 @@ async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> Explan
     except UnknownId as exc:
         return not_found(exc)
 
-    def ref(n: Any) -> NodeRef:  # a gnn.explanation.NodeRef
+    def ref(n: gx.NodeRef) -> NodeRef:
         return NodeRef(type=n.type, id=n.id, name=n.name)
-
-    def ref_of(n: dict[str, Any]) -> NodeRef:  # a node of the prior's detail
-        return NodeRef(type=n["type"], id=n["id"], name=n["name"])
 
     return Explanation(
         gene=ref(e.gene),
@@ -69,7 +65,7 @@ async def explain_pair(info: Ctx, gene: str, disease: str, top_k: int) -> Explan
             AttendedNeighbour(side=n.side, layer=n.layer, relation=n.relation, weight=n.weight, node=ref(n.node))
             for n in e.neighbours
         ],
-        prior=prior_part(e.prior, ref_of),
+        prior=prior_part(e.prior, ref),
         evidence=evidence_score(e.evidence),
         synthetic=e.synthetic,
     )

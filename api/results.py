@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from strawberry.types import Info
@@ -27,6 +28,7 @@ from api.types import (
     SimilarDisease,
     Unavailable,
 )
+from gnn import explanation as gx
 
 Ctx = Info[Context, None]
 
@@ -78,40 +80,40 @@ def cursor_offset(cursor: str | None) -> int | None:
         return None
 
 
-def prior_part(p: dict[str, Any] | None, ref: Callable[[dict[str, Any]], NodeRef]) -> PriorPart | None:
-    """The explanation's phenotype-prior part (``None`` without a prior)."""
+def prior_part(p: gx.PhenotypeDetail | None, ref: Callable[[gx.NodeRef], NodeRef]) -> PriorPart | None:
+    """The explanation's phenotype detail as its GraphQL type."""
     if p is None:
         return None
     return PriorPart(
-        value=p["value"],
-        with_spread=p["with_spread"],
-        weight=p["weight"],
-        logit_part=p["logit_part"],
+        value=p.value,
+        with_spread=p.with_spread,
+        weight=p.weight,
+        logit_part=p.logit_part,
         similar_diseases=[
             SimilarDisease(
-                node=ref(d),
-                cosine=d["cosine"],
-                source_factor=d.get("source_factor", 1.0),
+                node=ref(d.node),
+                cosine=d.cosine,
+                source_factor=d.source_factor,
                 shared_phenotypes=[
-                    MatchedPhenotype(node=ref(t), ic=t["ic"], weight=t["weight"]) for t in d["shared_phenotypes"]
+                    MatchedPhenotype(node=ref(t.node), ic=t.ic, weight=t.weight) for t in d.shared_phenotypes
                 ],
             )
-            for d in p["similar_diseases"]
+            for d in p.similar_diseases
         ],
         spread_from=[
-            PriorSpread(node=ref(n), relation=n["relation"], weight=n["weight"], prior=n["prior"], flow=n["flow"])
-            for n in p["spread_from"]
+            PriorSpread(node=ref(n.node), relation=n.relation, weight=n.weight, prior=n.prior, flow=n.flow)
+            for n in p.spread_from
         ],
     )
 
 
-def evidence_score(e: dict[str, Any] | None) -> EvidenceScore | None:
+def evidence_score(e: gx.ScoreParts | None) -> EvidenceScore | None:
     """The explanation's score and its parts: the evidence network's paths, or an older run's ranker features."""
     if e is None:
         return None
     return EvidenceScore(
-        score=e["score"],
-        parts=[EvidencePart(**p) for p in e["parts"]],
-        probability=e.get("probability"),
-        gate=e.get("gate"),
+        score=e.score,
+        parts=[EvidencePart(**asdict(p)) for p in e.parts],  # every field of a part is a GraphQL field
+        probability=e.probability,
+        gate=e.gate,
     )

@@ -14,13 +14,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
 
 import torch
 from torch import Tensor
 
 from gnn.evidence import ANNOTATED, GATE_INPUTS, INTERACTS, Evidence, EvidenceGraph, EvidenceNet, Query
-from gnn.explanation import ExplainedPath, NodeRef
+from gnn.explanation import ExplainedPath, NodeRef, ScorePart, ScoreParts
 from gnn.split import TARGET
 from kg.typing import EdgeType
 
@@ -239,7 +238,8 @@ def sufficiency(explained: GeneEvidence, k: int = 10) -> float:
     return explained.carried(explained.top(k)) / max(explained.score, 1e-12)
 
 
-Describe = Callable[[tuple[str, int]], dict[str, Any]]
+#: Names a graph node (type, index) as an explanation shows it.
+RefOf = Callable[[tuple[str, int]], NodeRef]
 #: The relation a path's last hop stands for: the query's phenotypes shared with a similar disease,
 #: and a GO term's gene that carries the query's evidence (its own similar diseases).
 SIMILAR = "SIMILAR_PHENOTYPES"
@@ -256,9 +256,7 @@ def path_edges(path: PathShare, gene: int) -> list[tuple[EdgeType, int, int]]:
     return [(ANNOTATED, gene, path.node)]
 
 
-def network_path(
-    path: PathShare, gene: NodeRef, query: NodeRef, ref: Callable[[tuple[str, int]], NodeRef]
-) -> ExplainedPath:
+def network_path(path: PathShare, gene: NodeRef, query: NodeRef, ref: RefOf) -> ExplainedPath:
     """One path of the explanation: nodes from the gene to the query, ``weight`` its share of the score."""
     nodes: tuple[NodeRef, ...]
     relations: tuple[str, ...]
@@ -273,30 +271,22 @@ def network_path(
     return ExplainedPath(path.share, nodes, relations, False, path.kind, path.value, path.attention)
 
 
-def network_parts(explained: GeneEvidence, describe: Describe) -> dict[str, Any]:
+def network_parts(explained: GeneEvidence, ref: RefOf) -> ScoreParts:
     """The score and its parts: the largest paths, the rest as one line, and the baseline; they add up to the score."""
     node_type = {SIMILAR_DISEASE: "Disease", PARTNER: "Gene", GO_TERM: "GOTerm"}
     via_type = {PARTNER: "Disease", GO_TERM: "Gene"}
     ranked = sorted(explained.paths, key=lambda p: -p.share)
-    rows: list[dict[str, Any]] = []
+    parts: list[ScorePart] = []
     for p in ranked[:_OTHERS]:
-        node = describe((node_type[p.kind], p.node))
-        label = node["name"] or node["id"]
-        row = {"kind": p.kind, "id": node["id"], "name": node["name"], "value": p.value, "attention": p.attention}
+        node = ref((node_type[p.kind], p.node))
+        label, via = node.name or node.id, None
         if p.kind in via_type:
-            via = describe((via_type[p.kind], p.via))
-            label = f"{label} via {via['name'] or via['id']}"
-            row["via"] = via["id"]
-        rows.append({"feature": f"{p.kind}: {label}", **row, "contribution": p.share})
+            before = ref((via_type[p.kind], p.via))
+            label, via = f"{label} via {before.name or before.id}", before.id
+        feature = f"{p.kind}: {label}"
+        parts.append(ScorePart(feature, p.value, p.share, p.kind, node.id, node.name, p.attention, via))
     rest = ranked[_OTHERS:]
     if rest:
-        total = sum(p.share for p in rest)
-        rows.append({"feature": f"{len(rest)} other paths", "value": float(len(rest)), "contribution": total})
-    rows.append({"feature": "baseline (no path)", "value": explained.baseline, "contribution": explained.baseline})
-    return {
-        "score": explained.score,
-        "probability": explained.probability,
-        "gate": explained.gate,
-        "gate_inputs": explained.gate_inputs,
-        "parts": rows,
-    }
+        parts.append(ScorePart(f"{len(rest)} other paths", float(len(rest)), sum(p.share for p in rest)))
+    parts.append(ScorePart("baseline (no path)", explained.baseline, explained.baseline))
+    return ScoreParts(explained.score, tuple(parts), explained.probability, explained.gate, explained.gate_inputs)

@@ -18,8 +18,7 @@ computation graph.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
@@ -28,13 +27,25 @@ from gnn.evidence_paths import (
     PARTNER,
     SIMILAR_DISEASE,
     GeneEvidence,
+    RefOf,
     deletion,
     network_parts,
     network_path,
     path_edges,
     sufficiency,
 )
-from gnn.explanation import ExplainedPath, Explanation, Neighbour, NodeRef
+from gnn.explanation import (
+    ExplainedPath,
+    Explanation,
+    MatchedPhenotype,
+    Neighbour,
+    NodeRef,
+    PhenotypeDetail,
+    ScorePart,
+    ScoreParts,
+    SimilarDisease,
+    SpreadHop,
+)
 from gnn.inference import ModelContext
 from gnn.ranker import AVERAGE
 from gnn.split import TARGET, reverse
@@ -108,9 +119,6 @@ class Explainer:
             chains.extend(frontier)
         return chains
 
-    def _describe(self, node: Node) -> dict[str, Any]:
-        return self._ref(node).as_dict()
-
     def _ref(self, node: Node) -> NodeRef:
         return NodeRef(node[0], self.ctx.node_id(*node), self.ctx.name(*node))
 
@@ -182,43 +190,34 @@ class Explainer:
         g, d = self._ref(("Gene", gene)), self._ref(("Disease", disease))
         paths = [network_path(p, g, d, self._ref) for p in explained.top(top_k)]
         edges = [(et, s, t, p.share) for p in explained.top(top_k) for et, s, t in path_edges(p, gene)]
-        parts = network_parts(explained, self._describe)
+        parts = network_parts(explained, self._ref)
         # the phenotypes the query shares with the gene's similar diseases (the detail of those paths), with the
         # network's own figures: the similar-disease paths' share, every path's, and the gene's gate
         direct = sum(p.share for p in explained.paths if p.kind == SIMILAR_DISEASE)
         every = sum(p.share for p in explained.paths)
-        phenotypes = {
-            "value": direct,
-            "with_spread": every,
-            "weight": explained.gate,
-            "logit_part": direct,
-            "similar_diseases": self._similar(gene, disease),
-            # the network's partner and GO hops (edge weight: their attention; prior: the node's evidence)
-            "spread_from": _hops(explained, self._describe, 5),
-        }
+        # and the network's partner and GO hops (edge weight: their attention; prior: the node's evidence)
+        hops = _hops(explained, self._ref, 5)
+        phenotypes = PhenotypeDetail(direct, every, explained.gate, direct, self._similar(gene, disease), hops)
         return Explanation(g, d, logit, [], paths, edges, phenotypes, parts, self.ctx.synthetic)
 
     def _evidence(
         self, gene: int, disease: int, prior_parts: tuple[Tensor, dict[str, Tensor]] | None = None
-    ) -> dict[str, Any] | None:
+    ) -> ScoreParts | None:
         """The ranker's score of the pair and its parts (value, contribution), largest effect first."""
         ranker = self.ctx.ranker
         if ranker is None:
             return None
         x = self.ctx.pair_features(torch.tensor([disease]), prior_parts)[0, gene]
         parts = ranker.contributions(x)
-        rows: list[dict[str, Any]] = [
-            {"feature": name, "value": float(v), "contribution": parts[name]}
-            for name, v in zip(ranker.features, x.tolist(), strict=True)
-        ]
+        rows = [ScorePart(name, float(v), parts[name]) for name, v in zip(ranker.features, x.tolist(), strict=True)]
         if AVERAGE in parts:  # the score of an average pair: its value is its contribution
-            rows.append({"feature": AVERAGE, "value": parts[AVERAGE], "contribution": parts[AVERAGE]})
-        rows.sort(key=lambda r: -abs(r["contribution"]))
-        return {"score": float(ranker.score(x)), "parts": rows}
+            rows.append(ScorePart(AVERAGE, parts[AVERAGE], parts[AVERAGE]))
+        rows.sort(key=lambda r: -abs(r.contribution))
+        return ScoreParts(float(ranker.score(x)), tuple(rows))
 
     def _prior(
         self, gene: int, disease: int
-    ) -> tuple[dict[str, Any] | None, Tensor | None, tuple[Tensor, dict[str, Tensor]] | None]:
+    ) -> tuple[PhenotypeDetail | None, Tensor | None, tuple[Tensor, dict[str, Tensor]] | None]:
         """The phenotype-prior part of the logit: similar known diseases of the gene and the shared phenotypes.
 
         Also the prior's logit part over all genes (``[1, G]``), which the pair's score reuses, and
@@ -248,42 +247,27 @@ class Explainer:
                         src = int(ei[0, e])
                         flow = scale * float(w[e]) * float(values[0, src])
                         if flow > 0:
-                            spread.append(
-                                {
-                                    **self._describe((src_type, src)),
-                                    "relation": rel,
-                                    "weight": float(w[e]),
-                                    "prior": float(values[0, src]),
-                                    "flow": flow,
-                                }
-                            )
-        spread.sort(key=lambda x: -x["flow"])
-        part = {
-            "value": prior,
-            "with_spread": float(combined[0, gene]),
-            "weight": weight,
-            "logit_part": float(logit[0, gene]),
-            "similar_diseases": similar,
-            "spread_from": spread[:5],
-        }
+                            node = self._ref((src_type, src))
+                            spread.append(SpreadHop(node, rel, float(w[e]), float(values[0, src]), flow))
+        spread.sort(key=lambda x: -x.flow)
+        part = PhenotypeDetail(
+            prior, float(combined[0, gene]), weight, float(logit[0, gene]), similar, tuple(spread[:5])
+        )
         return part, logit, (raw, spreads)
 
-    def _similar(self, gene: int, disease: int) -> list[dict[str, Any]]:
+    def _similar(self, gene: int, disease: int) -> tuple[SimilarDisease, ...]:
         """The gene's known diseases like ``disease`` (cosine, source factor) and the phenotypes they share."""
         prior = self.ctx.prior
         assert prior is not None
-        return [
-            {
-                **self._describe(("Disease", d)),
-                "cosine": cosine,
-                "source_factor": factor,
-                "shared_phenotypes": [
-                    {**self._describe(("Phenotype", t)), "ic": float(prior.ic[t]), "weight": weight}
-                    for t, weight in shared
-                ],
-            }
+        return tuple(
+            SimilarDisease(
+                self._ref(("Disease", d)),
+                cosine,
+                factor,
+                tuple(MatchedPhenotype(self._ref(("Phenotype", t)), float(prior.ic[t]), w) for t, w in shared),
+            )
             for d, cosine, factor, shared in prior.contributions(disease, gene, self.ctx.edges[TARGET])
-        ]
+        )
 
     def computation_edges(self, gene: int, disease: int) -> list[tuple[EdgeType, int, int]]:
         """Every edge whose message reaches the pair's representations (up to ``layers`` hops)."""
@@ -298,19 +282,19 @@ class Explainer:
         return sorted(pool)
 
 
-def _hops(explained: GeneEvidence, describe: Callable[[Node], dict[str, Any]], k: int) -> list[dict[str, Any]]:
+def _hops(explained: GeneEvidence, ref: RefOf, k: int) -> tuple[SpreadHop, ...]:
     """The gene's ``k`` largest partner and GO-term hops: each hop's paths summed (its flow)."""
     attention = {(p.kind, p.node): p.attention for p in explained.paths}
-    return [
-        {
-            **describe(("Gene", node) if kind == PARTNER else ("GOTerm", node)),
-            "relation": "INTERACTS_WITH" if kind == PARTNER else "ANNOTATED_WITH",
-            "weight": attention[(kind, node)],
-            "prior": explained.hop_values.get((kind, node), 0.0),
-            "flow": share,
-        }
+    return tuple(
+        SpreadHop(
+            ref(("Gene", node) if kind == PARTNER else ("GOTerm", node)),
+            "INTERACTS_WITH" if kind == PARTNER else "ANNOTATED_WITH",
+            attention[(kind, node)],
+            explained.hop_values.get((kind, node), 0.0),
+            share,
+        )
         for (kind, node), share in list(explained.hop_shares().items())[:k]
-    ]
+    )
 
 
 def _without(edges: dict[EdgeType, Tensor], removed: Sequence[tuple[EdgeType, int, int]]) -> dict[EdgeType, Tensor]:

@@ -7,7 +7,7 @@ Torch-free, so that the CLI can rebuild an explanation from a worker's JSON repl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kg.typing import EdgeType
@@ -23,7 +23,7 @@ class NodeRef:
 
     def as_dict(self) -> dict[str, Any]:
         """``{"type", "id", "name"}``."""
-        return {"type": self.type, "id": self.id, "name": self.name}
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> NodeRef:
@@ -92,19 +92,187 @@ class Neighbour:
     node: NodeRef
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON form (the node's keys inline)."""
-        return {
-            "side": self.side,
-            "layer": self.layer,
-            "relation": self.relation,
-            "weight": self.weight,
-            **self.node.as_dict(),
-        }
+        """The JSON form: the fields, with the node's keys inline."""
+        d = asdict(self)
+        node = d.pop("node")
+        return {**d, **node}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Neighbour:
         """The neighbour of a JSON form."""
         return cls(str(d["side"]), int(d["layer"]), str(d["relation"]), float(d["weight"]), NodeRef.from_dict(d))
+
+
+def _inline(node: NodeRef, **rest: Any) -> dict[str, Any]:
+    """A JSON row: the node's keys, then the row's own."""
+    return {**node.as_dict(), **rest}
+
+
+@dataclass(frozen=True)
+class MatchedPhenotype:
+    """A phenotype the query shares with a similar known disease: its IC and its weight in the cosine."""
+
+    node: NodeRef
+    ic: float
+    weight: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (the node's keys inline)."""
+        return _inline(self.node, ic=self.ic, weight=self.weight)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> MatchedPhenotype:
+        """The phenotype of a JSON form."""
+        return cls(NodeRef.from_dict(d), float(d["ic"]), float(d["weight"]))
+
+
+@dataclass(frozen=True)
+class SimilarDisease:
+    """A known disease of the gene like the query: the cosine, the source factor on it, the shared phenotypes."""
+
+    node: NodeRef
+    cosine: float
+    source_factor: float
+    shared_phenotypes: tuple[MatchedPhenotype, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (the node's keys inline)."""
+        shared = [t.as_dict() for t in self.shared_phenotypes]
+        return _inline(self.node, cosine=self.cosine, source_factor=self.source_factor, shared_phenotypes=shared)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SimilarDisease:
+        """The disease of a JSON form."""
+        shared = tuple(MatchedPhenotype.from_dict(t) for t in d["shared_phenotypes"])
+        return cls(NodeRef.from_dict(d), float(d["cosine"]), float(d.get("source_factor", 1.0)), shared)
+
+
+@dataclass(frozen=True)
+class SpreadHop:
+    """A partner or GO term whose evidence reached the gene: the edge's weight, its evidence, the flow."""
+
+    node: NodeRef
+    relation: str
+    weight: float
+    prior: float
+    flow: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (the node's keys inline)."""
+        return _inline(self.node, relation=self.relation, weight=self.weight, prior=self.prior, flow=self.flow)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SpreadHop:
+        """The hop of a JSON form."""
+        return cls(NodeRef.from_dict(d), str(d["relation"]), float(d["weight"]), float(d["prior"]), float(d["flow"]))
+
+
+@dataclass(frozen=True)
+class PhenotypeDetail:
+    """The phenotype side of a score: the gene's similar diseases and what spread to it from its neighbours.
+
+    For the evidence network ``value`` is the similar-disease paths' share, ``with_spread`` every
+    path's and ``weight`` the gene's gate; for the older attention model, the phenotype prior, the
+    prior with its spread, the prior's weight and ``logit_part`` its part of the logit.
+    """
+
+    value: float
+    with_spread: float
+    weight: float
+    logit_part: float
+    similar_diseases: tuple[SimilarDisease, ...] = ()
+    spread_from: tuple[SpreadHop, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "value": self.value,
+            "with_spread": self.with_spread,
+            "weight": self.weight,
+            "logit_part": self.logit_part,
+            "similar_diseases": [s.as_dict() for s in self.similar_diseases],
+            "spread_from": [h.as_dict() for h in self.spread_from],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PhenotypeDetail:
+        """The detail of a JSON form."""
+        return cls(
+            float(d["value"]),
+            float(d["with_spread"]),
+            float(d["weight"]),
+            float(d["logit_part"]),
+            tuple(SimilarDisease.from_dict(s) for s in d.get("similar_diseases", [])),
+            tuple(SpreadHop.from_dict(h) for h in d.get("spread_from", [])),
+        )
+
+
+#: A score part's optional keys, in the JSON form's order (a path's node, its attention, the node before it).
+_PART_KEYS = ("kind", "id", "name", "attention", "via")
+
+
+@dataclass(frozen=True)
+class ScorePart:
+    """One part of a served score: a path (``kind`` and its node set), the other paths together, or the baseline.
+
+    For a run without the evidence network, a feature of the evidence ranker (``value`` its
+    standardised input).
+    """
+
+    feature: str
+    value: float
+    contribution: float
+    kind: str | None = None
+    id: str | None = None
+    name: str | None = None
+    attention: float | None = None
+    via: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form: a path's keys only where the part is a path."""
+        row: dict[str, Any] = {"feature": self.feature, "value": self.value}
+        if self.kind is not None:
+            row |= {key: getattr(self, key) for key in _PART_KEYS if key != "via" or self.via is not None}
+        return row | {"contribution": self.contribution}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ScorePart:
+        """The part of a JSON form."""
+        return cls(str(d["feature"]), float(d["value"]), float(d["contribution"]), *(d.get(k) for k in _PART_KEYS))
+
+
+@dataclass(frozen=True)
+class ScoreParts:
+    """A score and its parts, which add up to it, largest first.
+
+    The evidence network's also has the served ``probability``, the gene's ``gate`` (a factor in
+    every part) and the gate's readable inputs; an older run's ranker has only the score and parts.
+    """
+
+    score: float
+    parts: tuple[ScorePart, ...]
+    probability: float | None = None
+    gate: float | None = None
+    gate_inputs: Mapping[str, float] | None = None
+
+    @property
+    def network(self) -> bool:
+        """Whether the evidence network made the score (it has a gate)."""
+        return self.gate is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (the network's keys only for the network)."""
+        head: dict[str, Any] = {"score": self.score}
+        if self.network:
+            inputs = dict(self.gate_inputs or {})
+            head |= {"probability": self.probability, "gate": self.gate, "gate_inputs": inputs}
+        return head | {"parts": [p.as_dict() for p in self.parts]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ScoreParts:
+        """The score of a JSON form."""
+        parts = tuple(ScorePart.from_dict(p) for p in d["parts"])
+        return cls(float(d["score"]), parts, d.get("probability"), d.get("gate"), d.get("gate_inputs"))
 
 
 @dataclass
@@ -113,8 +281,7 @@ class Explanation:
 
     ``prior`` holds the phenotype detail (the gene's similar diseases and the phenotypes they share
     with the query; for the evidence network also its partner and GO hops), ``evidence`` the score
-    and its parts: for the evidence network ``{"score", "gate", "parts": [...]}``, the parts adding up
-    to the served score.
+    and its parts, which add up to the served score.
     """
 
     gene: NodeRef
@@ -124,14 +291,14 @@ class Explanation:
     paths: list[ExplainedPath] = field(default_factory=list)
     #: The graph edges the paths run through, with their weight (for deletion checks; not in the JSON form).
     edges: list[tuple[EdgeType, int, int, float]] = field(default_factory=list)
-    prior: dict[str, Any] | None = None
-    evidence: dict[str, Any] | None = None
+    prior: PhenotypeDetail | None = None
+    evidence: ScoreParts | None = None
     synthetic: bool = False  # the model saw synthetic sample data (paths say which of their edges are)
 
     @property
     def served_score(self) -> float | None:
         """The score the ranking uses (``None``: a run that ranks by the logit)."""
-        return None if self.evidence is None else float(self.evidence["score"])
+        return None if self.evidence is None else self.evidence.score
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (without the internal edge list)."""
@@ -141,8 +308,8 @@ class Explanation:
             "logit": self.logit,
             "neighbours": [n.as_dict() for n in self.neighbours],
             "paths": [p.as_dict() for p in self.paths],
-            "prior": self.prior,
-            "evidence": self.evidence,
+            "prior": None if self.prior is None else self.prior.as_dict(),
+            "evidence": None if self.evidence is None else self.evidence.as_dict(),
             "synthetic": self.synthetic,
         }
 
@@ -156,7 +323,7 @@ class Explanation:
             [Neighbour.from_dict(n) for n in d.get("neighbours", [])],
             [ExplainedPath.from_dict(p) for p in d.get("paths", [])],
             [],
-            d.get("prior"),
-            d.get("evidence"),
+            None if d.get("prior") is None else PhenotypeDetail.from_dict(d["prior"]),
+            None if d.get("evidence") is None else ScoreParts.from_dict(d["evidence"]),
             bool(d.get("synthetic", False)),
         )

@@ -32,8 +32,7 @@ def explanation_graph(explanation: Explanation | Mapping[str, Any]) -> nx.DiGrap
     e = explanation if isinstance(explanation, Explanation) else Explanation.from_dict(explanation)
     graph = nx.DiGraph(gene=e.gene.id, disease=e.disease.id, logit=float(e.logit), synthetic=bool(e.synthetic))
 
-    def node(n: NodeRef | Mapping[str, Any], role: str = "context") -> str:
-        ref = n if isinstance(n, NodeRef) else NodeRef.from_dict(n)
+    def node(ref: NodeRef, role: str = "context") -> str:
         if ref.id not in graph:
             graph.add_node(ref.id, name=ref.name or ref.id, type=ref.type, role=role)
         return ref.id
@@ -51,14 +50,13 @@ def explanation_graph(explanation: Explanation | Mapping[str, Any]) -> nx.DiGrap
     for n in e.neighbours:
         target = gene if n.side == "gene" else disease
         edge(node(n.node), target, n.relation, n.weight, "neighbour", layer=n.layer)
-    prior = e.prior or {}
-    for similar in prior.get("similar_diseases", []):
-        d = node(similar)
-        edge(gene, d, "ASSOCIATED_WITH", similar["cosine"], "similar_disease")
-        for term in similar["shared_phenotypes"]:
-            t = node(term)
-            edge(disease, t, "HAS_PHENOTYPE", term["weight"], "matched_phenotype")
-            edge(d, t, "HAS_PHENOTYPE", term["weight"], "matched_phenotype")
+    for similar in e.prior.similar_diseases if e.prior is not None else ():
+        d = node(similar.node)
+        edge(gene, d, "ASSOCIATED_WITH", similar.cosine, "similar_disease")
+        for term in similar.shared_phenotypes:
+            t = node(term.node)
+            edge(disease, t, "HAS_PHENOTYPE", term.weight, "matched_phenotype")
+            edge(d, t, "HAS_PHENOTYPE", term.weight, "matched_phenotype")
     return graph
 
 

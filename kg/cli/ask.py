@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gnn.explanation import ExplainedPath, Explanation
+from gnn.explanation import ExplainedPath, Explanation, ScorePart
 from kg.cli import worker
 from kg.cli.model import Format, ModelDir, model_context
 from kg.cli.output import OutputFormat, console, emit, emit_json, err_console, progress
@@ -251,11 +251,11 @@ def explain(
     loaded = (
         "model kept loaded by its worker" if e["worker"] else f"model context loaded in {e['load_ms'] / 1000:.1f} s"
     )
-    network = (e.get("evidence") or {}).get("gate") is not None
+    ev = x.evidence
     value = (
-        f"score {e['evidence']['score']:.4f} (probability {e['evidence']['probability']:.4f})"
-        if network
-        else f"logit {e['logit']:.3f}"
+        f"score {ev.score:.4f} (probability {ev.probability or 0:.4f})"
+        if ev is not None and ev.network
+        else f"logit {x.logit:.3f}"
     )
     console.print(
         f"{x.gene.name} ({x.gene.id}) → {x.disease.name} ({x.disease.id}): {value} "
@@ -270,7 +270,7 @@ def explain(
 
 
 def _print_explanation(e: Explanation, fmt: OutputFormat) -> None:
-    if (e.evidence or {}).get("gate") is not None:
+    if e.evidence is not None and e.evidence.network:
         _print_network(e, fmt)
         return
     emit(
@@ -288,8 +288,8 @@ def _print_explanation(e: Explanation, fmt: OutputFormat) -> None:
     if e.prior is not None:
         p = e.prior
         title = (
-            f"phenotype prior {p['value']:.3f}, with its spread from neighbours {p['with_spread']:.3f}: "
-            f"{p['weight']:.2f} × log(floor + that) = {p['logit_part']:.3f} of the logit {e.logit:.3f}"
+            f"phenotype prior {p.value:.3f}, with its spread from neighbours {p.with_spread:.3f}: "
+            f"{p.weight:.2f} × log(floor + that) = {p.logit_part:.3f} of the logit {e.logit:.3f}"
         )
         emit(
             [
@@ -299,27 +299,21 @@ def _print_explanation(e: Explanation, fmt: OutputFormat) -> None:
             ],
             [
                 [
-                    f"{s['name']} ({s['id']})",
-                    f"{s['cosine']:.3f}" + (f" × {s['source_factor']:.2f}" if s.get("source_factor", 1.0) != 1 else ""),
-                    "; ".join(f"{t['name']} ({t['weight']:.1f})" for t in s["shared_phenotypes"]),
+                    f"{s.node.name} ({s.node.id})",
+                    f"{s.cosine:.3f}" + (f" × {s.source_factor:.2f}" if s.source_factor != 1 else ""),
+                    "; ".join(f"{t.node.name} ({t.weight:.1f})" for t in s.shared_phenotypes),
                 ]
-                for s in p["similar_diseases"]
+                for s in p.similar_diseases
             ],
             fmt,
             title=title,
         )
-        if p["spread_from"]:
+        if p.spread_from:
             emit(
                 ["neighbour", "relation", "edge weight", "its prior", "flow"],
                 [
-                    [
-                        f"{n['name']} ({n['id']})",
-                        n["relation"],
-                        f"{n['weight']:.3f}",
-                        f"{n['prior']:.3f}",
-                        f"{n['flow']:.4f}",
-                    ]
-                    for n in p["spread_from"]
+                    [f"{n.node.name} ({n.node.id})", n.relation, f"{n.weight:.3f}", f"{n.prior:.3f}", f"{n.flow:.4f}"]
+                    for n in p.spread_from
                 ],
                 fmt,
                 title="prior spread to the gene from partners and GO terms (relation weight × edge weight × prior)",
@@ -327,9 +321,9 @@ def _print_explanation(e: Explanation, fmt: OutputFormat) -> None:
     if e.evidence is not None:
         emit(
             ["evidence", "value", "part of the score"],
-            [[r["feature"], f"{r['value']:.3f}", f"{r['contribution']:+.3f}"] for r in e.evidence["parts"]],
+            [[r.feature, f"{r.value:.3f}", f"{r.contribution:+.3f}"] for r in e.evidence.parts],
             fmt,
-            title=f"evidence ranker: score {e.evidence['score']:.3f} = sum of the parts (what predictions rank by)",
+            title=f"evidence ranker: score {e.evidence.score:.3f} = sum of the parts (what predictions rank by)",
         )
 
 
@@ -346,25 +340,26 @@ def _print_network(e: Explanation, fmt: OutputFormat) -> None:
         fmt,
         title="paths of the evidence network, largest share of the score first",
     )
-    ev = e.evidence or {}
-    inputs = ev.get("gate_inputs", {})
+    ev = e.evidence
+    assert ev is not None and ev.gate is not None
+    inputs = ev.gate_inputs or {}
     said = [name for name in ("inheritance match", "inheritance mismatch", "no disease yet") if inputs.get(name)]
     emit(
         ["part of the score", "value", "share"],
-        [[r["feature"], _value(r), f"{r['contribution']:.4f}"] for r in ev["parts"]],
+        [[r.feature, _value(r), f"{r.contribution:.4f}"] for r in ev.parts],
         fmt,
         title=(
-            f"score {ev['score']:.4f} = the sum of the shares (what predictions rank by); every path carries the "
-            f"gene's gate ×{ev['gate']:.2f}" + (f" ({', '.join(said)})" if said else "")
+            f"score {ev.score:.4f} = the sum of the shares (what predictions rank by); every path carries the "
+            f"gene's gate ×{ev.gate:.2f}" + (f" ({', '.join(said)})" if said else "")
         ),
     )
 
 
-def _value(row: dict[str, Any]) -> str:
+def _value(part: ScorePart) -> str:
     """A part's value in its unit: a count of paths as a count, a cosine or an evidence to 3 decimals."""
-    if row["feature"].endswith(" other paths"):
-        return f"{row['value']:.0f} paths"
-    return f"{row['value']:.3f}"
+    if part.feature.endswith(" other paths"):
+        return f"{part.value:.0f} paths"
+    return f"{part.value:.3f}"
 
 
 def _path_text(path: ExplainedPath) -> str:

@@ -43,8 +43,8 @@ EXPLAIN = """query($g: String!, $d: String!) { explain(gene: $g, disease: $d, to
   ... on Explanation { logit synthetic gene { type id name } disease { type id name }
     paths { weight relations nodes { type id name } }
     neighbours { side layer relation weight node { type id name } }
-    prior { similarDiseases { cosine node { type id name }
-      sharedPhenotypes { weight node { type id name } } } } } } }"""
+    prior { value withSpread weight logitPart similarDiseases { cosine sourceFactor node { type id name }
+      sharedPhenotypes { ic weight node { type id name } } } } } } }"""
 
 
 @pytest.fixture()
@@ -79,7 +79,7 @@ def _artefacts() -> Path:
 
 def _as_explanation(e: dict[str, Any]) -> dict[str, Any]:
     """The GraphQL answer in the JSON form ``explanation_graph`` reads (``kg explain --format json``)."""
-    prior = e.get("prior") or {}
+    prior = e.get("prior")
     return {
         "gene": e["gene"],
         "disease": e["disease"],
@@ -87,15 +87,23 @@ def _as_explanation(e: dict[str, Any]) -> dict[str, Any]:
         "synthetic": e["synthetic"],
         "paths": e["paths"],
         "neighbours": [{**n["node"], **{k: v for k, v in n.items() if k != "node"}} for n in e["neighbours"]],
-        "prior": {
+        "prior": prior
+        and {
+            "value": prior["value"],
+            "with_spread": prior["withSpread"],
+            "weight": prior["weight"],
+            "logit_part": prior["logitPart"],
             "similar_diseases": [
                 {
                     **s["node"],
                     "cosine": s["cosine"],
-                    "shared_phenotypes": [{**t["node"], "weight": t["weight"]} for t in s["sharedPhenotypes"]],
+                    "source_factor": s["sourceFactor"],
+                    "shared_phenotypes": [
+                        {**t["node"], "ic": t["ic"], "weight": t["weight"]} for t in s["sharedPhenotypes"]
+                    ],
                 }
-                for s in prior.get("similarDiseases", [])
-            ]
+                for s in prior["similarDiseases"]
+            ],
         },
     }
 

@@ -1,19 +1,18 @@
-"""GraphQL result types built from the explanation's dicts: every key the network's explanation writes is a field."""
+"""GraphQL result types built from the typed explanation: every field of a score part is a GraphQL field."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 import torch
 
 from api.results import evidence_score
 from gnn.evidence_paths import GO_TERM, PARTNER, gene_evidence, network_parts
+from gnn.explanation import NodeRef
 from tests.gnn.test_evidence import QUERY, _graph, _perturbed
 
 
-def _describe(node: tuple[str, int]) -> dict[str, Any]:
-    return {"id": f"{node[0]}:{node[1]}", "name": f"{node[0].lower()} {node[1]}"}
+def _ref(node: tuple[str, int]) -> NodeRef:
+    return NodeRef(node[0], f"{node[0]}:{node[1]}", f"{node[0].lower()} {node[1]}")
 
 
 def test_the_score_of_every_path_kind_becomes_a_graphql_evidence_score() -> None:
@@ -24,7 +23,7 @@ def test_the_score_of_every_path_kind_becomes_a_graphql_evidence_score() -> None
         out = net(graph, query)
     explained = gene_evidence(net, graph, query, out, 5)  # a gene reached by partners and GO terms only
     assert {p.kind for p in explained.paths} == {PARTNER, GO_TERM}
-    parts = network_parts(explained, _describe)
+    parts = network_parts(explained, _ref)
     score = evidence_score(parts)
     assert score is not None and score.score == explained.score
     vias = {p.via for p in score.parts if p.kind in (PARTNER, GO_TERM)}

@@ -170,7 +170,8 @@ def test_predict_rank_explain_on_the_live_graph(trained: tuple[Neo4jStore, Model
     assert explanation.logit == pytest.approx(float(ctx.logits(torch.tensor([d0]))[0, g]), abs=1e-5)
     evidence = explanation.evidence
     assert evidence is not None
-    assert sum(r["contribution"] for r in evidence["parts"]) == pytest.approx(evidence["score"], rel=1e-5)
+    assert sum(r.contribution for r in evidence.parts) == pytest.approx(evidence.score, rel=1e-5)
+    assert evidence.network and explanation.served_score == evidence.score
     for path in explanation.paths:
         if path.kind == "similar disease":
             assert path.nodes[1].id != "OMIM:100000" and path.value is not None and 0 < path.value <= 1
@@ -288,9 +289,9 @@ def test_the_evidence_ranker_orders_predictions_and_explains_its_score(store: Ne
     assert [ctx.lookup("Gene", r.gene_id) for r in new] == order  # predictions follow the ranker, not the logit
     assert new[0].logit == pytest.approx(float(expected[order[0]]), abs=1e-5)
     evidence = Explainer(ctx).explain(order[0], d0, 3).evidence
-    assert evidence is not None and evidence["score"] == pytest.approx(new[0].logit, abs=1e-5)
-    assert sum(p["contribution"] for p in evidence["parts"]) == pytest.approx(evidence["score"], abs=1e-4)
-    assert evidence["parts"][0]["feature"] in ("best disease", "gene diseases")
+    assert evidence is not None and evidence.score == pytest.approx(new[0].logit, abs=1e-5)
+    assert sum(p.contribution for p in evidence.parts) == pytest.approx(evidence.score, abs=1e-4)
+    assert evidence.parts[0].feature in ("best disease", "gene diseases") and not evidence.network
     ranked = ctx.rank_phenotypes(["HP:0001001", "HP:0001002", "HP:0001003"], top=5)
     assert sum(gene_module(r["gene_id"]) == 0 for r in ranked) >= 4  # module 0's terms find module 0's genes
     (run / "ranker.json").write_text((run / "ranker.json").read_text().replace("2.0", "3.0"))
