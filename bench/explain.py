@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Explanation latency on the default graph: ``explain(gene, disease)`` against scoring the disease alone.
 
-Loads a trained run (``kg train`` first) on the live graph's cached export, builds the
+Loads a trained run (``kg train`` first) on its own export through the run service, builds the
 :class:`gnn.explain.Explainer` once (timed: it builds the evidence network's graph) and times
 ``explain(gene, disease)`` for the top new candidate of ``--pairs`` random diseases. The baseline
 in the same run is the served score of the same disease over all genes without its explanation
@@ -22,8 +22,7 @@ from pathlib import Path
 import torch
 
 from gnn.explain import Explainer
-from gnn.export import MODEL_SPEC, ExportCache, export_graph
-from gnn.inference import ModelContext
+from gnn.runs import load_context
 from kg.settings import DEFAULT_RUN, load_settings
 from kg.store import Neo4jStore
 
@@ -40,8 +39,8 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     with Neo4jStore.from_settings(settings) as store:
-        graph, _ = export_graph(store, MODEL_SPEC, ExportCache.of_home(settings.home))
-    ctx = ModelContext(graph, args.model)
+        ctx = load_context(settings.home, args.model, store)
+    graph = ctx.graph
     t0 = time.perf_counter()
     explainer = Explainer(ctx)
     setup_s = time.perf_counter() - t0
@@ -57,13 +56,13 @@ def main() -> None:
         explainer.explain(gene, disease)
         cached.append((time.perf_counter() - start) * 1000)
     baseline = []
-    for gene, disease in pairs:
+    for _, disease in pairs:
         start = time.perf_counter()
         if ctx.scorer is not None:
             ctx.scorer.logits(ctx.scorer.rows(torch.tensor([disease])))
-        else:
-            ctx._encoded = None  # a server without the index: a forward pass per request
-            Explainer(ctx).explain(gene, disease)
+        else:  # a server without the cached encoding: an encoder pass per request
+            with torch.no_grad():
+                ctx.model.eval().encode(ctx.featuriser(ctx.edges), ctx.edges, return_attention=True)
         baseline.append((time.perf_counter() - start) * 1000)
     what = "the served score of the disease alone" if ctx.scorer is not None else "a fresh encoder pass"
     print(f"model {ctx.version}; graph {graph.graph_release}; {len(pairs)} explanations")
