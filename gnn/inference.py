@@ -126,6 +126,10 @@ class ModelContext:
         return stored in self._synthetic_edges and (dst, src) in self._synthetic_edges[stored]
 
     # -- ids ------------------------------------------------------------------------
+    def index(self, node_type: str) -> dict[str, int]:
+        """Index of every node of ``node_type`` by its id (exact ids only; :meth:`lookup` resolves keys)."""
+        return self._index.get(node_type, {})
+
     def lookup(self, node_type: str, key: str) -> int:
         """Index of a node by CURIE (prefix case-insensitive); genes also by any key :class:`GeneIndex` resolves.
 

@@ -143,7 +143,7 @@ class PatientBenchmark:
         except UnknownId:
             gene = -1
         annotated = self.scorer.annotated()
-        index = self.ctx._index["Disease"]
+        index = self.ctx.index("Disease")
         for d in patient.diseases:
             for e in (d, *sorted(self.space.equivalents(d))):
                 if e in index and annotated[index[e]]:
