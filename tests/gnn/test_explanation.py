@@ -6,35 +6,26 @@ import json
 
 import pytest
 
-from gnn.explanation import (
-    ExplainedPath,
-    Explanation,
-    MatchedPhenotype,
-    Neighbour,
-    NodeRef,
-    PhenotypeDetail,
-    ScorePart,
-    ScoreParts,
-    SimilarDisease,
-    SpreadHop,
-)
+from gnn import explanation as gx
 
-GENE = NodeRef("Gene", "HGNC:3603", "FBN1")
-QUERY = NodeRef("Disease", "OMIM:154700", "Marfan syndrome")
-SIMILAR = NodeRef("Disease", "ORPHA:558", None)
-PARTNER = NodeRef("Gene", "HGNC:1", "A1BG")
+GENE = gx.NodeRef("Gene", "HGNC:3603", "FBN1")
+QUERY = gx.NodeRef("Disease", "OMIM:154700", "Marfan syndrome")
+SIMILAR = gx.NodeRef("Disease", "ORPHA:558", None)
+PARTNER = gx.NodeRef("Gene", "HGNC:1", "A1BG")
 
 
-def _network_explanation() -> Explanation:
+def _network_explanation() -> gx.Explanation:
     paths = [
-        ExplainedPath(0.5, (GENE, SIMILAR, QUERY), ("ASSOCIATED_WITH", "SIMILAR_PHENOTYPES"), False, "similar disease"),
-        ExplainedPath(0.25, (GENE, PARTNER, SIMILAR, QUERY), ("INTERACTS_WITH", "ASSOCIATED_WITH", "X"), True),
+        gx.ExplainedPath(
+            0.5, (GENE, SIMILAR, QUERY), ("ASSOCIATED_WITH", "SIMILAR_PHENOTYPES"), False, "similar disease"
+        ),
+        gx.ExplainedPath(0.25, (GENE, PARTNER, SIMILAR, QUERY), ("INTERACTS_WITH", "ASSOCIATED_WITH", "X"), True),
     ]
-    parts = ScoreParts(
+    parts = gx.ScoreParts(
         0.8,
         (
-            ScorePart("similar disease: ORPHA:558", 0.71, 0.5, "similar disease", "ORPHA:558", None, 1.3),
-            ScorePart(
+            gx.ScorePart("similar disease: ORPHA:558", 0.71, 0.5, "similar disease", "ORPHA:558", None, 1.3),
+            gx.ScorePart(
                 "interaction partner: A1BG via ORPHA:558",
                 0.4,
                 0.25,
@@ -44,29 +35,29 @@ def _network_explanation() -> Explanation:
                 0.9,
                 "ORPHA:558",
             ),
-            ScorePart("3 other paths", 3.0, 0.04),
-            ScorePart("baseline (no path)", 0.01, 0.01),
+            gx.ScorePart("3 other paths", 3.0, 0.04),
+            gx.ScorePart("baseline (no path)", 0.01, 0.01),
         ),
         probability=0.12,
         gate=1.7,
         gate_inputs={"inheritance match": 1.0, "no disease yet": 0.0},
     )
-    matched = (MatchedPhenotype(NodeRef("Phenotype", "HP:0001166", "Arachnodactyly"), 4.2, 3.1),)
-    prior = PhenotypeDetail(
+    matched = (gx.MatchedPhenotype(gx.NodeRef("Phenotype", "HP:0001166", "Arachnodactyly"), 4.2, 3.1),)
+    prior = gx.PhenotypeDetail(
         0.5,
         0.79,
         1.7,
         0.5,
-        (SimilarDisease(SIMILAR, 0.71, 1.2, matched),),
-        (SpreadHop(PARTNER, "INTERACTS_WITH", 0.9, 0.4, 0.25),),
+        (gx.SimilarDisease(SIMILAR, 0.71, 1.2, matched),),
+        (gx.SpreadHop(PARTNER, "INTERACTS_WITH", 0.9, 0.4, 0.25),),
     )
-    neighbours = [Neighbour("gene", 1, "INTERACTS_WITH", 0.3, PARTNER)]
-    return Explanation(GENE, QUERY, 1.5, neighbours, paths, [], prior, parts, synthetic=True)
+    neighbours = [gx.Neighbour("gene", 1, "INTERACTS_WITH", 0.3, PARTNER)]
+    return gx.Explanation(GENE, QUERY, 1.5, neighbours, paths, [], prior, parts, synthetic=True)
 
 
 def test_an_explanation_survives_its_json_form() -> None:
     e = _network_explanation()
-    back = Explanation.from_dict(json.loads(json.dumps(e.as_dict())))
+    back = gx.Explanation.from_dict(json.loads(json.dumps(e.as_dict())))
     assert back == e  # every typed part, nested ones included
     assert back.served_score == 0.8 and back.evidence is not None and back.evidence.network
 
@@ -104,7 +95,7 @@ def test_the_json_form_keeps_its_keys() -> None:
 
 def test_a_ranker_score_has_no_network_keys() -> None:
     """An older run's ranker: the score and its features, no gate or probability."""
-    score = ScoreParts(2.0, (ScorePart("prior", 1.5, 1.2), ScorePart("average pair", 0.8, 0.8)))
+    score = gx.ScoreParts(2.0, (gx.ScorePart("prior", 1.5, 1.2), gx.ScorePart("average pair", 0.8, 0.8)))
     assert score.as_dict() == {
         "score": 2.0,
         "parts": [
@@ -112,11 +103,11 @@ def test_a_ranker_score_has_no_network_keys() -> None:
             {"feature": "average pair", "value": 0.8, "contribution": 0.8},
         ],
     }
-    assert not score.network and ScoreParts.from_dict(score.as_dict()) == score
+    assert not score.network and gx.ScoreParts.from_dict(score.as_dict()) == score
 
 
 def test_a_json_form_missing_a_field_names_it() -> None:
     d = _network_explanation().as_dict()
     del d["evidence"]["parts"][0]["contribution"]
     with pytest.raises(KeyError, match="contribution"):
-        Explanation.from_dict(d)
+        gx.Explanation.from_dict(d)
