@@ -266,10 +266,11 @@ def explain(
             "[yellow]warning:[/] this model learned from synthetic sample data (kg train --include-synthetic); "
             "paths marked synthetic run through such edges"
         )
-    _print_explanation(x, table_fmt)
+    print_explanation(x, table_fmt)
 
 
-def _print_explanation(e: Explanation, fmt: OutputFormat) -> None:
+def print_explanation(e: Explanation, fmt: OutputFormat) -> None:
+    """The explanation's tables: the network's paths and shares, or an older run's paths, prior and ranker parts."""
     if e.evidence is not None and e.evidence.network:
         _print_network(e, fmt)
         return
